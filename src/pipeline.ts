@@ -1,0 +1,52 @@
+import { buildPlan, UnsupportedError } from './plan/build.js';
+import type { Plan } from './plan/types.js';
+import type { Diagnostic } from './spec/diagnostics.js';
+import type { Site } from './spec/types.js';
+import type { Profile } from './profiles/types.js';
+import { validateSpec } from './spec/validate.js';
+import { targets } from './targets/registry.js';
+import { RenderError, type RenderOptions } from './targets/types.js';
+
+export interface SiteRender {
+  site?: Site;
+  profile?: Profile;
+  diagnostics: Diagnostic[];
+  /** Paths relative to the output folder: `<site-id>/<target>/<file>`. */
+  files: Record<string, string>;
+  plans: Record<string, Plan>;
+}
+
+/**
+ * The whole pipeline for one spec, without touching the file system:
+ * text → validate → plan (per target capabilities) → render.
+ * Errors a target raises for this site (unsupported feature, missing secret) come back as diagnostics.
+ */
+export function renderSpec(text: string, file: string, targetIds: string[] | 'default', options: RenderOptions): SiteRender {
+  const result = validateSpec(text, file);
+  const out: SiteRender = { site: result.site, profile: result.profile, diagnostics: [...result.diagnostics], files: {}, plans: {} };
+  if (!result.ok || !result.site || !result.profile) return out;
+  const site = result.site;
+  const ids = targetIds === 'default' ? defaultTargets(site) : targetIds;
+  for (const id of ids) {
+    const target = targets.get(id)!;
+    try {
+      const plan = buildPlan(site, result.profile, target.capabilities(site), id);
+      out.plans[id] = plan;
+      for (const [name, content] of Object.entries(target.render(plan, site, options))) {
+        out.files[`${site.site.id}/${id}/${name}`] = content;
+      }
+    } catch (e) {
+      if (e instanceof UnsupportedError || e instanceof RenderError) {
+        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : ['targets', id];
+        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: 1, col: 1, path: at.join('.') });
+      } else throw e;
+    }
+  }
+  return out;
+}
+
+/** The spec's `targets:` keys, else every target. */
+export function defaultTargets(site: Site): string[] {
+  const named = site.targetKeys.filter((k) => targets.has(k));
+  return named.length ? named : [...targets.keys()];
+}

@@ -1,0 +1,136 @@
+import type { Passphrase } from '../spec/types.js';
+import type { Diagnostic } from '../spec/diagnostics.js';
+
+/**
+ * The vendor-neutral plan: every policy decision (which hosts, which ports, DNS/NTP strategy,
+ * pool bounds, rule order). Targets translate it; they decide nothing.
+ */
+export interface Plan {
+  generator: { name: 'chargewall'; version: string };
+  /** Short hash of the normalised spec: the same spec always gives the same header. */
+  specHash: string;
+  site: { id: string; name: string };
+  profile: {
+    id: string;
+    name: string;
+    vendor: string;
+    source: string;
+    traffic: { perChargerPerDayMB: number; perChargeCycleMB?: number };
+  };
+  chargerCount: number;
+  network: {
+    subnet: string;
+    networkAddress: string;
+    prefix: number;
+    netmask: string;
+    broadcast: string;
+    gateway: string;
+    vlan?: number;
+  };
+  /** One address set per endpoint group: a port opens only to its own group's hosts. */
+  endpoints: EndpointGroup[];
+  dns: { strategy: 'redirect' | 'allow-fallback' | 'router-only'; fallbackResolvers: string[]; why: string };
+  ntp: { strategy: 'redirect' | 'fqdn' | 'any'; requested: 'auto' | 'redirect' | 'fqdn' | 'any'; host: string; why: string };
+  /** Outbound rules from the charger segment, in order. */
+  rules: ForwardRule[];
+  /** Traffic from the chargers to the router itself (DHCP, DNS, NTP). */
+  routerRules: RouterRule[];
+  /** Destination NAT to the router (DNS, NTP). */
+  redirects: Redirect[];
+  /** What happens to everything else from the chargers. */
+  defaultAction: 'drop' | 'accept';
+  log: boolean;
+  dhcp: Dhcp;
+  wifi?: WifiPlan;
+  /** Plan-level warnings (spec warnings stay in the validation result). */
+  warnings: PlanWarning[];
+}
+
+export interface EndpointGroup {
+  /** Validated id (profile group id, 'ntp', or an extra endpoint name): the only source of set/list/alias names. */
+  id: string;
+  label: string;
+  protocol: 'tcp' | 'udp';
+  ports: number[];
+  /** Host names (lower-case) or IPv4 literals. */
+  hosts: string[];
+  purpose: string;
+  requirement: string;
+  origin: 'profile' | 'ntp' | 'extra';
+}
+
+export type Destination =
+  | { kind: 'group'; group: string }
+  | { kind: 'addresses'; addresses: string[] }
+  | { kind: 'any' };
+
+export interface ForwardRule {
+  id: string;
+  label: string;
+  protocols: ('tcp' | 'udp')[];
+  ports: number[];
+  to: Destination;
+  why: string;
+}
+
+export interface RouterRule {
+  id: string;
+  label: string;
+  protocols: ('tcp' | 'udp')[];
+  ports: number[];
+  why: string;
+}
+
+export interface Redirect {
+  id: string;
+  label: string;
+  protocols: ('tcp' | 'udp')[];
+  port: number;
+  why: string;
+}
+
+export interface Dhcp {
+  first: string;
+  last: string;
+  size: number;
+  /** Chargers + headroom. */
+  needed: number;
+  leaseTime: string;
+  leaseSeconds: number;
+  router: string;
+  dnsServers: string[];
+  /** Empty unless the router answers NTP (option 42 must be an address). */
+  ntpServers: string[];
+  staticLeases: { name: string; mac: string; ip: string }[];
+}
+
+export interface WifiPlan {
+  ssid: string;
+  passphrase: Passphrase;
+  channel: number;
+  frequencyMHz: number;
+  country: string;
+  widthMHz: 20;
+  standards: string[];
+  security: 'wpa2-psk';
+  cipher: 'ccmp';
+  minSignalDbm: number;
+  enforceMinSignal: boolean;
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+}
+
+/** What a target can express; the plan resolves `auto` choices against it. */
+export interface TargetCapabilities {
+  /** The router's resolver fills allow-sets from its own answers to the chargers (dnsmasq ipset=, RouterOS DNS FWD, UniFi domains). */
+  resolverFilledSets: boolean;
+  /** The target can NAT-redirect DNS/NTP to the router. */
+  redirect: boolean;
+  /** The router can answer NTP itself. */
+  ntpServer: boolean;
+}
+
+export type { Diagnostic };

@@ -1,0 +1,204 @@
+import type { Profile } from '../profiles/types.js';
+import type { Site } from './types.js';
+import { intToIp, ipToInt, isIPv4, parseSubnet } from '../util/ipv4.js';
+import { autoPool, requiredPoolSize, reservedAddresses } from '../plan/pool.js';
+import { leaseSeconds } from './normalize.js';
+
+type Path = (string | number)[];
+
+export interface RuleContext {
+  site: Site;
+  profile: Profile;
+  /** The document as written (to know what the user actually set). */
+  raw: any;
+  error(code: string, path: Path, message: string): void;
+  warn(code: string, path: Path, message: string): void;
+}
+
+export type Rule = (ctx: RuleContext) => void;
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** The segment must be a real IPv4 network with room for hosts. */
+const subnetIsNetwork: Rule = ({ raw, error }) => {
+  const parsed = parseSubnet(raw.network.subnet);
+  if (parsed.error) {
+    error('subnet-invalid', ['network', 'subnet'], `subnet '${raw.network.subnet}' ${parsed.error}${parsed.aligned ? `: did you mean ${parsed.aligned}?` : ''}`);
+  } else if (parsed.subnet!.prefix > 30) {
+    error('subnet-too-small', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} has no room for a gateway and chargers: use /30 or larger (e.g. /24)`);
+  }
+};
+
+const gatewayInSubnet: Rule = ({ site, raw, error }) => {
+  const subnet = parseSubnet(site.network.subnet).subnet;
+  if (!subnet || subnet.prefix > 30) return;
+  const gw = ipToInt(site.network.gateway);
+  const path = raw.network.gateway !== undefined ? ['network', 'gateway'] : ['network', 'subnet'];
+  if (gw < subnet.network || gw > subnet.broadcast) {
+    error('gateway-outside-subnet', path, `gateway ${site.network.gateway} is not inside ${subnet.cidr} (${intToIp(subnet.network + 1)}-${intToIp(subnet.broadcast - 1)})`);
+  } else if (gw === subnet.network || gw === subnet.broadcast) {
+    error('gateway-reserved-address', path, `gateway ${site.network.gateway} is the ${gw === subnet.network ? 'network' : 'broadcast'} address of ${subnet.cidr}: use a host address such as ${intToIp(subnet.network + 1)}`);
+  }
+};
+
+/** Static leases: a MAC and an address inside the subnet, unique, not the gateway. */
+const staticLeases: Rule = ({ site, error, warn }) => {
+  const subnet = parseSubnet(site.network.subnet).subnet;
+  const ips = new Map<string, number>();
+  const macs = new Map<string, number>();
+  const names = new Map<string, number>();
+  site.chargers.units.forEach((u, i) => {
+    const at: Path = ['chargers', 'units', i];
+    const previousName = names.get(u.name);
+    if (previousName !== undefined) warn('duplicate-unit-name', [...at, 'name'], `unit name '${u.name}' is also used by units[${previousName}]`);
+    else names.set(u.name, i);
+    if (u.mac) {
+      const prev = macs.get(u.mac);
+      if (prev !== undefined) error('duplicate-mac', [...at, 'mac'], `MAC ${u.mac} of unit '${u.name}' is also the MAC of units[${prev}] (MACs compare case-insensitively)`);
+      else macs.set(u.mac, i);
+    }
+    if (!u.ip) return;
+    if (!u.mac) error('lease-needs-mac', [...at, 'ip'], `unit '${u.name}' has an ip but no mac: a static lease is keyed by the charger's MAC address`);
+    const prev = ips.get(u.ip);
+    if (prev !== undefined) error('duplicate-ip', [...at, 'ip'], `address ${u.ip} of unit '${u.name}' is also reserved for units[${prev}]`);
+    else ips.set(u.ip, i);
+    if (!subnet) return;
+    const a = ipToInt(u.ip);
+    if (a <= subnet.network || a >= subnet.broadcast) {
+      error('lease-outside-subnet', [...at, 'ip'], `address ${u.ip} of unit '${u.name}' is not a host address of ${subnet.cidr}`);
+    } else if (a === ipToInt(site.network.gateway)) {
+      error('lease-is-gateway', [...at, 'ip'], `address ${u.ip} of unit '${u.name}' is the gateway's address`);
+    }
+  });
+  if (site.chargers.units.length > site.chargers.count) {
+    warn('more-units-than-chargers', ['chargers', 'count'], `${site.chargers.units.length} units are listed but count is ${site.chargers.count}: the pool is sized from count`);
+  }
+};
+
+/** The pool: inside the subnet, clear of reserved addresses, and big enough for every charger plus headroom. */
+const poolFits: Rule = ({ site, error }) => {
+  const subnet = parseSubnet(site.network.subnet).subnet;
+  if (!subnet || subnet.prefix > 30) return;
+  const need = requiredPoolSize(site);
+  const reserved = reservedAddresses(site);
+  const pool = site.network.dhcp.pool;
+  const at: Path = ['network', 'dhcp', 'pool'];
+  if (pool === 'auto') {
+    if (!autoPool(subnet, reserved, need)) {
+      error('pool-no-room', ['network', 'subnet'], `${subnet.cidr} has no run of ${need} free addresses for ${site.chargers.count} chargers + ${site.network.dhcp.headroom}% headroom: use a larger subnet or lower network.dhcp.headroom`);
+    }
+    return;
+  }
+  if (!isIPv4(pool.first) || !isIPv4(pool.last)) {
+    error('pool-invalid', at, `pool must be 'auto' or 'first-last' with two IPv4 addresses, e.g. ${intToIp(subnet.network + 100)}-${intToIp(subnet.network + 149)}`);
+    return;
+  }
+  const first = ipToInt(pool.first);
+  const last = ipToInt(pool.last);
+  if (first > last) {
+    error('pool-reversed', at, `pool starts at ${pool.first}, after its end ${pool.last}: write ${pool.last}-${pool.first}`);
+    return;
+  }
+  if (first <= subnet.network || last >= subnet.broadcast) {
+    error('pool-outside-subnet', at, `pool ${pool.first}-${pool.last} must lie within the host addresses of ${subnet.cidr} (${intToIp(subnet.network + 1)}-${intToIp(subnet.broadcast - 1)})`);
+    return;
+  }
+  const clash = [...reserved].filter((a) => a >= first && a <= last).sort((a, b) => a - b);
+  if (clash.length) {
+    error('pool-overlaps-reserved', at, `pool ${pool.first}-${pool.last} contains ${clash.map(intToIp).join(', ')} (gateway or static leases): move the pool or the reservations`);
+  }
+  const size = last - first + 1;
+  if (size < need) {
+    error('pool-too-small', at, `pool has ${size} addresses but ${site.chargers.count} chargers + ${site.network.dhcp.headroom}% headroom need ${need}`);
+  }
+};
+
+const leaseTimeSane: Rule = ({ site, error }) => {
+  if (leaseSeconds(site.network.dhcp.leaseTime) < 120) {
+    error('lease-time-too-short', ['network', 'dhcp', 'leaseTime'], `lease time ${site.network.dhcp.leaseTime} is under 2 minutes, the shortest DHCP servers accept: use e.g. 12h or 24h`);
+  }
+};
+
+/** 2.4 GHz channel inside the profile's range, with the vendor's reason. */
+const wifiChannel: Rule = ({ site, profile, error }) => {
+  if (!site.wifi) return;
+  const { min, max, reason } = profile.wifi.channels;
+  const ch = site.wifi.channel;
+  if (ch >= min && ch <= max) return;
+  const band = ch >= 32 ? `channel ${ch} is a 5 GHz channel` : `channel ${ch} is not allowed`;
+  error('wifi-channel', ['wifi', 'channel'], `${band}: use a fixed channel ${min}-${max} (1, 6 or 11 recommended). ${reason}`);
+};
+
+/** SSID: 1-32 bytes, no control characters (hostapd, RouterOS and UniFi cannot hold a newline). */
+const wifiSsid: Rule = ({ site, error }) => {
+  if (!site.wifi) return;
+  const bytes = Buffer.byteLength(site.wifi.ssid, 'utf8');
+  if (/[\u0000-\u001f\u007f]/.test(site.wifi.ssid)) {
+    error('ssid-control-character', ['wifi', 'ssid'], 'SSID contains a control character (newline, tab, NUL...): routers cannot store it; use printable text');
+  }
+  if (bytes > 32) error('ssid-too-long', ['wifi', 'ssid'], `SSID is ${bytes} bytes in UTF-8; the 802.11 limit is 32`);
+};
+
+const wifiPassphrase: Rule = ({ site, error, warn }) => {
+  const p = site.wifi?.passphrase;
+  if (!p || p.kind !== 'literal') return;
+  // Never echo the value: error messages end up in CI logs.
+  if (!/^[\x20-\x7e]{8,63}$/.test(p.value)) {
+    error('passphrase-invalid', ['wifi', 'passphrase'], `a WPA2 passphrase must be 8 to 63 printable ASCII characters (this one has ${p.value.length} characters${/[^\x20-\x7e]/.test(p.value) ? ', some not printable ASCII' : ''})`);
+  }
+  warn('passphrase-literal', ['wifi', 'passphrase'], 'the passphrase is written in the spec; prefer { env: CHARGER_WIFI_PSK } so it never lands in git');
+};
+
+/** Survey readings weaker than the profile's minimum mean that charger will drop off: an error naming the unit. */
+const surveySignal: Rule = ({ site, profile, error }) => {
+  const min = profile.wifi.minSignalDbm;
+  site.chargers.units.forEach((u, i) => {
+    if (u.rssi !== undefined && u.rssi < min) {
+      error('weak-signal', ['chargers', 'units', i, 'rssi'], `unit '${u.name}' measured ${u.rssi} dBm, weaker than the ${profile.name} minimum of ${min} dBm: add or move an access point before installing`);
+    }
+  });
+};
+
+const extraEndpoints: Rule = ({ site, profile, error }) => {
+  const taken = new Set(profile.endpoints.map((e) => e.id));
+  taken.add('ntp').add('dns');
+  site.extraEndpoints.forEach((e, i) => {
+    if (taken.has(e.name)) error('duplicate-endpoint', ['extraEndpoints', i, 'name'], `endpoint name '${e.name}' is already used (by the profile or another endpoint): pick another`);
+    taken.add(e.name);
+    e.hosts.forEach((h, j) => {
+      if (!HOSTNAME.test(h) && !isIPv4(h)) {
+        error('invalid-host', ['extraEndpoints', i, 'hosts', j], `'${h}' is not a host name (like csms.example.com) or an IPv4 address`);
+      }
+    });
+  });
+};
+
+/** Host-name rules only hold when the chargers resolve through the router. */
+const dnsBypass: Rule = ({ site, profile, warn }) => {
+  if (site.policy.dns === 'allow-fallback') {
+    warn('dns-bypass', ['policy', 'dns'], `allow-fallback lets chargers resolve through ${profile.dns.fallbackResolvers.join(' and ')}; the router then does not see those answers, and host-name allow-sets can miss addresses. 'redirect' is exact`);
+  }
+};
+
+const mikrotikWifiVersion: Rule = ({ site, raw, error }) => {
+  const m = site.targets.mikrotik;
+  if (m.routeros === 6 && (m.wifi === 'wifi' || m.wifi === 'wifiwave2')) {
+    error('mikrotik-wifi-version', raw.targets?.mikrotik?.wifi ? ['targets', 'mikrotik', 'wifi'] : ['targets', 'mikrotik', 'routeros'], `RouterOS 6 has only the 'wireless' package; '${m.wifi}' needs RouterOS 7`);
+  }
+};
+
+/** Run in order; each rule reports everything it finds. */
+export const rules: Rule[] = [
+  subnetIsNetwork,
+  gatewayInSubnet,
+  staticLeases,
+  poolFits,
+  leaseTimeSane,
+  wifiChannel,
+  wifiSsid,
+  wifiPassphrase,
+  surveySignal,
+  extraEndpoints,
+  dnsBypass,
+  mikrotikWifiVersion,
+];

@@ -1,0 +1,60 @@
+/** The site spec after validation, with every default filled in. */
+export interface Site {
+  version: 1;
+  site: { id: string; name: string };
+  /** Built-in profile id or a path (resolved against the spec's folder). */
+  profile: string;
+  chargers: { count: number; units: Unit[] };
+  network: {
+    subnet: string;
+    gateway: string;
+    vlan?: number;
+    dhcp: { pool: 'auto' | { first: string; last: string }; headroom: number; leaseTime: string };
+  };
+  wifi?: Wifi;
+  policy: Policy;
+  extraEndpoints: ExtraEndpoint[];
+  targets: TargetSettings;
+  /** Which target keys the spec names, in spec order (the default targets). */
+  targetKeys: string[];
+}
+
+export interface Unit {
+  name: string;
+  /** Lower-case, colon-separated. */
+  mac?: string;
+  ip?: string;
+  rssi?: number;
+}
+
+export type Passphrase = { kind: 'env'; name: string } | { kind: 'literal'; value: string };
+
+export interface Wifi {
+  ssid: string;
+  passphrase: Passphrase;
+  channel: number;
+  country: string;
+  enforceMinSignal: boolean;
+}
+
+export interface Policy {
+  dns: 'redirect' | 'allow-fallback' | 'router-only';
+  ntp: 'auto' | 'redirect' | 'fqdn' | 'any';
+  defaultDeny: boolean;
+  log: boolean;
+}
+
+export interface ExtraEndpoint {
+  name: string;
+  description: string;
+  protocol: 'tcp' | 'udp';
+  ports: number[];
+  hosts: string[];
+}
+
+export interface TargetSettings {
+  iptables: { lanInterface: string; wanInterface: string; wifiInterface: string };
+  mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
+  pfsense: { interface: string };
+  unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };
+}

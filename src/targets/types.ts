@@ -1,0 +1,32 @@
+import type { Plan, TargetCapabilities } from '../plan/types.js';
+import type { Site } from '../spec/types.js';
+
+export interface RenderOptions {
+  /** Write the Wi-Fi passphrase into outputs (from the spec literal or its env variable). */
+  withSecrets: boolean;
+  /** Environment for `{ env: NAME }` passphrases. */
+  env: Record<string, string | undefined>;
+  /** pfSense only: the admin's backup to merge into. */
+  pfsenseConfig?: { file: string; text: string };
+}
+
+/** One router platform. Add a folder in src/targets/, a line in registry.ts, templates, golden files. */
+export interface Target {
+  id: string;
+  /** One line for `chargewall targets`. */
+  description: string;
+  /** Output file names (relative to <out>/<site>/<target>/) for documentation; render() is the truth. */
+  files: readonly string[];
+  /** What this target can express for this site (may depend on target settings, e.g. RouterOS version). */
+  capabilities(site: Site): TargetCapabilities;
+  /** Plan → files. Pure; throws UnsupportedError / RenderError for what it cannot express. */
+  render(plan: Plan, site: Site, options: RenderOptions): Record<string, string>;
+}
+
+/** A render-time problem caused by the user's input or environment (e.g. a missing passphrase variable). */
+export class RenderError extends Error {
+  constructor(message: string, readonly code = 'render-failed') {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
