@@ -1,0 +1,355 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { exampleFiles, renderText, root } from './helpers.js';
+import { formatErrors, loadUnifiApi } from './unifi-openapi.js';
+import { apiLiteral } from '../src/targets/unifi/escape.js';
+import type { IntegrationApiFile } from '../src/targets/unifi/index.js';
+
+const api = loadUnifiApi();
+const housing = parse(readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8'));
+const zaptec = parse(readFileSync(join(root, 'profiles', 'zaptec-pro.yaml'), 'utf8'));
+
+/** The housing-association spec with changes applied (a deep copy; YAML accepts JSON). */
+function spec(change: (s: any) => void = () => {}): string {
+  const s = structuredClone(housing);
+  change(s);
+  return JSON.stringify(s);
+}
+
+function render(text: string, withSecrets = false, env: Record<string, string> = { CHARGER_WIFI_PSK: 'golden-test-passphrase' }) {
+  const r = renderText(text, ['unifi'], withSecrets, env);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map((d) => `${d.code}: ${d.message}`).join('\n'));
+  const dir = Object.keys(r.files)[0].split('/')[0];
+  return { doc: JSON.parse(r.files[`${dir}/unifi/integration-api.json`]) as IntegrationApiFile, steps: r.files[`${dir}/unifi/STEPS.md`], plan: r.plans.unifi };
+}
+
+function renderError(text: string) {
+  const r = renderText(text, ['unifi']);
+  return r.diagnostics.filter((d) => d.severity === 'error');
+}
+
+/** Deterministic stand-ins for what the controller assigns or what the admin's site holds. */
+const fakeUuid = (s: string) => {
+  const h = createHash('sha256').update(s).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+function resolve(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (value.startsWith('$$')) return apiLiteral(value);
+    if (/^\$(ref|lookup):/.test(value)) return fakeUuid(value);
+    if (value.startsWith('$env:')) return 'resolved-passphrase';
+    if (value.startsWith('$')) throw new Error(`unknown placeholder ${value}`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(resolve);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  return value;
+}
+
+/** Every request: the operation exists, path/query parameters are complete, the body validates. */
+function checkAgainstOpenApi(doc: IntegrationApiFile) {
+  expect(doc.api).toBe('UniFi Network Integration API');
+  expect(doc.version).toBe(api.doc.info.version);
+  const ids = new Set<string>();
+  for (const r of doc.requests) {
+    expect(ids.has(r.id), `duplicate id ${r.id}`).toBe(false);
+    // $ref only to requests earlier in the list
+    JSON.stringify(r).replace(/"\$ref:([^"]+)"/g, (_, id) => {
+      expect(ids.has(id), `${r.id} refers to ${id} before it is created`).toBe(true);
+      return '';
+    });
+    ids.add(r.id);
+    const op = api.operation(r.method, r.path);
+    expect(op, `${r.method} ${r.path} is not in the OpenAPI document`).toBeDefined();
+    const params = (op.parameters ?? []) as { name: string; in: string; required?: boolean }[];
+    const templ = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+    expect(Object.keys(r.params).sort()).toEqual(templ);
+    expect(params.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(templ);
+    const query = params.filter((p) => p.in === 'query');
+    for (const q of query.filter((p) => p.required)) expect(r.query?.[q.name], `${r.id}: query ${q.name}`).toBeDefined();
+    for (const q of Object.keys(r.query ?? {})) expect(query.map((p) => p.name)).toContain(q);
+    const validate = api.bodyValidator(r.method, r.path)!;
+    const ok = validate(resolve(r.body));
+    expect(ok, `${r.id}:\n${formatErrors(validate.errors)}`).toBe(true);
+  }
+}
+
+const policies = (doc: IntegrationApiFile) => doc.requests.filter((r) => r.path === '/v1/sites/{siteId}/firewall/policies') as any[];
+const byId = (doc: IntegrationApiFile, id: string) => doc.requests.find((r) => r.id === id) as any;
+
+describe('unifi: requests against the official OpenAPI document', () => {
+  it('the validator can fail: unknown keys, wrong discriminator values, wrong enums, missing fields', () => {
+    const { doc } = render(spec());
+    const validate = api.bodyValidator('POST', '/v1/sites/{siteId}/firewall/policies')!;
+    const good = resolve(byId(doc, 'allow-https').body) as any;
+    expect(validate(good), formatErrors(validate.errors)).toBe(true);
+    const bad = (f: (b: any) => void) => {
+      const b = structuredClone(good);
+      f(b);
+      return validate(b);
+    };
+    expect(bad((b) => (b.destination.trafficFilter.domains = ['x.example']))).toBe(false); // key at the wrong level
+    expect(bad((b) => (b.destination.trafficFilter.type = 'FQDN'))).toBe(false);
+    expect(bad((b) => delete b.destination.trafficFilter.domainFilter)).toBe(false);
+    expect(bad((b) => (b.destination.trafficFilter.portFilter.items[0].value = 70000))).toBe(false);
+    expect(bad((b) => (b.ipProtocolScope.protocolFilter.protocol.name = 'tcpp'))).toBe(false);
+    expect(bad((b) => (b.destination.zoneId = 'External'))).toBe(false); // not a uuid: placeholders must be resolved
+    expect(bad((b) => delete b.action.allowReturnTraffic)).toBe(false);
+    const wifi = api.bodyValidator('POST', '/v1/sites/{siteId}/wifi/broadcasts')!;
+    const w = resolve(byId(doc, 'wifi').body) as any;
+    expect(wifi(w), formatErrors(wifi.errors)).toBe(true);
+    expect(wifi({ ...w, broadcastingFrequenciesGHz: [2.5] })).toBe(false);
+    expect(wifi({ ...w, securityConfiguration: { ...w.securityConfiguration, passphrase: 'short' } })).toBe(false);
+    const net = api.bodyValidator('POST', '/v1/sites/{siteId}/networks')!;
+    const n = resolve(byId(doc, 'network').body) as any;
+    expect(net(n), formatErrors(net.errors)).toBe(true);
+    expect(net({ ...n, vlanId: 4010 })).toBe(false);
+    expect(net({ ...n, ipv4Configuration: { ...n.ipv4Configuration, dhcpConfiguration: { mode: 'SERVER' } } })).toBe(false);
+    expect(api.operation('POST', '/v1/sites/{siteId}/firewall/rules')).toBeUndefined();
+  });
+
+  const variants: [string, string, boolean?][] = [
+    ['housing association (default)', spec()],
+    ['with secrets', spec(), true],
+    ['policy.ntp: any', spec((s) => (s.policy.ntp = 'any'))],
+    ['policy.dns: allow-fallback', spec((s) => (s.policy.dns = 'allow-fallback'))],
+    ['policy.dns: router-only, log off', spec((s) => ((s.policy.dns = 'router-only'), (s.policy.log = false)))],
+    ['defaultDeny: false', spec((s) => (s.policy.defaultDeny = false))],
+    ['no Wi-Fi, no units', spec((s) => (delete s.wifi, (s.chargers.units = [])))],
+    ['extra endpoint with an IPv4 literal and two ports', spec((s) => ((s.extraEndpoints[0].hosts = ['csms.example.com', '192.0.2.10']), (s.extraEndpoints[0].ports = [443, 8443])))],
+    ['channel 1', spec((s) => (s.wifi.channel = 1))],
+    ['Network 9.5.21 with port-only', spec((s) => (s.targets.unifi = { apiVersion: '9.5.21', fqdnFallback: 'port-only' }))],
+  ];
+  for (const [name, text, secrets] of variants) {
+    it(`every request exists in the document and its body validates: ${name}`, () => {
+      checkAgainstOpenApi(render(text, secrets).doc);
+    });
+  }
+
+  it('every example that targets a VLAN renders requests that validate', () => {
+    let rendered = 0;
+    for (const file of exampleFiles()) {
+      const r = renderText(readFileSync(join(root, file), 'utf8'), ['unifi']);
+      const doc = Object.entries(r.files).find(([k]) => k.endsWith('integration-api.json'));
+      if (!doc) {
+        expect(r.diagnostics.map((d) => d.code)).toContain('target-unsupported');
+        continue;
+      }
+      checkAgainstOpenApi(JSON.parse(doc[1]));
+      rendered++;
+    }
+    expect(rendered).toBeGreaterThan(0);
+  });
+});
+
+describe('unifi: what the requests do', () => {
+  const { doc, steps, plan } = render(spec());
+
+  it('one DOMAIN policy per endpoint group, each with only its own ports and protocol', () => {
+    const domainPolicies = policies(doc).filter((p) => p.body.destination.trafficFilter?.type === 'DOMAIN');
+    const expected = [
+      ...zaptec.endpoints.map((e: any) => ({ hosts: e.hosts, ports: e.ports, protocol: e.protocol })),
+      { hosts: [zaptec.ntp.host], ports: [123], protocol: 'udp' },
+      { hosts: housing.extraEndpoints[0].hosts, ports: housing.extraEndpoints[0].ports, protocol: 'tcp' },
+    ];
+    expect(domainPolicies).toHaveLength(expected.length);
+    for (const e of expected) {
+      const p = domainPolicies.find((d) => JSON.stringify(d.body.destination.trafficFilter.domainFilter.domains) === JSON.stringify(e.hosts));
+      expect(p, `policy for ${e.hosts}`).toBeDefined();
+      expect(p.body.action.type).toBe('ALLOW');
+      expect(p.body.destination.zoneId).toBe('$lookup:zone:External');
+      expect(p.body.destination.trafficFilter.portFilter.items.map((i: any) => i.value)).toEqual(e.ports);
+      expect(p.body.destination.trafficFilter.portFilter.matchOpposite).toBe(false);
+      expect(p.body.ipProtocolScope.protocolFilter).toEqual({ type: 'NAMED_PROTOCOL', protocol: { name: e.protocol }, matchOpposite: false });
+      expect(p.body.source.zoneId).toBe('$ref:zone');
+    }
+    // 443 never opens to the IoT hub, 8883 never to the HTTPS hosts
+    const iotHub = zaptec.endpoints.find((e: any) => e.id === 'mqtt').hosts[0];
+    for (const p of domainPolicies) {
+      const ports = p.body.destination.trafficFilter.portFilter.items.map((i: any) => i.value);
+      if (p.body.destination.trafficFilter.domainFilter.domains.includes(iotHub)) expect(ports).toEqual([8883]);
+      else expect(ports).not.toContain(8883);
+    }
+  });
+
+  it('the blocks come after the allows, in creation order and in the ordering requests', () => {
+    const ids = doc.requests.map((r) => r.id);
+    for (const [order, zone, block] of [['order-external', '$lookup:zone:External', 'block-external'], ['order-gateway', '$lookup:zone:Gateway', 'block-gateway']]) {
+      const req = byId(doc, order);
+      expect(req.method).toBe('PUT');
+      expect(req.query).toEqual({ sourceFirewallZoneId: '$ref:zone', destinationFirewallZoneId: zone });
+      const before: string[] = req.body.orderedFirewallPolicyIds.beforeSystemDefined;
+      const pair = policies(doc).filter((p) => p.body.destination.zoneId === zone);
+      expect(before).toEqual(pair.map((p) => `$ref:${p.id}`)); // every policy of the pair, nothing else
+      expect(before.at(-1)).toBe(`$ref:${block}`);
+      expect(req.body.orderedFirewallPolicyIds.afterSystemDefined).toEqual([]);
+      for (const p of pair.slice(0, -1)) {
+        expect(p.body.action.type).toBe('ALLOW');
+        expect(ids.indexOf(p.id)).toBeLessThan(ids.indexOf(block));
+      }
+      const b = byId(doc, block).body;
+      expect(b.action).toEqual({ type: 'BLOCK' });
+      expect(b.destination).toEqual({ zoneId: zone });
+      expect(b.ipProtocolScope).toEqual({ ipVersion: 'IPV4_AND_IPV6' });
+      expect(b.loggingEnabled).toBe(true); // policy.log: true
+      expect(ids.indexOf(order)).toBeGreaterThan(ids.indexOf(block));
+    }
+  });
+
+  it('DNS (TCP and UDP 53) and DHCP (UDP 67) to the gateway', () => {
+    const dns = byId(doc, 'gateway-dns').body;
+    expect(dns.destination).toEqual({ zoneId: '$lookup:zone:Gateway', trafficFilter: { type: 'PORT', portFilter: { type: 'PORTS', matchOpposite: false, items: [{ type: 'PORT_NUMBER', value: 53 }] } } });
+    expect(dns.ipProtocolScope.protocolFilter).toEqual({ type: 'PRESET', preset: { name: 'TCP_UDP' } });
+    const dhcp = byId(doc, 'gateway-dhcp').body;
+    expect(dhcp.destination.trafficFilter.portFilter.items).toEqual([{ type: 'PORT_NUMBER', value: 67 }]);
+    expect(dhcp.ipProtocolScope.protocolFilter.protocol.name).toBe('udp');
+  });
+
+  it('network: VLAN, gateway address/prefix, the plan pool, DNS = gateway, lease time', () => {
+    const n = byId(doc, 'network').body;
+    expect(n.management).toBe('GATEWAY');
+    expect(n.vlanId).toBe(housing.network.vlan);
+    expect(n.ipv4Configuration).toMatchObject({ hostIpAddress: housing.network.gateway, prefixLength: 24, autoScaleEnabled: false });
+    const d = n.ipv4Configuration.dhcpConfiguration;
+    expect(d.mode).toBe('SERVER');
+    expect(`${d.ipAddressRange.start}-${d.ipAddressRange.stop}`).toBe(housing.network.dhcp.pool);
+    expect(d.dnsServerIpAddressesOverride).toEqual([housing.network.gateway]);
+    expect(d.leaseTimeSeconds).toBe(24 * 3600);
+    expect(d.ntpServerIpAddresses).toBeUndefined();
+    expect(byId(doc, 'zone').body).toEqual({ name: 'cw-brf-solgarden', networkIds: ['$ref:network'] });
+  });
+
+  it('Wi-Fi: 2.4 GHz only, WPA2, on the charger network; the passphrase only with --with-secrets', () => {
+    const w = byId(doc, 'wifi').body;
+    expect(w.broadcastingFrequenciesGHz).toEqual([2.4]);
+    expect(w.securityConfiguration.type).toBe('WPA2_PERSONAL');
+    expect(w.securityConfiguration.pmfMode).toBeUndefined();
+    expect(w.bandSteeringEnabled).toBe(false);
+    expect(w.network).toEqual({ type: 'SPECIFIC', networkId: '$ref:network' });
+    expect(w.name).toBe(housing.wifi.ssid);
+    expect(w.channel2gLockedTo6).toBe(housing.wifi.channel === 6);
+    expect(w.securityConfiguration.passphrase).toBe('$env:CHARGER_WIFI_PSK');
+    const all = JSON.stringify(doc) + steps;
+    expect(all).not.toContain('golden-test-passphrase');
+    const secret = render(spec(), true, { CHARGER_WIFI_PSK: '$ecret pass' }).doc;
+    expect(byId(secret, 'wifi').body.securityConfiguration.passphrase).toBe('$$ecret pass'); // a literal $ is doubled
+    expect(apiLiteral(byId(secret, 'wifi').body.securityConfiguration.passphrase)).toBe('$ecret pass');
+    const ch1 = render(spec((s) => (s.wifi.channel = 1))).doc;
+    expect(byId(ch1, 'wifi').body.channel2gLockedTo6).toBe(false);
+  });
+
+  it('STEPS.md: radio channel and width, DNS must stay on the gateway, plan warnings, fixed IPs', () => {
+    expect(steps).toContain(`Channel: **${housing.wifi.channel}**`);
+    expect(steps).toContain('Channel Width: **20 MHz**');
+    expect(steps).toMatch(/Never Auto/);
+    expect(steps).toContain(`Keep the network's DHCP DNS server at \`${housing.network.gateway}\``);
+    expect(plan.warnings.length).toBeGreaterThan(0);
+    for (const w of plan.warnings) expect(steps).toContain(w.message.replace(/[()]/g, '').slice(0, 30));
+    expect(doc.warnings).toEqual(plan.warnings.map((w) => w.message));
+    for (const u of housing.chargers.units.slice(0, 3)) expect(steps).toContain(`| \`${u.mac}\` | \`${u.ip}\` |`);
+    const ch1 = render(spec((s) => (s.wifi.channel = 11))).steps;
+    expect(ch1).toContain('Channel: **11**');
+  });
+
+  it('plan choices reach the requests: NTP any, DNS fallback by address, no block without defaultDeny', () => {
+    const any = render(spec((s) => (s.policy.ntp = 'any'))).doc;
+    const ntp = byId(any, 'allow-ntp').body;
+    expect(ntp.destination.trafficFilter.type).toBe('PORT');
+    expect(ntp.ipProtocolScope.protocolFilter.protocol.name).toBe('udp');
+    const fb = render(spec((s) => (s.policy.dns = 'allow-fallback'))).doc;
+    const dns = byId(fb, 'allow-dns-fallback').body;
+    expect(dns.destination.trafficFilter.ipAddressFilter.items.map((i: any) => i.value)).toEqual(zaptec.dns.fallbackResolvers);
+    expect(dns.destination.trafficFilter.portFilter.items).toEqual([{ type: 'PORT_NUMBER', value: 53 }]);
+    const open = render(spec((s) => (s.policy.defaultDeny = false))).doc;
+    expect(policies(open).some((p) => p.body.action.type === 'BLOCK')).toBe(false);
+    expect(byId(open, 'network').body.isolationEnabled).toBe(false);
+    const lit = render(spec((s) => (s.extraEndpoints[0].hosts = ['csms.example.com', '192.0.2.10']))).doc;
+    expect(byId(lit, 'allow-ocpp').body.destination.trafficFilter.domainFilter.domains).toEqual(['csms.example.com']);
+    expect(byId(lit, 'allow-ocpp-ip').body.destination.trafficFilter.ipAddressFilter.items).toEqual([{ type: 'IP_ADDRESS', value: '192.0.2.10' }]);
+  });
+});
+
+describe('unifi: fail closed', () => {
+  it('refuses Network below 10 unless port-only rules are accepted', () => {
+    const errors = renderError(spec((s) => (s.targets.unifi = { apiVersion: '9.5.21' })));
+    expect(errors.map((e) => e.code)).toEqual(['target-unsupported']);
+    expect(errors[0].message).toMatch(/host names/);
+    expect(errors[0].message).toMatch(/fqdnFallback: port-only/);
+    expect(errors[0].path).toBe('targets.unifi');
+  });
+
+  it('port-only says what is wider than asked and has no DOMAIN filter', () => {
+    const { doc, steps } = render(spec((s) => (s.targets.unifi = { apiVersion: '9', fqdnFallback: 'port-only' })));
+    expect(JSON.stringify(doc)).not.toContain('"DOMAIN"');
+    const https = byId(doc, 'allow-https').body;
+    expect(https.destination.trafficFilter).toEqual({ type: 'PORT', portFilter: { type: 'PORTS', matchOpposite: false, items: [{ type: 'PORT_NUMBER', value: 443 }] } });
+    const wider = doc.warnings.filter((w) => /open to every address/.test(w));
+    expect(wider).toHaveLength(3); // https, mqtt, ocpp (NTP is already 'any' without resolver-filled sets)
+    expect(wider.join('\n')).toContain('zapcloud.azure-devices.net');
+    expect(steps).toContain('open to every address');
+    expect(byId(doc, 'allow-ntp').body.destination.trafficFilter.type).toBe('PORT');
+  });
+
+  it('refuses a charger segment without its own VLAN', () => {
+    const errors = renderError(spec((s) => delete s.network.vlan));
+    expect(errors.map((e) => e.code)).toEqual(['target-unsupported']);
+    expect(errors[0].message).toMatch(/network\.vlan/);
+    expect(renderError(spec((s) => (s.network.vlan = 1)))[0].message).toMatch(/VLAN 2-4009/);
+    expect(renderError(spec((s) => (s.network.vlan = 4010)))[0].code).toBe('target-unsupported');
+  });
+
+  it('refuses policy.ntp: redirect (the API has no NTP server setting)', () => {
+    expect(renderError(spec((s) => (s.policy.ntp = 'redirect')))[0].code).toBe('target-unsupported');
+  });
+});
+
+describe('unifi: free text', () => {
+  const hostile = fc.oneof(
+    fc.constantFrom('"},{"id":"x', '$ref:network', '$env:HOME', '$$', '\\', '`code`', '| cell |', '<script>', '*bold*', '[a](b)', '\u2028x', 'a\nb', '</td>', '\u0000'),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  );
+  const baseline = render(spec());
+  const shape = (doc: IntegrationApiFile) => doc.requests.map((r) => `${r.id} ${r.method} ${r.path} ${keysOf(r)}`);
+  function keysOf(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.length > 0 ? keysOf(v[0]) : ''}]`;
+    if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}:${keysOf(x)}`).join(',')}}`;
+    return typeof v;
+  }
+
+  it('site name, SSID and endpoint description survive the JSON round trip and add no keys, requests or lines', () => {
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (name, ssid, description) => {
+        const text = spec((s) => {
+          s.site.name = name;
+          s.wifi.ssid = ssid;
+          s.extraEndpoints[0].description = description;
+        });
+        const r = renderText(text, ['unifi']);
+        const rejected = r.diagnostics.filter((d) => d.severity === 'error');
+        fc.pre(rejected.length === 0); // the validator refuses e.g. control characters in the SSID
+        const file = r.files['brf-solgarden/unifi/integration-api.json'];
+        const doc = JSON.parse(file) as IntegrationApiFile;
+        expect(shape(doc)).toEqual(shape(baseline.doc));
+        expect(Object.keys(doc)).toEqual(Object.keys(baseline.doc));
+        expect(apiLiteral(doc.site.name)).toBe(name);
+        expect(apiLiteral(byId(doc, 'wifi').body.name)).toBe(ssid);
+        expect(apiLiteral(byId(doc, 'allow-ocpp').body.description)).toContain(description);
+        // no free text can become a placeholder
+        for (const v of [doc.site.name, byId(doc, 'wifi').body.name, byId(doc, 'allow-ocpp').body.description]) {
+          expect(/^\$(ref|lookup|env):/.test(v)).toBe(false);
+        }
+        const steps = r.files['brf-solgarden/unifi/STEPS.md'];
+        expect(steps.split('\n').length).toBe(baseline.steps.split('\n').length);
+        const count = (t: string, c: string) => t.replace(/\\./g, '').split(c).length - 1; // unescaped only
+        for (const c of ['<', '>', '`', '|']) expect(count(steps, c), c).toBe(count(baseline.steps, c)); // no raw HTML, code spans or table cells
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
