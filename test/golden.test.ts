@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { exampleFiles, renderFile, root } from './helpers.js';
+import { exampleFiles, root, testEnv } from './helpers.js';
+import { renderSpec } from '../src/pipeline.js';
+import { targetIds } from '../src/targets/registry.js';
 
 /**
  * Golden files: every example × every target, rendered without secrets, pinned byte for byte under
@@ -16,6 +18,24 @@ function listFiles(dir: string): string[] {
     const p = join(dir, name);
     return statSync(p).isDirectory() ? listFiles(p) : [p];
   });
+}
+
+/**
+ * Every example × every target. A target that refuses an example (fails closed with
+ * target-unsupported, e.g. UniFi for a segment without a VLAN) pins its refusal as
+ * <site-id>/<target>/UNSUPPORTED.txt, so the refusal is tested too; any other error fails.
+ */
+function renderFile(rel: string): Record<string, string> {
+  const result = renderSpec(readFileSync(join(root, rel), 'utf8'), rel, targetIds(), { withSecrets: false, env: testEnv });
+  const files = { ...result.files };
+  for (const d of result.diagnostics.filter((x) => x.severity === 'error')) {
+    const target = d.path.startsWith('targets.') ? d.path.slice('targets.'.length) : '';
+    if (d.code !== 'target-unsupported' || !result.site || !targetIds().includes(target)) {
+      throw new Error(`${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`);
+    }
+    files[`${result.site.site.id}/${target}/UNSUPPORTED.txt`] = `${d.message}\n`;
+  }
+  return files;
 }
 
 describe('golden files', () => {
