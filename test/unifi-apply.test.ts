@@ -28,6 +28,7 @@ let url = '';
 let seen: Seen[] = [];
 let failOn: ((s: Seen) => boolean) | undefined;
 let counter = 0;
+let files = 0;
 
 const page = (data: unknown[]) => ({ offset: 0, limit: 200, count: data.length, totalCount: data.length, data });
 const readBody = (req: IncomingMessage) =>
@@ -77,7 +78,7 @@ function renderToFile(change: (s: any) => void = () => {}): { file: string; doc:
   change(s);
   const r = renderText(JSON.stringify(s), ['unifi']);
   const text = r.files['brf-solgarden/unifi/integration-api.json'];
-  const file = join(process.env.TMPDIR ?? '/tmp', `chargewall-unifi-${process.pid}-${counter++}.json`);
+  const file = join(process.env.TMPDIR ?? '/tmp', `chargewall-unifi-${process.pid}-${files++}.json`);
   writeFileSync(file, text);
   return { file, doc: JSON.parse(text) };
 }
@@ -87,6 +88,7 @@ describe('scripts/unifi-apply.mjs against a fake controller on 127.0.0.1', () =>
     seen = [];
     failOn = undefined;
     const { file, doc } = renderToFile((s) => (s.wifi.ssid = '$env:HOME'));
+    counter = 0;
     const r = await run(file, { UNIFI_API_KEY: KEY, CHARGER_WIFI_PSK: 'a secret passphrase', HOME: '/should/not/leak' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
