@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -29,6 +29,7 @@ let seen: Seen[] = [];
 let failOn: ((s: Seen) => boolean) | undefined;
 let counter = 0;
 let files = 0;
+const written: string[] = [];
 
 const page = (data: unknown[]) => ({ offset: 0, limit: 200, count: data.length, totalCount: data.length, data });
 const readBody = (req: IncomingMessage) =>
@@ -63,7 +64,10 @@ beforeAll(async () => {
   const addr = server.address();
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  for (const f of written) rmSync(f, { force: true });
+  await new Promise<void>((r) => server.close(() => r()));
+});
 
 function run(file: string, env: Record<string, string>, extra: string[] = []) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -80,6 +84,7 @@ function renderToFile(change: (s: any) => void = () => {}): { file: string; doc:
   const text = r.files['brf-solgarden/unifi/integration-api.json'];
   const file = join(process.env.TMPDIR ?? '/tmp', `chargewall-unifi-${process.pid}-${files++}.json`);
   writeFileSync(file, text);
+  written.push(file);
   return { file, doc: JSON.parse(text) };
 }
 

@@ -247,8 +247,7 @@ function externalPolicies(plan: Plan, rule: ForwardRule, portOnly: boolean, warn
     const names = group.hosts.filter((h) => !isIPv4(h));
     const addresses = group.hosts.filter(isIPv4);
     if (portOnly) {
-      const proto = `${rule.protocols.map((p) => p.toUpperCase()).join('/')} ${rule.ports.join(',')}`;
-      warnings.push(`${rule.label}: ${proto} is open to every address, not only ${group.hosts.join(', ')} (UniFi before Network 10 cannot match host names; targets.unifi.fqdnFallback: port-only)`);
+      warnings.push(`${rule.label} is open to every address, not only ${group.hosts.join(', ')} (UniFi before Network 10 cannot match host names; targets.unifi.fqdnFallback: port-only)`);
       out.push({ suffix: rule.id, description: `${base} (port-only: wider than asked, any address)`, filter: ports, protocols: rule.protocols, what: `any address (asked: ${code(group.hosts)})` });
       return out;
     }
