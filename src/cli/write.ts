@@ -69,6 +69,10 @@ export function writeFiles(root: string, files: Record<string, string>): WriteRe
         continue;
       }
       mkdirSync(dirname(path), { recursive: true });
+      // Refuse before anything is renamed: a directory where a file belongs would fail half-way.
+      if (existsSync(path) && statSync(path).isDirectory()) {
+        throw Object.assign(new Error(`${path} is a directory, not a file`), { code: 'EISDIR', syscall: 'open' });
+      }
       const tmp = join(dirname(path), `.${rel.split('/').pop()}.chargewall-${process.pid}.tmp`);
       pending.push({ tmp, path, rel });
       writeFileSync(tmp, content, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });
