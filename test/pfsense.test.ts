@@ -298,6 +298,18 @@ describe('pfsense: merge into the admin\'s backup', () => {
     wellFormed(both);
   });
 
+  it('owns the DHCP server of the interface: replaces an existing one and says what it dropped', () => {
+    const old = input.replace('\t</dhcpd>\n', `\t\t<opt2>\n\t\t\t<enable></enable>\n\t\t\t<range>\n\t\t\t\t<from>10.40.0.200</from>\n\t\t\t\t<to>10.40.0.250</to>\n\t\t\t</range>\n\t\t\t<staticmap>\n\t\t\t\t<mac>00:11:22:33:44:55</mac>\n\t\t\t\t<ipaddr>10.40.0.5</ipaddr>\n\t\t\t</staticmap>\n\t\t</opt2>\n\t</dhcpd>\n`);
+    const out = merge(exampleText, old);
+    // The old server sat where a fresh merge puts chargewall's: the result is the fresh merge.
+    expect(out).toBe(merged);
+    expect(readBack(out, 'opt2').dhcp!.from).toBe('10.40.0.100');
+    expect(readBack(out, 'lan').dhcp).toEqual(readBack(input, 'lan').dhcp);
+    const steps = files(exampleText, old).steps;
+    expect(steps).toContain('dhcpd: replaced the DHCP server settings of opt2');
+    expect(steps).toContain('00:11:22:33:44:55');
+  });
+
   it('creates missing sections and fills empty or self-closing ones', () => {
     const bare = input.replace(/\t<aliases>\n\t<\/aliases>\n/, '\t<aliases/>\n').replace(/\t<nat>[\s\S]*?<\/nat>\n/, '').replace(/\t<dhcpd>[\s\S]*?<\/dhcpd>\n/, '');
     expect(bare).not.toContain('<nat>');
