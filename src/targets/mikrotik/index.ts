@@ -126,7 +126,7 @@ export const mikrotikTarget: Target = {
     const svcNotes = ['The router answers DNS for the chargers. The input rules below limit who may ask.'];
     if (plan.ntp.strategy === 'redirect') {
       if (v === 6) {
-        svcNotes.push('RouterOS 6 serves NTP only with the separate ntp package (checked in the preflight); its client resolves the name on every request.');
+        svcNotes.push('RouterOS 6 serves NTP only with the separate ntp package (checked in the preflight). Its client resolves the name on every request.');
         svc.push(`/system ntp client set enabled=yes server-dns-names=${str(plan.ntp.host)}`, '/system ntp server set enabled=yes');
       } else {
         svc.push(

@@ -112,7 +112,7 @@
 
 # ---- Router DNS and NTP
 # The router answers DNS for the chargers. The input rules below limit who may ask.
-# RouterOS 6 serves NTP only with the separate ntp package (checked in the preflight) its client resolves the name on every request.
+# RouterOS 6 serves NTP only with the separate ntp package (checked in the preflight). Its client resolves the name on every request.
 # NTP: the router answers NTP itself: no.pool.ntp.org rotates every 150 s, so a firewall that resolves it on its own timer would often hold other addresses than the charger got.
 /ip dns set allow-remote-requests=yes
 /system ntp client set enabled=yes server-dns-names="no.pool.ntp.org"
