@@ -140,7 +140,7 @@
 :if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=drop comment="chargewall:brf-solgarden: nothing else to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=drop comment="chargewall:brf-solgarden: nothing else to the router" }
 
 # ---- NAT: DNS and NTP from the chargers to the router
-# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: the router sees every answer and fills the allow-sets exactly.
+# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: chargers and firewall resolve the cloud hosts through the same resolver.
 /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
 /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns udp 53 to the router"
 /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router"
