@@ -29,8 +29,8 @@ function renderFile(rel: string): Record<string, string> {
   const result = renderSpec(readFileSync(join(root, rel), 'utf8'), rel, targetIds(), { withSecrets: false, env: testEnv });
   const files = { ...result.files };
   for (const d of result.diagnostics.filter((x) => x.severity === 'error')) {
-    const target = d.path.startsWith('targets.') ? d.path.slice('targets.'.length) : '';
-    if (d.code !== 'target-unsupported' || !result.site || !targetIds().includes(target)) {
+    const target = targetIds().find((t) => d.message.startsWith(`${t}: `)); // the pipeline prefixes the target id
+    if (d.code !== 'target-unsupported' || !result.site || !target) {
       throw new Error(`${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`);
     }
     files[`${result.site.site.id}/${target}/UNSUPPORTED.txt`] = `${d.message}\n`;

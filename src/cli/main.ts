@@ -42,7 +42,10 @@ export function buildProgram(): Command {
   const program = new Command('chargewall')
     .description('Router and firewall configuration for EV charger sites, from one validated YAML spec.')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Set before the subcommands are added so they inherit it: usage errors become exceptions (exit 2).
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('render')
@@ -120,8 +123,6 @@ export function buildProgram(): Command {
 
 export function main(argv: string[]): void {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     program.parse(argv);
   } catch (e) {

@@ -31,7 +31,9 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     });
   }
   const dnsWhy = {
-    redirect: `every DNS query from the chargers is answered by the router, including the fallback ${profile.dns.fallbackResolvers.join('/')}: the router sees every answer and fills the allow-sets exactly`,
+    redirect: caps.resolverFilledSets
+      ? `every DNS query from the chargers is answered by the router, including the fallback ${profile.dns.fallbackResolvers.join('/')}: the router sees every answer and fills the allow-sets exactly`
+      : `every DNS query from the chargers is answered by the router, including the fallback ${profile.dns.fallbackResolvers.join('/')}: chargers and firewall resolve the cloud hosts through the same resolver`,
     'allow-fallback': `chargers may query the router and the fallback resolvers ${profile.dns.fallbackResolvers.join('/')} directly (the router does not see those answers)`,
     'router-only': `chargers may only query the router's resolver, which DHCP hands out`,
   }[dnsStrategy];

@@ -1,10 +1,14 @@
 import type { Target } from './types.js';
 import { iptablesTarget } from './iptables/index.js';
+import { mikrotikTarget } from './mikrotik/index.js';
+import { pfsenseTarget } from './pfsense/index.js';
 import { unifiTarget } from './unifi/index.js';
 
 /** Every target, by id. Adding a target: a folder in src/targets/, templates/<id>/, and one line here. */
 export const targets: ReadonlyMap<string, Target> = new Map<string, Target>([
   [iptablesTarget.id, iptablesTarget],
+  [mikrotikTarget.id, mikrotikTarget],
+  [pfsenseTarget.id, pfsenseTarget],
   [unifiTarget.id, unifiTarget],
 ]);
 
