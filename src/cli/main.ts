@@ -122,6 +122,11 @@ export function buildProgram(): Command {
 }
 
 export function main(argv: string[]): void {
+  // `chargewall targets | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = buildProgram();
   try {
     program.parse(argv);

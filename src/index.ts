@@ -1,0 +1,16 @@
+/**
+ * chargewall as a library: the same pipeline the CLI runs, without touching the file system.
+ *
+ *   import { renderSpec } from 'chargewall';
+ *   const { diagnostics, files } = renderSpec(yamlText, 'site.yaml', ['iptables'], { withSecrets: false, env: process.env });
+ *   // files: { 'brf-solgarden/iptables/rules.v4': '...', ... }
+ */
+export { renderSpec, defaultTargets, type SiteRender } from './pipeline.js';
+export { validateSpec, type ValidationResult } from './spec/validate.js';
+export { formatDiagnostic, type Diagnostic } from './spec/diagnostics.js';
+export { buildPlan, UnsupportedError } from './plan/build.js';
+export type { Plan, TargetCapabilities } from './plan/types.js';
+export type { Site } from './spec/types.js';
+export type { Profile } from './profiles/types.js';
+export { targets, targetIds } from './targets/registry.js';
+export type { Target, RenderOptions } from './targets/types.js';
