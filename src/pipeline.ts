@@ -4,6 +4,7 @@ import type { Diagnostic } from './spec/diagnostics.js';
 import type { Site } from './spec/types.js';
 import type { Profile } from './profiles/types.js';
 import { validateSpec } from './spec/validate.js';
+import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, type RenderOptions } from './targets/types.js';
 
@@ -41,6 +42,16 @@ export function renderSpec(text: string, file: string, targetIds: string[] | 'de
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: 1, col: 1, path: at.join('.') });
       } else throw e;
     }
+  }
+  // The site's explain report sits next to the target folders, so --check covers it as well.
+  if (Object.keys(out.plans).length) {
+    out.files[`${site.site.id}/README.md`] = explainSite({
+      site,
+      profile: result.profile,
+      plans: out.plans,
+      specWarnings: result.diagnostics,
+      placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
+    });
   }
   return out;
 }
