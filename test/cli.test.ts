@@ -285,3 +285,34 @@ describe('terminal output', () => {
     expect(inTty(`node ${main} render ${specs} -o out3`, { ...noCi, CI: 'true' })).not.toContain('[2/2]');
   });
 });
+
+describe('init questions', () => {
+  it('asks the essentials, re-asks a wrong answer, and the answers give a valid spec', async () => {
+    const { askAnswers, starterSpec } = await import('../src/cli/init.js');
+    const script = ['garage-c', 'Garage C', 'twelve', '12', '10.7.7.7/24', '10.7.7.0/24', 'no', 'iptables'];
+    const asked: string[] = [];
+    const said: string[] = [];
+    const answers = await askAnswers(
+      async (q) => {
+        asked.push(q);
+        return script.shift()!;
+      },
+      [...targets.keys()],
+      (s) => said.push(s),
+    );
+    expect(script).toEqual([]);
+    expect(answers).toMatchObject({ siteId: 'garage-c', name: 'Garage C', chargers: 12, subnet: '10.7.7.0/24', wifi: false, target: 'iptables' });
+    // No Wi-Fi: no channel or country question.
+    expect(asked.some((q) => /channel|Country/.test(q))).toBe(false);
+    expect(said.join('')).toMatch(/not a charger count[\s\S]*did you mean 10\.7\.7\.0\/24/);
+    const v = validateSpec(starterSpec(answers, 'site.schema.json'), 'c.yaml');
+    expect(v.ok).toBe(true);
+    expect(v.site!.wifi).toBeUndefined();
+  });
+
+  it('empty answers take the defaults', async () => {
+    const { askAnswers, initDefaults } = await import('../src/cli/init.js');
+    const answers = await askAnswers(async () => '', [...targets.keys()], () => {});
+    expect(answers).toEqual({ ...initDefaults, target: targets.has(initDefaults.target) ? initDefaults.target : [...targets.keys()][0] });
+  });
+});

@@ -167,6 +167,10 @@ export function buildProgram(): Command {
           try {
             answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
             out = (await rl.question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
+          } catch (e: any) {
+            // Ctrl-C / Ctrl-D or the input ending: leave quietly, nothing written.
+            if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') throw new UsageError('init: input ended before every question was answered; nothing written');
+            throw e;
           } finally {
             rl.close();
           }
