@@ -38,13 +38,14 @@ export function renderSpec(text: string, file: string, targetIds: string[] | 'de
       }
     } catch (e) {
       if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : ['targets', id];
-        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: 1, col: 1, path: at.join('.') });
+        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
       } else throw e;
     }
   }
   // The site's explain report sits next to the target folders, so --check covers it as well.
-  if (Object.keys(out.plans).length) {
+  if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
     out.files[`${site.site.id}/README.md`] = explainSite({
       site,
       profile: result.profile,

@@ -51,7 +51,10 @@ export function buildProgram(): Command {
   const program = new Command('chargewall')
     .description('Router and firewall configuration for EV charger sites, from one validated YAML spec.')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Set before the subcommands are added so they inherit it: usage errors become exceptions (exit 2).
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('render')
@@ -206,12 +209,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  // Subcommands copy these settings only when created after them: set them on every command, so an
-  // unknown option of a subcommand is a usage error (exit 2) like everything else commander rejects.
-  for (const cmd of [program, ...program.commands]) {
-    cmd.exitOverride();
-    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -28,10 +28,12 @@ function existingFiles(root: string, folders: string[]): string[] {
   return found.sort();
 }
 
+/** The file's text, or undefined when there is none. A directory in the way is an error, found before anything is written. */
 function readIfFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
-  } catch {
+  } catch (e: any) {
+    if (e.code === 'EISDIR') throw Object.assign(new Error(`${path} is a directory, not a file`), { code: 'EISDIR', syscall: 'open' });
     return undefined;
   }
 }
@@ -71,6 +73,7 @@ export function checkFiles(root: string, files: Record<string, string>, knownTar
 export function writeFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): WriteReport {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   const pending: { tmp: string; path: string; rel: string }[] = [];
+  const madeDirs = new Set<string>();
   try {
     for (const [rel, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
       const path = join(root, rel);
@@ -78,7 +81,11 @@ export function writeFiles(root: string, files: Record<string, string>, knownTar
         report.unchanged.push(rel);
         continue;
       }
-      mkdirSync(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (!madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
       const tmp = join(dirname(path), `.${rel.split('/').pop()}.chargewall-${process.pid}.tmp`);
       pending.push({ tmp, path, rel });
       writeFileSync(tmp, content, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });

@@ -181,7 +181,12 @@ export function explainSite(input: ExplainInput): string {
     for (const line of ruleLines(p, profile)) {
       const m = merged.find((x) => x.line.key === line.key && x.line.text === line.text);
       if (m) m.targets.push(id);
-      else merged.push({ line, targets: [id] });
+      else {
+        // Keep the kinds in order (redirects, router, forwarded, default) when another target adds a line.
+        const rank = (key: string) => ['redirect', 'router', 'forward', 'default'].indexOf(key.split(':')[0]);
+        const at = merged.findIndex((x) => rank(x.line.key) > rank(line.key));
+        merged.splice(at === -1 ? merged.length : at, 0, { line, targets: [id] });
+      }
     }
   }
   merged.forEach((m, i) => out.push(`${i + 1}. ${m.line.text}${m.targets.length === all.length ? '' : ` Only on ${codes(m.targets)}.`}`));

@@ -15,6 +15,8 @@ export interface ValidationResult {
   /** Errors and warnings, sorted by file and position. */
   diagnostics: Diagnostic[];
   ok: boolean;
+  /** Position of a path in the spec, for problems found after validation (render-time errors). */
+  locate?: LoadedDocument['locate'];
 }
 
 /**
@@ -50,7 +52,7 @@ export function validateSpec(text: string, file: string): ValidationResult {
     warn: (code, path, message) => push(diagnostics, doc, 'warning', code, path, message),
   };
   for (const rule of rules) rule(ctx);
-  return done(diagnostics, site, profile);
+  return { ...done(diagnostics, site, profile), locate: doc.locate };
 }
 
 function push(list: Diagnostic[], doc: LoadedDocument, severity: Diagnostic['severity'], code: string, path: (string | number)[], message: string) {

@@ -22,8 +22,21 @@ export interface Subnet {
   size: number;
 }
 
-/** Parses `a.b.c.d/n`. Returns the aligned network too, so a caller can say "did you mean". */
-export function parseSubnet(text: string): { subnet?: Subnet; aligned?: string; error?: string } {
+type ParsedSubnet = { subnet?: Subnet; aligned?: string; error?: string };
+const parsedSubnets = new Map<string, ParsedSubnet>();
+
+/** Parses `a.b.c.d/n`. Returns the aligned network too, so a caller can say "did you mean". Memoised: rules ask often. */
+export function parseSubnet(text: string): ParsedSubnet {
+  let parsed = parsedSubnets.get(text);
+  if (!parsed) {
+    if (parsedSubnets.size > 10_000) parsedSubnets.clear();
+    parsed = parseSubnetUncached(text);
+    parsedSubnets.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseSubnetUncached(text: string): ParsedSubnet {
   const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
   if (!m || !isIPv4(m[1]) || Number(m[2]) > 32 || !IPCIDR.isValidCIDR(text)) {
     return { error: 'not an IPv4 network in CIDR form (like 10.20.30.0/24)' };

@@ -1,21 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AjvModule, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import * as validators from '../generated/validators.js';
 import { packageRoot } from './paths.js';
 
-// ajv is CommonJS; under NodeNext its default export is the module object.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+const schemas = new Map<string, any>();
 
-const cache = new Map<string, { schema: any; validate: ValidateFunction }>();
-
-/** Loads and compiles a schema from schemas/ once per process. */
-export function compiledSchema(name: 'site' | 'profile'): { schema: any; validate: ValidateFunction } {
-  let entry = cache.get(name);
-  if (!entry) {
-    const schema = JSON.parse(readFileSync(join(packageRoot, 'schemas', `${name}.schema.json`), 'utf8'));
-    const ajv = new (Ajv as any)({ allErrors: true, strict: false });
-    entry = { schema, validate: ajv.compile(schema) };
-    cache.set(name, entry);
-  }
-  return entry!;
+/**
+ * The validator for a schema in schemas/, compiled to standalone code at build time
+ * (scripts/generate.mjs), so start-up compiles nothing. The schema JSON itself is read only
+ * when an error message needs a field's description.
+ */
+export function compiledSchema(name: 'site' | 'profile'): { readonly schema: any; validate: ValidateFunction } {
+  return {
+    validate: validators[name],
+    get schema() {
+      let schema = schemas.get(name);
+      if (!schema) {
+        schema = JSON.parse(readFileSync(join(packageRoot, 'schemas', `${name}.schema.json`), 'utf8'));
+        schemas.set(name, schema);
+      }
+      return schema;
+    },
+  };
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// chargewall benchmark: prints numbers, asserts nothing (the goals are in issue 8 and the README).
+//   npm run bench                 all cases
+//   BENCH_QUICK=1 npm run bench   fewer repetitions
+// Cases: (1) one site, all targets, whole process vs `node -e 0`; (2) 1 000 and 10 000 generated sites
+// in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (4) per-stage split in-process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const quick = process.env.BENCH_QUICK === '1';
+const work = mkdtempSync(join(tmpdir(), 'cw-bench-'));
+const env = { ...process.env, CHARGER_WIFI_PSK: 'bench-passphrase-1' };
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+/** Wall time of one process run, in ms. */
+function timeRun(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+/** A varied but valid site: different ids, sizes, subnets, leases, Wi-Fi on most. */
+function siteSpec(i) {
+  const count = 4 + (i % 60);
+  const b = (i >> 8) & 255;
+  const c = i & 255;
+  const units = Array.from({ length: Math.min(count, 8) }, (_, u) =>
+    `    - { name: "Unit ${u + 1}", mac: "98:3d:ae:${(b).toString(16).padStart(2, '0')}:${c.toString(16).padStart(2, '0')}:${(u + 1).toString(16).padStart(2, '0')}", ip: 10.${b}.${c}.${10 + u}, rssi: -6${u % 9} }`,
+  ).join('\n');
+  return `version: 1
+site: { id: site-${i}, name: "Benchmark site ${i}" }
+profile: zaptec-pro
+chargers:
+  count: ${count}
+  units:
+${units}
+network:
+  subnet: 10.${b}.${c}.0/24
+  vlan: ${10 + (i % 4000)}
+  dhcp: { pool: auto, headroom: 25, leaseTime: 24h }
+${i % 5 === 4 ? '' : `wifi:
+  ssid: "Chargers ${i}"
+  passphrase: { env: CHARGER_WIFI_PSK }
+  channel: ${[1, 6, 11][i % 3]}
+  country: SE
+`}policy: { dns: redirect, ntp: auto, defaultDeny: true, log: ${i % 2 === 0} }
+extraEndpoints:
+  - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms${i}.example.com] }
+`;
+}
+
+function makeSites(n) {
+  const dir = join(work, `sites-${n}`);
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `site-${i}.yaml`), siteSpec(i));
+  return readdirSync(dir).map((f) => join(dir, f)).sort();
+}
+
+const targetsList = spawnSync(process.execPath, [cli, 'targets'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(/\s+/)[0]);
+console.log(`chargewall benchmark — node ${process.version}, targets: ${targetsList.join(', ')}`);
+
+// (1) One site, all targets, whole process, interleaved with `node -e 0` so both see the same machine state.
+const one = makeSites(1)[0];
+const reps = quick ? 7 : 21;
+const nodeTimes = [];
+const cliTimes = [];
+for (let i = 0; i < reps; i++) {
+  nodeTimes.push(timeRun(process.execPath, ['-e', '0']));
+  const out = join(work, `one-${i}`);
+  cliTimes.push(timeRun(process.execPath, [cli, 'render', one, '--target', 'all', '-o', out]));
+}
+const ratio = median(cliTimes) / median(nodeTimes);
+console.log(`\n[1] one site, all targets, whole process (median of ${reps})`);
+console.log(`    node -e 0           ${fmt(median(nodeTimes))}`);
+console.log(`    chargewall render   ${fmt(median(cliTimes))}`);
+console.log(`    ratio               ${ratio.toFixed(2)}x   (goal <= 1.5x)`);
+
+// (2) Batches: 1 000 and 10 000 sites in one process, cold output folder each run.
+function batch(files, runs) {
+  const times = [];
+  let rss = 0;
+  for (let r = 0; r < runs; r++) {
+    const out = join(work, `batch-${files.length}-${r}`);
+    const t0 = process.hrtime.bigint();
+    const res = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (res.status !== 0) throw new Error(`batch failed: ${res.stderr.slice(-2000)}`);
+    rss = Math.max(rss, Number(res.stderr.trim().split('\n').pop()) / 1024);
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { ms: median(times), rss };
+}
+const thousand = makeSites(1000);
+const b1 = batch(thousand, quick ? 1 : 3);
+console.log(`\n[2] batch of 1 000 sites, all targets (median of ${quick ? 1 : 3})`);
+console.log(`    wall ${fmt(b1.ms)}   ${(1000 / (b1.ms / 1000)).toFixed(0)} sites/s   (goal >= 1000 sites/s)   peak RSS ${b1.rss.toFixed(0)} MB`);
+const tenThousand = makeSites(10000);
+const b10 = batch(tenThousand, 1);
+console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)`);
+console.log(`\n[3] peak RSS of the 10 000-site run: ${b10.rss.toFixed(0)} MB   (goal < 300 MB)`);
+
+// (4) Per-stage split, in-process, over the 1 000 sites.
+const { validateSpec } = await import(join(root, 'dist', 'spec', 'validate.js'));
+const { buildPlan } = await import(join(root, 'dist', 'plan', 'build.js'));
+const { targets } = await import(join(root, 'dist', 'targets', 'registry.js'));
+const { writeFiles } = await import(join(root, 'dist', 'cli', 'write.js'));
+const stage = { load: 0, validate: 0, plan: 0, render: 0, write: 0 };
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const stageOut = join(work, 'stages');
+for (const file of thousand) {
+  let t = now();
+  const text = readFileSync(file, 'utf8');
+  stage.load += now() - t;
+  t = now();
+  const v = validateSpec(text, file);
+  stage.validate += now() - t;
+  const files = {};
+  for (const target of targets.values()) {
+    t = now();
+    const plan = buildPlan(v.site, v.profile, target.capabilities(v.site), target.id);
+    stage.plan += now() - t;
+    t = now();
+    for (const [name, content] of Object.entries(target.render(plan, v.site, { withSecrets: false, env }))) files[`${v.site.site.id}/${target.id}/${name}`] = content;
+    stage.render += now() - t;
+  }
+  t = now();
+  writeFiles(stageOut, files);
+  stage.write += now() - t;
+}
+const total = Object.values(stage).reduce((a, b) => a + b, 0);
+console.log(`\n[4] per-stage split, in-process, 1 000 sites (ms total / µs per site)`);
+for (const [k, v] of Object.entries(stage)) console.log(`    ${k.padEnd(9)} ${v.toFixed(0).padStart(6)} ms  ${((v / 1000) * 1000).toFixed(0).padStart(6)} µs/site  ${((v / total) * 100).toFixed(0).padStart(3)}%`);
+
+rmSync(work, { recursive: true, force: true });

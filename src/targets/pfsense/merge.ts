@@ -1,0 +1,195 @@
+/**
+ * Merges chargewall's items into an admin's pfSense backup by splicing text at located positions:
+ * every byte outside chargewall's own items stays as it was, and merging the result again changes
+ * nothing (own items are recognised by their description tag and replaced in place).
+ *
+ * pfSense's Backup & Restore replaces a whole area, so handing out bare sections would wipe the
+ * admin's rules; the merged document carries their rules and ours together.
+ */
+import type { Plan } from '../../plan/types.js';
+import { isIPv4 } from '../../util/ipv4.js';
+import { RenderError } from '../types.js';
+import { isOwnDescr, sections, type PfModel } from './model.js';
+import { child, childrenNamed, lineCol, parseXml, textOf, writeEl, XmlError, type El, type XNode } from './xml.js';
+
+export interface MergeResult {
+  text: string;
+  /** What changed, one line per section, for STEPS.md. */
+  changes: string[];
+  /** Things the admin should know or check (not changed by the merge). */
+  notes: string[];
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const refuse = (file: string, why: string) => new RenderError(`--pfsense-config ${file}: ${why}`, 'pfsense-config');
+
+export function mergeConfig(doc: string, file: string, model: PfModel, plan: Plan): MergeResult {
+  if (/-{3,}\s*BEGIN config\.xml/.test(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
+  let root: XNode;
+  try {
+    root = parseXml(doc);
+  } catch (e) {
+    if (e instanceof XmlError) throw refuse(file, `not a pfSense config: not well-formed XML at ${lineCol(doc, e.offset)} (${e.message})`);
+    throw e;
+  }
+  if (root.name !== 'pfsense') {
+    throw refuse(file, `not a pfSense config: the root element is <${root.name}>, pfSense backups start with <pfsense>${root.name === 'opnsense' ? ' (this is an OPNsense config)' : ''}`);
+  }
+  const iface = model.iface;
+  const interfaces = child(root, 'interfaces');
+  const ifNode = child(interfaces, iface);
+  if (!ifNode) {
+    const have = interfaces?.children.map((c) => `${c.name}${textOf(doc, child(c, 'descr')) ? ` (${textOf(doc, child(c, 'descr'))})` : ''}`) ?? [];
+    throw refuse(file, `the backup has no interface '${iface}' (targets.pfsense.interface); it has ${have.length ? have.join(', ') : 'none'}. Assign the charger interface in Interfaces > Assignments first, or set targets.pfsense.interface`);
+  }
+  const ipaddr = textOf(doc, child(ifNode, 'ipaddr'));
+  const subnet = textOf(doc, child(ifNode, 'subnet'));
+  if (!isIPv4(ipaddr) || ipaddr !== plan.network.gateway || subnet !== String(plan.network.prefix)) {
+    throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${iface.toUpperCase()}) or fix network.gateway / network.subnet`);
+  }
+
+  const s = sections(model);
+  const edits: Edit[] = [];
+  const changes: string[] = [];
+  const notes: string[] = [];
+  if (child(ifNode, 'enable') === undefined) notes.push(`Interface ${iface} is not enabled in the backup: enable it in Interfaces > ${iface.toUpperCase()}.`);
+
+  const descrOf = (n: XNode) => textOf(doc, child(n, 'descr'));
+  const own = (n: XNode) => isOwnDescr(descrOf(n), model.tag);
+
+  // Aliases: ours by tag; an admin alias with one of our names is a conflict we must not overwrite.
+  const aliasesNode = child(root, 'aliases');
+  const ownNames = new Set(model.aliases.map((a) => a.name));
+  for (const a of childrenNamed(aliasesNode, 'alias')) {
+    const name = textOf(doc, child(a, 'name'));
+    if (!own(a) && ownNames.has(name)) throw refuse(file, `the backup already has an alias '${name}' that chargewall did not write (its description does not start with '${model.tag}'); rename or delete it first`);
+  }
+  for (const c of interfaces!.children) {
+    const d = textOf(doc, child(c, 'descr'));
+    if (ownNames.has(d)) throw refuse(file, `interface ${c.name} is named '${d}', the same as a chargewall alias; pfSense refuses that`);
+  }
+  changes.push(section(doc, root, 'aliases', 'alias', s.aliases, own, undefined, edits, `${s.aliases.length} host aliases`));
+
+  // Filter rules: ours before the interface's existing rules (first match wins), trackers unique.
+  const filterNode = child(root, 'filter');
+  const ownTrackers = new Set(model.rules.map((r) => String(r.tracker)));
+  const onIface = (n: XNode) => textOf(doc, child(n, 'interface')) === iface && child(n, 'floating') === undefined;
+  const others = childrenNamed(filterNode, 'rule').filter((r) => !own(r));
+  for (const r of others) {
+    const t = textOf(doc, child(r, 'tracker')).replace(/^0+(?=\d)/, '');
+    if (ownTrackers.has(t)) throw refuse(file, `an existing rule ('${descrOf(r)}') uses tracker ${t}, which chargewall derives for site ${plan.site.id}; change that rule's tracker`);
+  }
+  const after = others.filter(onIface);
+  if (after.length && plan.defaultAction === 'drop') {
+    notes.push(`${after.length} existing rule(s) on ${iface} come after chargewall's final block rule and will no longer match: ${after.map((r) => `'${descrOf(r) || '(no description)'}'`).join(', ')}.`);
+  }
+  changes.push(section(doc, root, 'filter', 'rule', s.filter, own, after[0], edits, `${s.filter.length} rules on ${iface}`));
+
+  // NAT port forwards (DNS/NTP redirects).
+  if (s.nat.length || childrenNamed(child(root, 'nat'), 'rule').some(own)) {
+    const natOthers = childrenNamed(child(root, 'nat'), 'rule').filter((r) => !own(r) && onIface(r));
+    changes.push(section(doc, root, 'nat', 'rule', s.nat, own, natOthers[0], edits, `${s.nat.length} port forwards`));
+  }
+
+  // DHCP server of the charger interface: the whole <dhcpd><iface> is chargewall's.
+  const dhcpd = child(root, 'dhcpd');
+  const existing = child(dhcpd, iface);
+  const dhcpText = writeEl(s.dhcpd, 2);
+  if (!dhcpd) {
+    edits.push(insertSection(doc, root, 'dhcpd', dhcpText));
+    changes.push(`dhcpd: added the DHCP server on ${iface}`);
+  } else if (existing) {
+    const span = lineSpan(doc, existing);
+    const old = doc.slice(span.start, span.end);
+    if (old === dhcpText) changes.push(`dhcpd: ${iface} unchanged`);
+    else {
+      edits.push({ ...span, text: dhcpText });
+      const maps = childrenNamed(existing, 'staticmap');
+      const foreign = maps.filter((m) => !own(m));
+      changes.push(`dhcpd: replaced the DHCP server settings of ${iface} (the interface is the chargers')`);
+      if (foreign.length) notes.push(`The previous DHCP settings of ${iface} had ${foreign.length} static mapping(s) chargewall did not write (${foreign.map((m) => textOf(doc, child(m, 'mac'))).join(', ')}); they are replaced. Add them to chargers.units if they are chargers.`);
+    }
+  } else {
+    edits.push(insertInto(doc, dhcpd, dhcpText, 2));
+    changes.push(`dhcpd: added the DHCP server on ${iface}`);
+  }
+
+  // Services chargewall relies on but does not configure (admin-wide settings).
+  const unboundIfs = textOf(doc, child(child(root, 'unbound'), 'active_interface'));
+  if (child(root, 'unbound') === undefined) notes.push(`The DNS Resolver (unbound) is not configured in the backup: DNS redirect needs a resolver answering on ${iface} (Services > DNS Resolver).`);
+  else if (unboundIfs && !unboundIfs.split(',').some((x) => x === 'all' || x === iface)) notes.push(`The DNS Resolver listens only on '${unboundIfs}': add ${iface.toUpperCase()} in Services > DNS Resolver > Network Interfaces, or the redirected DNS queries go unanswered.`);
+  if (plan.ntp.strategy === 'redirect') {
+    const ntpIfs = textOf(doc, child(child(root, 'ntpd'), 'interface'));
+    if (ntpIfs && !ntpIfs.split(',').includes(iface)) notes.push(`NTP listens only on '${ntpIfs}': add ${iface.toUpperCase()} in Services > NTP > Interfaces, or the redirected NTP queries go unanswered.`);
+  }
+
+  return { text: apply(doc, edits), changes, notes };
+}
+
+/**
+ * Replaces the section's own items in place, or inserts them before `anchor` (an existing item) or at
+ * the end of the section; creates the section when the backup lacks it. Returns a one-line summary.
+ */
+function section(doc: string, root: XNode, name: string, item: string, items: El[], own: (n: XNode) => boolean, anchor: XNode | undefined, edits: Edit[], what: string): string {
+  const node = child(root, name);
+  const text = items.map((e) => writeEl(e, 2)).join('');
+  if (!node) {
+    if (items.length) edits.push(insertSection(doc, root, name, text));
+    return `${name}: created the section with ${what}`;
+  }
+  const mine = childrenNamed(node, item).filter(own);
+  if (mine.length) {
+    const spans = mine.map((n) => lineSpan(doc, n));
+    const old = spans.map((sp) => doc.slice(sp.start, sp.end)).join('');
+    const contiguous = spans.every((sp, i) => i === 0 || doc.slice(spans[i - 1].end, sp.start) === '');
+    if (old === text && contiguous) return `${name}: ${what} unchanged`;
+    edits.push({ ...spans[0], text });
+    for (const sp of spans.slice(1)) edits.push({ ...sp, text: '' });
+    return `${name}: replaced chargewall's ${mine.length} previous item(s) with ${what}`;
+  }
+  if (!items.length) return `${name}: nothing to add`;
+  if (anchor) {
+    const sp = lineSpan(doc, anchor);
+    edits.push({ start: sp.start, end: sp.start, text: sp.whole ? text : text.replace(/^\t+/, '') });
+  } else edits.push(insertInto(doc, node, text, 2));
+  return `${name}: added ${what}${anchor ? ' before the existing rules of that interface' : ''}`;
+}
+
+/** The element plus its indentation and line break when it sits on lines of its own. */
+function lineSpan(doc: string, n: XNode): { start: number; end: number; whole: boolean } {
+  const ls = doc.lastIndexOf('\n', n.start - 1) + 1;
+  let le = doc.indexOf('\n', n.end);
+  if (le < 0) le = doc.length;
+  const whole = doc.slice(ls, n.start).trim() === '' && doc.slice(n.end, le).trim() === '';
+  return whole ? { start: ls, end: Math.min(le + 1, doc.length), whole } : { start: n.start, end: n.end, whole };
+}
+
+/** Inserts whole lines at the end of an element's content (before the line of its end tag). */
+function insertInto(doc: string, n: XNode, text: string, depth: number): Edit {
+  if (n.selfClosing) return { start: n.start, end: n.end, text: `<${n.name}>\n${text}${'\t'.repeat(depth - 1)}</${n.name}>` };
+  const ls = doc.lastIndexOf('\n', n.innerEnd - 1) + 1;
+  if (ls > n.innerStart && doc.slice(ls, n.innerEnd).trim() === '') return { start: ls, end: ls, text };
+  return { start: n.innerEnd, end: n.innerEnd, text: `\n${text}${'\t'.repeat(depth - 1)}` };
+}
+
+/** A missing top-level section goes just before </pfsense>. */
+function insertSection(doc: string, root: XNode, name: string, text: string): Edit {
+  return insertInto(doc, root, `\t<${name}>\n${text}\t</${name}>\n`, 1);
+}
+
+function apply(doc: string, edits: Edit[]): string {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = '';
+  let at = 0;
+  for (const e of sorted) {
+    if (e.start < at) throw new Error('pfsense merge: overlapping edits');
+    out += doc.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return out + doc.slice(at);
+}

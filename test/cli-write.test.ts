@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTools, root } from './helpers.js';
+
+const cli = join(root, 'dist', 'cli', 'main.js');
+const example = join(root, 'examples', 'small-garage.yaml');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'cw-write-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('render writes', () => {
+  it('writes once, then leaves unchanged files alone', () => {
+    const out = join(work, 'a');
+    const first = run(['render', example, '-t', 'iptables', '-o', out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/verkstad-lund: 6 written, 0 unchanged/);
+    const file = join(out, 'verkstad-lund', 'iptables', 'rules.v4');
+    const before = statSync(file).mtimeMs;
+    const second = run(['render', example, '-t', 'iptables', '-o', out]);
+    expect(second.stderr).toMatch(/0 written, 6 unchanged/);
+    expect(statSync(file).mtimeMs).toBe(before);
+    expect(statSync(join(out, 'verkstad-lund', 'iptables', 'apply.sh')).mode & 0o111).toBeTruthy();
+  });
+
+  it('a directory where a file belongs: clear error, every existing file whole, no temp files', () => {
+    const out = join(work, 'b');
+    expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);
+    const dir = join(out, 'verkstad-lund', 'iptables');
+    const old = Object.fromEntries(['apply.sh', 'dnsmasq.conf', 'ipset.conf'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    // Make the spec render different bytes, and put a directory where rules.v4 goes.
+    rmSync(join(dir, 'rules.v4'));
+    mkdirSync(join(dir, 'rules.v4'));
+    const changed = join(work, 'changed.yaml');
+    writeFileSync(changed, readFileSync(example, 'utf8').replace('count: 6', 'count: 7'));
+    const r = run(['render', changed, '-t', 'iptables', '-o', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/rules\.v4 is a directory/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    for (const [f, text] of Object.entries(old)) expect(readFileSync(join(dir, f), 'utf8')).toBe(text);
+    expect(tree(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('disk full half-way: the old files stay whole and no temp file is left', () => {
+    if (!requireTools(['mount', 'umount']).ok) return;
+    const mnt = join(work, 'tiny');
+    mkdirSync(mnt);
+    // A 64 KiB tmpfs the test mounts itself: a real ENOSPC, not a mock.
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status).toBe(0);
+    try {
+      expect(run(['render', example, '-t', 'iptables', '-o', mnt]).code).toBe(0);
+      const dir = join(mnt, 'verkstad-lund', 'iptables');
+      const old = Object.fromEntries(tree(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+      // Fill the disk, then render a changed spec.
+      spawnSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=1k count=200 2>/dev/null; true`]);
+      const changed = join(work, 'changed2.yaml');
+      writeFileSync(changed, readFileSync(example, 'utf8').replace('name: Lund workshop garage', `name: "${'x'.repeat(180)}"`));
+      const r = run(['render', changed, '-t', 'iptables', '-o', mnt]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot write output: .*ENOSPC/);
+      expect(Object.fromEntries(tree(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]))).toEqual(old);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('refuses an unknown target and a missing spec with exit 2', () => {
+    expect(run(['render', example, '-t', 'cisco']).code).toBe(2);
+    const missing = run(['render', join(work, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.yaml: cannot read the spec \(no such file\)/);
+    expect(run(['render', example, '--frobnicate']).code).toBe(2);
+  });
+
+  it('an invalid spec exits 1 with located errors and writes nothing', () => {
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(bad, readFileSync(example, 'utf8').replace('channel: 1', 'channel: 13'));
+    const out = join(work, 'c');
+    const r = run(['render', bad, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error wifi-channel: /);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--with-secrets without the variable is a located error, and never prints a passphrase', () => {
+    const env = { ...process.env } as Record<string, string>;
+    delete env.CHARGER_WIFI_PSK;
+    const r = spawnSync(process.execPath, [cli, 'render', example, '--with-secrets', '-o', join(work, 'd')], { encoding: 'utf8', env });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/small-garage\.yaml:\d+:\d+: error passphrase-env-missing: .*CHARGER_WIFI_PSK/);
+    const ok = run(['render', example, '--with-secrets', '-o', join(work, 'e')], { CHARGER_WIFI_PSK: 'Sup3r-secret-psk' });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr + ok.stdout).not.toContain('Sup3r-secret-psk');
+    expect(readFileSync(join(work, 'e', 'verkstad-lund', 'iptables', 'hostapd.conf'), 'utf8')).toContain('wpa_passphrase=Sup3r-secret-psk');
+    expect(readFileSync(join(work, 'a', 'verkstad-lund', 'iptables', 'hostapd.conf'), 'utf8')).not.toContain('wpa_passphrase');
+  });
+});

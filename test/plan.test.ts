@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan, UnsupportedError } from '../src/plan/build.js';
+import { objectName } from '../src/plan/names.js';
+import { autoPool } from '../src/plan/pool.js';
+import { validateSpec } from '../src/spec/validate.js';
+import { parseSubnet, ipToInt, intToIp } from '../src/util/ipv4.js';
+
+const spec = (extra = '', count = 10, subnet = '10.9.0.0/24') => `version: 1
+site: { id: plan-test }
+profile: zaptec-pro
+chargers:
+  count: ${count}
+network:
+  subnet: ${subnet}
+${extra}`;
+
+function plan(text: string, caps = { resolverFilledSets: true, redirect: true, ntpServer: true }) {
+  const v = validateSpec(text, 't.yaml');
+  if (!v.ok) throw new Error(JSON.stringify(v.diagnostics));
+  return buildPlan(v.site!, v.profile!, caps, 'test');
+}
+
+describe('plan', () => {
+  it('opens each port only to its own endpoint group', () => {
+    const p = plan(spec());
+    const https = p.rules.find((r) => r.id === 'https')!;
+    const mqtt = p.rules.find((r) => r.id === 'mqtt')!;
+    expect(https).toMatchObject({ protocols: ['tcp'], ports: [443], to: { kind: 'group', group: 'https' } });
+    expect(mqtt).toMatchObject({ protocols: ['tcp'], ports: [8883], to: { kind: 'group', group: 'mqtt' } });
+    const groups = Object.fromEntries(p.endpoints.map((e) => [e.id, e.hosts]));
+    expect(groups.https).toEqual(['zapcloud-api.azurewebsites.net', 'devices.zaptec.com', 'api.zaptec.com']);
+    expect(groups.mqtt).toEqual(['zapcloud.azure-devices.net']);
+    expect(groups.https).not.toContain('zapcloud.azure-devices.net');
+  });
+
+  it('resolves ntp: auto from what the target can do', () => {
+    expect(plan(spec()).ntp.strategy).toBe('fqdn');
+    expect(plan(spec(), { resolverFilledSets: false, redirect: true, ntpServer: true }).ntp.strategy).toBe('redirect');
+    expect(plan(spec(), { resolverFilledSets: false, redirect: false, ntpServer: false }).ntp.strategy).toBe('any');
+  });
+
+  it('fqdn NTP adds an NTP set; redirect adds a NAT redirect, a router rule and DHCP option 42', () => {
+    const fqdn = plan(spec());
+    expect(fqdn.endpoints.map((e) => e.id)).toContain('ntp');
+    expect(fqdn.dhcp.ntpServers).toEqual([]);
+    const redirect = plan(spec('policy: { ntp: redirect }'));
+    expect(redirect.endpoints.map((e) => e.id)).not.toContain('ntp');
+    expect(redirect.redirects.map((r) => r.id)).toEqual(['dns', 'ntp']);
+    expect(redirect.routerRules.map((r) => r.id)).toEqual(['dhcp', 'dns', 'ntp']);
+    expect(redirect.dhcp.ntpServers).toEqual(['10.9.0.1']);
+  });
+
+  it('fails closed when a target cannot answer NTP but the spec asks for redirect', () => {
+    expect(() => plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false })).toThrow(UnsupportedError);
+  });
+
+  it('falls back to router-only DNS with a warning when the target cannot redirect', () => {
+    const p = plan(spec(), { resolverFilledSets: true, redirect: false, ntpServer: false });
+    expect(p.dns.strategy).toBe('router-only');
+    expect(p.redirects).toEqual([]);
+    expect(p.warnings.map((w) => w.code)).toEqual(['dns-redirect-unavailable']);
+  });
+
+  it('allow-fallback allows DNS to exactly the profile fallback resolvers', () => {
+    const p = plan(spec('policy: { dns: allow-fallback }'));
+    expect(p.rules.find((r) => r.id === 'dns-fallback')).toMatchObject({ protocols: ['udp', 'tcp'], ports: [53], to: { kind: 'addresses', addresses: ['8.8.8.8', '1.1.1.1'] } });
+    expect(p.redirects).toEqual([]);
+  });
+
+  it('sizes the auto pool as count + headroom, at the top of the subnet', () => {
+    const p = plan(spec('', 24));
+    expect(p.dhcp).toMatchObject({ first: '10.9.0.225', last: '10.9.0.254', size: 30, needed: 30 });
+  });
+
+  it('places the auto pool around reserved addresses', () => {
+    const s = parseSubnet('10.9.0.0/28').subnet!;
+    const reserved = new Set([ipToInt('10.9.0.1'), ipToInt('10.9.0.12')]);
+    const pool = autoPool(s, reserved, 5)!;
+    expect([intToIp(pool.first), intToIp(pool.last)]).toEqual(['10.9.0.7', '10.9.0.11']);
+    expect(autoPool(s, reserved, 11)).toBeUndefined();
+  });
+
+  it('handles 10 000 chargers on a /16', () => {
+    const t0 = performance.now();
+    const p = plan(spec('', 10000, '10.50.0.0/16'));
+    expect(p.dhcp.size).toBe(12500);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('gives the same hash for the same spec and another for a changed one', () => {
+    expect(plan(spec()).specHash).toBe(plan(spec()).specHash);
+    expect(plan(spec()).specHash).not.toBe(plan(spec('', 11)).specHash);
+  });
+});
+
+describe('objectName', () => {
+  it('keeps short names and shortens long ones deterministically within the limit', () => {
+    expect(objectName('cw', 'site', 'https', 31)).toBe('cw-site-https');
+    const long = objectName('cw', 'a-very-long-site-id-here', 'https', 28);
+    expect(long.length).toBeLessThanOrEqual(28);
+    expect(long).toBe(objectName('cw', 'a-very-long-site-id-here', 'https', 28));
+    expect(long).not.toBe(objectName('cw', 'a-very-long-site-id-herf', 'https', 28));
+  });
+});
