@@ -4,6 +4,7 @@ import type { Diagnostic } from './spec/diagnostics.js';
 import type { Site } from './spec/types.js';
 import type { Profile } from './profiles/types.js';
 import { validateSpec } from './spec/validate.js';
+import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, type RenderOptions } from './targets/types.js';
 
@@ -27,6 +28,9 @@ export function renderSpec(text: string, file: string, targetIds: string[] | 'de
   if (!result.ok || !result.site || !result.profile) return out;
   const site = result.site;
   const ids = targetIds === 'default' ? defaultTargets(site) : targetIds;
+  // A spec that names no targets gets every target that can express it; a target the user asked
+  // for (in targets: or with --target) fails closed instead.
+  const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
   for (const id of ids) {
     const target = targets.get(id)!;
     try {
@@ -36,12 +40,25 @@ export function renderSpec(text: string, file: string, targetIds: string[] | 'de
         out.files[`${site.site.id}/${id}/${name}`] = content;
       }
     } catch (e) {
-      if (e instanceof UnsupportedError || e instanceof RenderError) {
+      if (e instanceof UnsupportedError && implicit) {
+        const pos = result.locate?.([]) ?? { line: 1, col: 1 };
+        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: 'targets' });
+      } else if (e instanceof UnsupportedError || e instanceof RenderError) {
         const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
       } else throw e;
     }
+  }
+  // The site's explain report sits next to the target folders, so --check covers it as well.
+  if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
+    out.files[`${site.site.id}/README.md`] = explainSite({
+      site,
+      profile: result.profile,
+      plans: out.plans,
+      specWarnings: result.diagnostics,
+      placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
+    });
   }
   return out;
 }

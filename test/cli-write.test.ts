@@ -29,11 +29,11 @@ describe('render writes', () => {
     const out = join(work, 'a');
     const first = run(['render', example, '-t', 'iptables', '-o', out]);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/verkstad-lund: 5 written, 0 unchanged/);
+    expect(first.stderr).toMatch(/verkstad-lund: 6 written, 0 unchanged/);
     const file = join(out, 'verkstad-lund', 'iptables', 'rules.v4');
     const before = statSync(file).mtimeMs;
     const second = run(['render', example, '-t', 'iptables', '-o', out]);
-    expect(second.stderr).toMatch(/0 written, 5 unchanged/);
+    expect(second.stderr).toMatch(/0 written, 6 unchanged/);
     expect(statSync(file).mtimeMs).toBe(before);
     expect(statSync(join(out, 'verkstad-lund', 'iptables', 'apply.sh')).mode & 0o111).toBeTruthy();
   });

@@ -21,20 +21,26 @@ function listFiles(dir: string): string[] {
 }
 
 /**
- * Every example × every target. A target that refuses an example (fails closed with
- * target-unsupported, e.g. UniFi for a segment without a VLAN) pins its refusal as
+ * Every example × every target, each target rendered on its own. A target that refuses an example
+ * (fails closed with target-unsupported, e.g. UniFi for a segment without a VLAN) pins its refusal as
  * <site-id>/<target>/UNSUPPORTED.txt, so the refusal is tested too; any other error fails.
+ * The site README.md is the one `chargewall render` writes with the spec's default targets.
  */
 function renderFile(rel: string): Record<string, string> {
-  const result = renderSpec(readFileSync(join(root, rel), 'utf8'), rel, targetIds(), { withSecrets: false, env: testEnv });
-  const files = { ...result.files };
-  for (const d of result.diagnostics.filter((x) => x.severity === 'error')) {
-    const target = targetIds().find((t) => d.message.startsWith(`${t}: `)); // the pipeline prefixes the target id
-    if (d.code !== 'target-unsupported' || !result.site || !target) {
-      throw new Error(`${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`);
+  const text = readFileSync(join(root, rel), 'utf8');
+  const render = (ids: string[] | 'default') => renderSpec(text, rel, ids, { withSecrets: false, env: testEnv });
+  const files: Record<string, string> = {};
+  for (const target of targetIds()) {
+    const result = render([target]);
+    for (const [path, content] of Object.entries(result.files)) if (!path.endsWith('/README.md')) files[path] = content;
+    for (const d of result.diagnostics.filter((x) => x.severity === 'error')) {
+      if (d.code !== 'target-unsupported' || !result.site) throw new Error(`${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`);
+      files[`${result.site.site.id}/${target}/UNSUPPORTED.txt`] = `${d.message}\n`;
     }
-    files[`${result.site.site.id}/${target}/UNSUPPORTED.txt`] = `${d.message}\n`;
   }
+  const readme = Object.entries(render('default').files).find(([path]) => path.endsWith('/README.md'));
+  if (!readme) throw new Error(`${rel}: the default render wrote no README.md`);
+  files[readme[0]] = readme[1];
   return files;
 }
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { renderSpec } from '../pipeline.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
+import { packageRoot } from '../util/paths.js';
+import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
+import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { checkFiles, writeFiles } from './write.js';
 
 /** A usage problem (unknown target, missing file): exit 2, one line, no stack. */
@@ -24,7 +29,11 @@ function readSpec(file: string): string {
 }
 
 function printDiagnostics(list: Diagnostic[], strict = false): boolean {
-  for (const d of list) process.stderr.write(formatDiagnostic(strict && d.severity === 'warning' ? { ...d, severity: 'error' } : d) + '\n');
+  const color = useColor(process.stderr);
+  for (const d of list) {
+    const line = formatDiagnostic(strict && d.severity === 'warning' ? { ...d, severity: 'error' } : d);
+    process.stderr.write((color ? colorDiagnostic(line) : line) + '\n');
+  }
   return list.some((d) => d.severity === 'error' || strict);
 }
 
@@ -62,9 +71,12 @@ export function buildProgram(): Command {
       let failed = false;
       let drifted = false;
       const seen = new Map<string, string>();
-      for (const file of specs) {
+      const bar = progress(specs.length);
+      for (const [i, file] of specs.entries()) {
+        bar.step(i, file);
         const text = readSpec(file);
         const result = renderSpec(text, file, ids, { withSecrets: !!opts.withSecrets, env: process.env, pfsenseConfig });
+        bar.clear();
         if (printDiagnostics(result.diagnostics)) {
           failed = true;
           continue;
@@ -77,13 +89,13 @@ export function buildProgram(): Command {
         }
         seen.set(id, file);
         if (opts.check) {
-          const drift = checkFiles(opts.out, result.files);
+          const drift = checkFiles(opts.out, result.files, targetIds());
           for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
           for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
           for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
           if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
         } else {
-          const report = writeFiles(opts.out, result.files);
+          const report = writeFiles(opts.out, result.files, targetIds());
           process.stderr.write(`${id}: ${report.written.length} written, ${report.unchanged.length} unchanged${report.removed.length ? `, ${report.removed.length} removed` : ''} in ${opts.out}/${id}\n`);
         }
       }
@@ -112,6 +124,80 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('explain')
+    .description('print the explain report (Markdown: diagram, rules and why, DHCP, Wi-Fi, data budget, checklist)')
+    .argument('<spec>', 'site spec YAML file')
+    .option('-t, --target <id...>', 'targets to compare (default: as for render)')
+    .action((file: string, opts) => {
+      const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {} });
+      if (printDiagnostics(result.diagnostics)) {
+        process.exitCode = EXIT_INVALID;
+        return;
+      }
+      process.stdout.write(result.files[`${result.site!.site.id}/README.md`]);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the site spec (the same file as schemas/site.schema.json)')
+    .action(() => {
+      process.stdout.write(readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8'));
+    });
+
+  program
+    .command('init')
+    .description('write a commented starter spec that validates as written (asks the essentials in a terminal)')
+    .option('-o, --out <file>', 'write the spec to this file (default: stdout, or asked for in a terminal)')
+    .option('--force', 'overwrite an existing file')
+    .option('--site-id <id>', `site id (default: ${initDefaults.siteId})`)
+    .option('--name <text>', 'site name (free text)')
+    .option('--chargers <n>', `number of chargers (default: ${initDefaults.chargers})`)
+    .option('--subnet <cidr>', `charger subnet (default: ${initDefaults.subnet})`)
+    .option('--target <id>', `router target (default: ${initDefaults.target})`)
+    .option('--no-wifi', 'the chargers do not use Wi-Fi from this router (4G, PLC, an existing WLAN)')
+    .option('--channel <n>', `fixed 2.4 GHz channel 1-11 (default: ${initDefaults.channel})`)
+    .option('--country <cc>', `country code for the Wi-Fi regulatory domain (default: ${initDefaults.country})`)
+    .action(async (opts, cmd: Command) => {
+      const known = targetIds();
+      const flags: [keyof InitAnswers, string][] = [['siteId', 'siteId'], ['name', 'name'], ['chargers', 'chargers'], ['subnet', 'subnet'], ['target', 'target'], ['channel', 'channel'], ['country', 'country']];
+      const given = flags.filter(([, o]) => cmd.getOptionValueSource(o) === 'cli');
+      const interactive = !opts.out && !given.length && cmd.getOptionValueSource('wifi') !== 'cli' && !!process.stdin.isTTY && !!process.stderr.isTTY;
+      let answers: InitAnswers = { ...initDefaults, target: known.includes(initDefaults.target) ? initDefaults.target : known[0] };
+      let out: string | undefined = opts.out;
+      try {
+        if (interactive) {
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
+            out = (await rl.question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
+          } catch (e: any) {
+            // Ctrl-C / Ctrl-D or the input ending: leave quietly, nothing written.
+            if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') throw new UsageError('init: input ended before every question was answered; nothing written');
+            throw e;
+          } finally {
+            rl.close();
+          }
+        } else {
+          for (const [key, o] of given) (answers as any)[key] = checkAnswer(key, String(opts[o]), known);
+          answers.wifi = opts.wifi !== false;
+          if (!given.some(([k]) => k === 'name')) answers.name = answers.siteId === initDefaults.siteId ? initDefaults.name : answers.siteId;
+        }
+        if (out && existsSync(out) && !opts.force) throw new UsageError(`${out} exists: pass --force to overwrite it`);
+        // The $schema line points at the schema shipped with this chargewall, relative to the spec's folder.
+        const schemaFile = join(packageRoot, 'schemas', 'site.schema.json');
+        const ref = relative(out ? dirname(resolve(out)) : process.cwd(), schemaFile).split('\\').join('/');
+        const text = starterSpec(answers, ref);
+        if (out) {
+          writeFiles(dirname(resolve(out)), { [relative(dirname(resolve(out)), resolve(out))]: text });
+          process.stderr.write(`wrote ${out}: check it with chargewall validate ${out}, then chargewall render ${out}\n`);
+        } else process.stdout.write(text);
+      } catch (e) {
+        if (e instanceof InitInputError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+
+  program
     .command('targets')
     .description('list the targets and the files each writes')
     .action(() => {
@@ -121,7 +207,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   // `chargewall targets | head` closes the pipe early: that is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -129,7 +215,7 @@ export function main(argv: string[]): void {
   });
   const program = buildProgram();
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
@@ -147,4 +233,4 @@ export function main(argv: string[]): void {
   }
 }
 
-main(process.argv);
+await main(process.argv);

@@ -38,20 +38,30 @@ function readIfFile(path: string): string | undefined {
   }
 }
 
-/** Folders whose whole content chargewall owns: one per rendered target. */
-function ownedFolders(files: Record<string, string>): string[] {
-  return [...new Set(Object.keys(files).map((f) => f.split('/').slice(0, 2).join('/')).filter((f) => f.includes('/')))];
+/**
+ * Folders whose whole content chargewall owns: one per rendered target, plus `<site-id>/<target>`
+ * for every other known target id, so a target dropped from the spec leaves no stale folder behind
+ * (the site folder mirrors the last render). Other files next to them are the user's.
+ */
+function ownedFolders(files: Record<string, string>, knownTargets: readonly string[] = []): string[] {
+  const folders = new Set<string>();
+  for (const f of Object.keys(files)) {
+    const parts = f.split('/');
+    if (parts.length > 2) folders.add(parts.slice(0, 2).join('/'));
+    for (const t of knownTargets) folders.add(`${parts[0]}/${t}`);
+  }
+  return [...folders].sort();
 }
 
 /** --check: what differs between the rendered files and what is on disk. Writes nothing. */
-export function checkFiles(root: string, files: Record<string, string>): Drift {
+export function checkFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): Drift {
   const drift: Drift = { stale: [], missing: [], extra: [] };
   for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     const current = readIfFile(join(root, path));
     if (current === undefined) drift.missing.push(path);
     else if (current !== content) drift.stale.push(path);
   }
-  drift.extra = existingFiles(root, ownedFolders(files)).filter((f) => !(f in files));
+  drift.extra = existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
   return drift;
 }
 
@@ -60,7 +70,7 @@ export function checkFiles(root: string, files: Record<string, string>): Drift {
  * written are they renamed over the old ones, so a failure (disk full, permissions, a directory in
  * the way) leaves every existing file whole and no temp file behind.
  */
-export function writeFiles(root: string, files: Record<string, string>): WriteReport {
+export function writeFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): WriteReport {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   const pending: { tmp: string; path: string; rel: string }[] = [];
   const madeDirs = new Set<string>();
@@ -89,7 +99,7 @@ export function writeFiles(root: string, files: Record<string, string>): WriteRe
     for (const p of pending) rmSync(p.tmp, { force: true });
     throw e;
   }
-  for (const extra of existingFiles(root, ownedFolders(files)).filter((f) => !(f in files))) {
+  for (const extra of existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files))) {
     rmSync(join(root, extra));
     report.removed.push(extra);
   }

@@ -17,6 +17,8 @@ export interface Target {
   description: string;
   /** Output file names (relative to <out>/<site>/<target>/) for documentation; render() is the truth. */
   files: readonly string[];
+  /** Optional, for the explain report: one sentence on where the rules sit relative to the router's existing rules. */
+  placement?: string;
   /** What this target can express for this site (may depend on target settings, e.g. RouterOS version). */
   capabilities(site: Site): TargetCapabilities;
   /** Plan → files. Pure; throws UnsupportedError / RenderError for what it cannot express. */

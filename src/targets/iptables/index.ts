@@ -14,6 +14,7 @@ export const iptablesTarget: Target = {
   id: 'iptables',
   description: 'Linux router: iptables-restore rules, ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
   files: ['rules.v4', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
+  placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT, PREROUTING (nat, for the redirects) and POSTROUTING (nat, masquerade), matching the charger interface or subnet; every other rule on the router stays as it is',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
   render(plan, site, options) {
     const t = site.targets.iptables;

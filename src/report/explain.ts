@@ -1,0 +1,307 @@
+import type { Diagnostic } from '../spec/diagnostics.js';
+import type { Site } from '../spec/types.js';
+import type { Profile } from '../profiles/types.js';
+import type { Plan } from '../plan/types.js';
+import { ipToInt } from '../util/ipv4.js';
+import { mdCode, mdText, mermaidText } from './escape.js';
+
+export interface ExplainInput {
+  site: Site;
+  profile: Profile;
+  /** One plan per rendered target (each built with that target's capabilities), in render order. */
+  plans: Record<string, Plan>;
+  /** The spec's warnings from validation. */
+  specWarnings: Diagnostic[];
+  /** Per target: one sentence on where its rules sit relative to the router's existing rules. */
+  placement?: Record<string, string | undefined>;
+}
+
+/** Values that hold for some targets only: one entry per distinct value, with the targets it holds for. */
+interface Variant<T> {
+  value: T;
+  targets: string[];
+}
+
+function variants<T>(plans: [string, Plan][], pick: (p: Plan) => T, key: (v: T) => string = (v) => JSON.stringify(v)): Variant<T>[] {
+  const out = new Map<string, Variant<T>>();
+  for (const [id, plan] of plans) {
+    const v = pick(plan);
+    const k = key(v);
+    const entry = out.get(k);
+    if (entry) entry.targets.push(id);
+    else out.set(k, { value: v, targets: [id] });
+  }
+  return [...out.values()];
+}
+
+const codes = (ids: string[]) => ids.map((i) => `\`${i}\``).join(', ');
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const fmtMB = (mb: number) => (mb >= 1000 ? `${round(mb)} MB (${round(mb / 1000)} GB)` : `${round(mb)} MB`);
+/** Escaped text as a sentence: capital first letter, one full stop. */
+const sentence = (s: string) => mdText(s.charAt(0).toUpperCase() + s.slice(1)).replace(/\.?$/, '.');
+const round = (n: number) => String(Math.round(n * 100) / 100);
+
+function protoPorts(protocols: string[], ports: number[]): string {
+  return `${protocols.map((p) => p.toUpperCase()).join('/')} ${ports.join(', ')}`;
+}
+
+/** A rule line (plain words + why + requirement) with a stable key so equal rules merge across targets. */
+interface RuleLine {
+  key: string;
+  text: string;
+}
+
+function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
+  const lines: RuleLine[] = [];
+  const quote = (r?: string) => (r ? ` Requirement: “${mdText(r)}”` : '');
+  const groups = new Map(plan.endpoints.map((e) => [e.id, e]));
+  for (const r of plan.redirects) {
+    const req = r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
+    lines.push({
+      key: `redirect:${r.id}:${r.port}`,
+      text: `**Redirect** ${protoPorts(r.protocols, [r.port])} (${mdText(r.label)}) from the chargers to the router, whatever address they ask for. Why: ${sentence(r.why)}${quote(req)}`,
+    });
+  }
+  for (const r of plan.routerRules) {
+    const req = r.id === 'dhcp' ? profile.dhcp?.requirement : r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
+    const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
+    lines.push({
+      key: `router:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}`,
+      text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to the router itself (${mdText(r.label)}).${why}${quote(req)}`,
+    });
+  }
+  for (const r of plan.rules) {
+    let dest: string;
+    let req: string | undefined;
+    if (r.to.kind === 'group') {
+      const g = groups.get(r.to.group);
+      dest = g ? g.hosts.map(mdCode).join(', ') : mdText(r.to.group);
+      req = g?.requirement;
+    } else if (r.to.kind === 'addresses') {
+      dest = r.to.addresses.map(mdCode).join(', ');
+      req = r.id === 'dns-fallback' ? profile.dns.requirement : undefined;
+    } else {
+      dest = 'any address';
+      req = r.id === 'ntp' ? profile.ntp.requirement : undefined;
+    }
+    const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
+    lines.push({
+      key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${JSON.stringify(r.to)}`,
+      text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to ${dest} (${mdText(r.label)}).${why}${quote(req)}`,
+    });
+  }
+  lines.push({
+    key: `default:${plan.defaultAction}:${plan.log}`,
+    text:
+      plan.defaultAction === 'drop'
+        ? `**Drop** everything else from the chargers${plan.log ? ' (logged, rate-limited)' : ''}, and every connection attempt from outside to the chargers (only replies pass). Why: the chargers only open the outbound connections above; they need no inbound ports and no traffic between each other (load balancing runs in the cloud).`
+        : `**Accept** everything else from the chargers (\`policy.defaultDeny: false\`): the rules above document what the chargers need, but nothing else is blocked.`,
+  });
+  return lines;
+}
+
+function mermaid(site: Site, plans: [string, Plan][]): string {
+  const first = plans[0][1];
+  const all = plans.map(([id]) => id);
+  const only = (targets: string[]) => (targets.length === all.length ? '' : ` (${targets.join(', ')})`);
+  const lines = ['```mermaid', 'flowchart LR'];
+  const seg = `${site.chargers.count} chargers<br/>${mermaidText(first.network.subnet)}${first.network.vlan !== undefined ? `, VLAN ${first.network.vlan}` : ''}${site.wifi ? `<br/>Wi-Fi ${mermaidText(site.wifi.ssid)}, channel ${site.wifi.channel}` : ''}`;
+  lines.push(`  chargers["${seg}"]`);
+  lines.push(`  router["Router ${mermaidText(first.network.gateway)}<br/>${mermaidText(site.site.name || site.site.id)}"]`);
+  // Charger segment → router: DHCP, DNS, and NTP where the router answers it.
+  const local = variants(plans, (p) => [...p.routerRules.map((r) => `${r.label.replace(/ to the router$/, '')} ${protoPorts(r.protocols, r.ports)}`)]);
+  for (const v of local) lines.push(`  chargers -->|"${mermaidText(v.value.join(', ') + only(v.targets))}"| router`);
+  // Router → each endpoint host, labelled with protocol/port (and the targets, where they differ).
+  const nodes = new Map<string, string>();
+  const edges = new Map<string, { host: string; label: string; targets: string[] }>();
+  const add = (host: string, label: string, target: string) => {
+    if (!nodes.has(host)) nodes.set(host, `ep${nodes.size + 1}`);
+    const k = `${host}|${label}`;
+    const e = edges.get(k);
+    if (e) e.targets.push(target);
+    else edges.set(k, { host, label, targets: [target] });
+  };
+  for (const [id, plan] of plans) {
+    const groups = new Map(plan.endpoints.map((e) => [e.id, e]));
+    for (const r of plan.rules) {
+      const label = protoPorts(r.protocols, r.ports);
+      if (r.to.kind === 'group') for (const h of groups.get(r.to.group)?.hosts ?? []) add(h, label, id);
+      else if (r.to.kind === 'addresses') for (const a of r.to.addresses) add(a, label, id);
+      else add(r.id === 'ntp' ? 'any NTP server' : 'any address', label, id);
+    }
+    if (plan.ntp.strategy === 'redirect') add(plan.ntp.host, 'UDP 123, the router\'s own NTP client', id);
+  }
+  for (const [host, node] of nodes) lines.push(`  ${node}["${mermaidText(host)}"]`);
+  for (const e of edges.values()) lines.push(`  router -->|"${mermaidText(e.label + only(e.targets))}"| ${nodes.get(e.host)}`);
+  lines.push('```');
+  return lines.join('\n');
+}
+
+/** The explain report: what an admin attaches to a change ticket. Target-neutral; Markdown. Pure. */
+export function explainSite(input: ExplainInput): string {
+  const { site, profile } = input;
+  const plans = Object.entries(input.plans);
+  if (!plans.length) throw new Error('explainSite needs at least one plan');
+  const plan = plans[0][1];
+  const all = plans.map(([id]) => id);
+  const forTargets = (targets: string[]) => (targets.length === all.length ? '' : ` (${codes(targets)})`);
+  const out: string[] = [];
+  const para = (...l: string[]) => out.push(...l, '');
+
+  // Title and provenance.
+  para(`# ${mdText(site.site.name || site.site.id)}`);
+  para(
+    `Site \`${site.site.id}\`, ${mdText(profile.name)} profile (\`${profile.id}\`), rendered for ${codes(all)}.`,
+    `Generated by chargewall ${plan.generator.version} from the spec with hash \`${plan.specHash}\`: do not edit this file; change the spec and run \`chargewall render\` again (\`chargewall render --check\` tells CI when this folder is stale).`,
+  );
+
+  // Summary.
+  const statics = plan.dhcp.staticLeases.length;
+  para(
+    '## Summary',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Site | ${mdText(site.site.name || site.site.id)} (\`${site.site.id}\`) |`,
+    `| Chargers | ${site.chargers.count}${site.chargers.units.length ? `; ${plural(site.chargers.units.length, 'unit')} in the inventory, ${plural(statics, 'static lease')}` : ''} |`,
+    `| Profile | ${mdText(profile.name)} (\`${profile.id}\`); source: ${mdText(profile.source)} |`,
+    `| Segment | \`${plan.network.subnet}\` (netmask ${plan.network.netmask}), gateway \`${plan.network.gateway}\`${plan.network.vlan !== undefined ? `, VLAN ${plan.network.vlan}` : ''} |`,
+    `| Uplink for the chargers | ${site.wifi ? `Wi-Fi 2.4 GHz, channel ${site.wifi.channel}` : 'no Wi-Fi in the spec: 4G, PLC/Ethernet or an existing WLAN'} |`,
+    `| Cloud endpoints | ${[...new Set(plans.flatMap(([, p]) => p.endpoints.flatMap((e) => e.hosts)))].map(mdCode).join(', ')} |`,
+    `| Everything else | ${plan.defaultAction === 'drop' ? `dropped${plan.log ? ' and logged' : ''}` : 'accepted (defaultDeny: false)'} |`,
+    `| Targets | ${codes(all)} |`,
+  );
+
+  para('## Diagram', '', 'Charger segment → router → each cloud endpoint, with protocol and port. A label names the targets when only some of them use that path.', '', mermaid(site, plans));
+
+  // Rules.
+  out.push('## Rules', '', 'Traffic from the charger segment, in the order the targets apply it (redirects first, then what the router itself accepts, then what is forwarded):', '');
+  const merged: { line: RuleLine; targets: string[] }[] = [];
+  for (const [id, p] of plans) {
+    for (const line of ruleLines(p, profile)) {
+      const m = merged.find((x) => x.line.key === line.key && x.line.text === line.text);
+      if (m) m.targets.push(id);
+      else {
+        // Keep the kinds in order (redirects, router, forwarded, default) when another target adds a line.
+        const rank = (key: string) => ['redirect', 'router', 'forward', 'default'].indexOf(key.split(':')[0]);
+        const at = merged.findIndex((x) => rank(x.line.key) > rank(line.key));
+        merged.splice(at === -1 ? merged.length : at, 0, { line, targets: [id] });
+      }
+    }
+  }
+  merged.forEach((m, i) => out.push(`${i + 1}. ${m.line.text}${m.targets.length === all.length ? '' : ` Only on ${codes(m.targets)}.`}`));
+  out.push('');
+  const placements = all.filter((id) => input.placement?.[id]);
+  if (placements.length) {
+    out.push('Where the rules sit relative to the router\'s own rules:', '');
+    for (const id of placements) out.push(`- \`${id}\`: ${mdText(input.placement![id]!)}`);
+    out.push('');
+  }
+
+  // DNS / NTP strategy.
+  out.push('## DNS and NTP', '');
+  for (const v of variants(plans, (p) => p.dns)) {
+    out.push(`- DNS${forTargets(v.targets)}: **${v.value.strategy}** (requested: \`${site.policy.dns}\`). ${sentence(v.value.why)}`);
+  }
+  for (const v of variants(plans, (p) => p.ntp)) {
+    out.push(`- NTP${forTargets(v.targets)}: **${v.value.strategy}** (requested: \`${v.value.requested}\`). ${sentence(v.value.why)}`);
+  }
+  out.push(
+    '',
+    `Why it matters: ${mdCode(profile.ntp.host)} is a fixed name that returns a few random servers with a short TTL, and cloud addresses change without notice, so rules follow host names through the router's resolver, never addresses frozen at generation time. DHCP option 42 (NTP server) must be an address, so it only helps where the router answers NTP itself.`,
+    '',
+  );
+
+  // DHCP.
+  const dynamic = Math.max(0, site.chargers.count - statics);
+  const free = plan.dhcp.size - dynamic;
+  out.push(
+    '## DHCP',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Pool | \`${plan.dhcp.first}\` – \`${plan.dhcp.last}\` (${site.network.dhcp.pool === 'auto' ? 'auto: the highest free run in the subnet' : 'from the spec'}) |`,
+    `| Size | ${plan.dhcp.size} addresses; ${site.chargers.count} chargers + ${site.network.dhcp.headroom}% headroom need ${plan.dhcp.needed} |`,
+    `| Free | ${free} addresses left when every charger without a static lease (${dynamic}) holds one |`,
+    `| Lease time | ${plan.dhcp.leaseTime} (${plan.dhcp.leaseSeconds} s) |`,
+    `| Gateway, DNS | \`${plan.dhcp.router}\`, ${plan.dhcp.dnsServers.map(mdCode).join(', ')} |`,
+  );
+  for (const v of variants(plans, (p) => p.dhcp.ntpServers)) {
+    out.push(`| NTP server (option 42)${forTargets(v.targets)} | ${v.value.length ? v.value.map(mdCode).join(', ') : 'not handed out (the router does not answer NTP)'} |`);
+  }
+  out.push('');
+  if (statics) {
+    out.push('Static leases:', '', '| unit | MAC | address | survey signal |', '| --- | --- | --- | --- |');
+    const rssi = new Map(site.chargers.units.map((u) => [u.name, u.rssi]));
+    for (const l of plan.dhcp.staticLeases) {
+      const r = rssi.get(l.name);
+      out.push(`| ${mdText(l.name)} | \`${l.mac}\` | \`${l.ip}\` | ${r === undefined ? '–' : `${r} dBm`} |`);
+    }
+    out.push('');
+  }
+
+  // Wi-Fi.
+  out.push('## Wi-Fi', '');
+  if (plan.wifi) {
+    const w = plan.wifi;
+    out.push(
+      '| | |',
+      '| --- | --- |',
+      `| SSID | ${mdText(w.ssid)} |`,
+      `| Band, channel | 2.4 GHz only, fixed channel ${w.channel} (${w.frequencyMHz} MHz), ${w.widthMHz} MHz wide; never auto (auto may drift to 12/13, which the chargers cannot use) |`,
+      `| Standards | 802.11 ${w.standards.join('/')} |`,
+      `| Country | ${w.country} |`,
+      `| Security | WPA2-PSK, CCMP (AES) |`,
+      `| Passphrase | ${w.passphrase.kind === 'env' ? `from the environment variable \`${w.passphrase.name}\` when rendering with \`--with-secrets\`` : 'written in the spec (move it to `{ env: CHARGER_WIFI_PSK }`)'}; never shown here |`,
+      `| Minimum signal | ${w.minSignalDbm} dBm; ${w.enforceMinSignal ? 'enforced at the AP (clients weaker than this are disconnected)' : 'a site-survey acceptance check, not enforced at the AP'} |`,
+      '',
+    );
+  } else {
+    out.push('No Wi-Fi in the spec: the chargers connect over 4G, PLC/Ethernet or an existing WLAN. If that WLAN is yours, it must still be 2.4 GHz on a fixed channel 1–11.', '');
+  }
+
+  // Data budget.
+  const perDay = site.chargers.count * profile.traffic.perChargerPerDayMB;
+  out.push(
+    '## Data budget',
+    '',
+    `${site.chargers.count} chargers × ${profile.traffic.perChargerPerDayMB} MB per day (${mdText(profile.name)} figure) = **${fmtMB(perDay)} per day**, **${fmtMB(perDay * 30)} per 30-day month**. Size a 4G plan from the monthly figure.`,
+  );
+  if (profile.traffic.perChargeCycleMB) {
+    const cycles = site.chargers.count * profile.traffic.perChargeCycleMB * 30;
+    out.push('', `Newer firmware adds about ${profile.traffic.perChargeCycleMB} MB per charge cycle: with one charge per charger per day that is another ${fmtMB(cycles)} per month (${fmtMB(perDay * 30 + cycles)} in all).`);
+  }
+  out.push('');
+
+  // Warnings.
+  out.push('## Warnings', '');
+  const warnings = [
+    ...input.specWarnings.filter((d) => d.severity === 'warning').map((d) => `- \`${d.code}\` (spec, \`${d.path || '-'}\`): ${mdText(d.message)}`),
+    ...variants(plans, (p) => p.warnings.map((w) => `${w.code}\u0000${w.message}`).sort(), (v) => v.join('\u0001')).flatMap((v) =>
+      v.value.map((w) => {
+        const [code, message] = w.split('\u0000');
+        return `- \`${code}\`${forTargets(v.targets)}: ${mdText(message)}`;
+      }),
+    ),
+  ];
+  out.push(...(warnings.length ? warnings : ['None.']), '');
+
+  // Installer checklist.
+  out.push('## Installer checklist', '');
+  const lowest = site.chargers.units.filter((u) => u.rssi !== undefined).sort((a, b) => a.rssi! - b.rssi!);
+  out.push(
+    `- [ ] Every charger gets an address: ${site.chargers.count} chargers, ${statics ? `${plural(statics, 'static lease')} (table above) and ` : ''}the pool \`${plan.dhcp.first}\` – \`${plan.dhcp.last}\`; check the router's lease list.`,
+  );
+  if (plan.wifi) {
+    out.push(
+      `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the Zaptec app (installation view)${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
+      `- [ ] The access point's 2.4 GHz radio is fixed to channel ${plan.wifi.channel} (not auto), 20 MHz, country ${plan.wifi.country}; the SSID is not on 5 GHz only.`,
+    );
+  }
+  out.push(
+    `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate).`,
+    `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`).`,
+    '- [ ] Every charger shows online in the Zaptec Portal after installation.',
+  );
+  return out.join('\n') + '\n';
+}
