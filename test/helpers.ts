@@ -18,7 +18,7 @@ export const exampleFiles = (): string[] =>
 export const testEnv = { CHARGER_WIFI_PSK: 'golden-test-passphrase' };
 
 /** Renders a spec file (path relative to the repo) for the given targets; throws on diagnostics with errors. */
-export function renderFile(rel: string, targets: string[] | 'all' = 'all', withSecrets = false): Record<string, string> {
+export function renderFile(rel: string, targets: string[] | 'all' | 'default' = 'default', withSecrets = false): Record<string, string> {
   const text = readFileSync(join(root, rel), 'utf8');
   const result = renderSpec(text, rel, targets === 'all' ? targetIds() : targets, { withSecrets, env: testEnv });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
