@@ -44,7 +44,7 @@ const CLOUD_ADDRS = [UPSTREAM, ROGUE, ...HOSTS.map((h) => h.ip), STRANGER];
 const TCP_PORTS = [443, 8883, 22, 80];
 const UDP_HOSTS = ['203.0.113.30', '203.0.113.10', STRANGER];
 
-type Probe = { kind: 'dns'; server: string; name: string } | { kind: 'tcp' | 'udp'; host: string; port: number };
+type Probe = { kind: 'dns' | 'dns-tcp'; server: string; name: string } | { kind: 'tcp' | 'udp'; host: string; port: number };
 type ProbeResult = { ok: boolean; addresses?: string[]; reply?: string; error?: string };
 
 const lab = tools.ok ? new Lab('e2e') : undefined;
@@ -260,12 +260,15 @@ exit 0
     expect(probe(router, denied).map((r) => r.ok)).toEqual(denied.map(() => true));
   });
 
-  it('a DNS query to another resolver is answered by the router (redirect), not by that resolver', () => {
+  it('a DNS query (UDP and TCP) to another resolver is answered by the router (redirect), not by that resolver', () => {
     const names = ['api.zaptec.com', 'zapcloud.azure-devices.net'];
     const routerLog = () => readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
     const asked = (log: string, name: string) => log.split('\n').filter((l) => l.includes(`query[A] ${name} from ${lease.ip}`)).length;
     const before = routerLog();
-    const res = probe(charger, names.map((name) => ({ kind: 'dns', server: ROGUE, name })));
+    const res = probe(charger, [
+      { kind: 'dns', server: ROGUE, name: names[0] },
+      { kind: 'dns-tcp', server: ROGUE, name: names[1] },
+    ]);
     expect(res).toEqual([
       { ok: true, addresses: ['203.0.113.12'] },
       { ok: true, addresses: ['203.0.113.20'] },
@@ -277,7 +280,10 @@ exit 0
     const rogueLog = () => readFileSync(join(lab!.dir, 'rogue.queries'), 'utf8');
     expect(rogueLog()).not.toMatch(/query\[/);
     // Control: asked directly from the router, the other resolver answers with its own address (and logs it).
-    expect(probe(router, [{ kind: 'dns', server: ROGUE, name: 'api.zaptec.com' }])).toEqual([{ ok: true, addresses: [ROGUE_ANSWER] }]);
+    expect(probe(router, [{ kind: 'dns', server: ROGUE, name: 'api.zaptec.com' }, { kind: 'dns-tcp', server: ROGUE, name: 'devices.zaptec.com' }])).toEqual([
+      { ok: true, addresses: [ROGUE_ANSWER] },
+      { ok: true, addresses: [ROGUE_ANSWER] },
+    ]);
     expect(rogueLog()).toContain('query[A] api.zaptec.com from 198.51.100.1');
   });
 
