@@ -5,7 +5,7 @@
  * Each check has a negative control showing it can fail.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, run, runAsync } from './netns.js';
@@ -200,6 +200,76 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
     expect(save2).not.toBe(save1);
     expect(jumps(save2)).toHaveLength(2 * jumps(save1).length);
   });
+});
+
+describe.skipIf(!tools.ok)('apply.sh writes the Wi-Fi passphrase file that hostapd reads', () => {
+  const withWifi = exampleFiles().filter((rel) => 'hostapd.conf' in linuxFiles(rel));
+  // Quotes, a dollar expansion, a printf directive and a backslash must arrive verbatim.
+  const PSK = `pass phrase 'q' "d" $(x) %s \\ end`;
+
+  for (const rel of withWifi) {
+    it(`${rel}: the file is root-only, holds the passphrase verbatim, and hostapd brings the AP up with it`, async () => {
+      const files = linuxFiles(rel);
+      const pskFile = /^wpa_psk_file=(.+)$/m.exec(files['hostapd.conf'])![1];
+      const env = /apply\.sh writes it from \$(\w+)/.exec(files['hostapd.conf'])![1];
+      expect(files['apply.sh']).toContain(`'${pskFile}'`); // apply.sh writes where hostapd reads
+      const site = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
+      const dir = join(lab!.dir, `${site}-psk`);
+      const local = join(dir, 'etc', 'hostapd.psk');
+      // The copy writes into the lab instead of /etc/chargewall.
+      const apply = files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`);
+      folder(`${site}-psk`, { ...files, 'apply.sh': apply });
+      const ns = routerNs(`${site.slice(0, 6)}-psk`, files['apply.sh']);
+      const run1 = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: PSK }) });
+      expect(run1.stderr).toBe('');
+      expect(run1.status).toBe(0);
+      expect(statSync(local).mode & 0o777).toBe(0o600);
+      expect(readFileSync(local, 'utf8')).toBe(`00:00:00:00:00:00 ${PSK}\n`);
+
+      // hostapd with driver=none reads the PSK file once the interface is set up; without a radio it only
+      // gets there when it does not wait for a regulatory-domain event (country_code/ieee80211d removed).
+      const conf = (psk: string, ctrl: string) =>
+        corrupt(corrupt(corrupt(files['hostapd.conf'], /^driver=nl80211$/m, 'driver=none'), /^ctrl_interface=.*$/m, `ctrl_interface=${dir}/${ctrl}`), /^wpa_psk_file=.*$/m, `wpa_psk_file=${psk}`)
+          .replace(/^(country_code|ieee80211d)=.*\n/gm, '');
+      writeFileSync(join(dir, 'good.conf'), conf(local, 'ctrl-good'));
+      writeFileSync(join(dir, 'short.psk'), '00:00:00:00:00:00 short\n');
+      writeFileSync(join(dir, 'bad.conf'), conf(join(dir, 'short.psk'), 'ctrl-bad'));
+      const [good, bad] = await Promise.all(
+        ['good.conf', 'bad.conf'].map((f) => runAsync('ip', ['netns', 'exec', ns, 'timeout', '3', 'hostapd', join(dir, f)], { timeoutMs: 10_000 })),
+      );
+      expect(good.stdout + good.stderr).toContain('AP-ENABLED');
+      expect(good.stdout + good.stderr).not.toMatch(/Invalid PSK|WPA-PSK setup failed/);
+      expect(good.status).toBe(124);
+      // Negative control: hostapd does check the file's passphrase.
+      expect(bad.stdout + bad.stderr).toContain("Invalid PSK 'short'");
+      expect(bad.status).toBe(1);
+    });
+
+    it(`${rel}: a passphrase hostapd would reject stops apply.sh before it changes anything`, () => {
+      const files = linuxFiles(rel);
+      const pskFile = /^wpa_psk_file=(.+)$/m.exec(files['hostapd.conf'])![1];
+      const env = /apply\.sh writes it from \$(\w+)/.exec(files['hostapd.conf'])![1];
+      const site = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
+      const local = join(lab!.dir, `${site}-badpsk`, 'hostapd.psk');
+      const dir = folder(`${site}-badpsk`, { ...files, 'apply.sh': files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`) });
+      const ns = routerNs(`${site.slice(0, 6)}-bps`, files['apply.sh']);
+      const apply = (psk: string) => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: psk }), timeoutMs: 20_000 });
+      for (const bad of ['short7c', 'x'.repeat(64), 'line one\nline two', 'grön-lösenord', 'tab\there-too']) {
+        const r = apply(bad);
+        expect(r.status, JSON.stringify(bad)).toBe(1);
+        expect(r.stderr).toContain(`${env} must hold 8 to 63 printable ASCII characters`);
+        expect(saved(ns)).not.toContain('cw-');
+        expect(existsSync(local)).toBe(false);
+      }
+      // The boundaries hostapd accepts pass (control: the gate is not simply closed).
+      for (const good of ['x'.repeat(8), '~'.repeat(63)]) {
+        const r = apply(good);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(readFileSync(local, 'utf8')).toBe(`00:00:00:00:00:00 ${good}\n`);
+      }
+    });
+  }
 });
 
 describe.skipIf(!tools.ok)("hostapd's parser accepts hostapd.conf (driver=none copy, with and without secrets)", () => {
