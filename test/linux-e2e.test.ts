@@ -1,8 +1,10 @@
 /**
  * End to end for the Linux (iptables) target, in three network namespaces made here:
  *
- *   charger (udhcpc)  eth0 ──veth── lan0  router (apply.sh, generated dnsmasq)  wan0 ──veth── up0  cloud
- *                     10.99.0.x/24        10.99.0.1/24          198.51.100.1/24        198.51.100.2/24
+ *   charger (udhcpc)  eth0 ──veth── lan-a ┐
+ *                     pool address        ├ br-lan  router (apply.sh, generated dnsmasq)  wan0 ──veth── up0  cloud
+ *   static (udhcpc)   eth0 ──veth── lan-b ┘ 10.99.0.1/24              198.51.100.1/24         198.51.100.2/24
+ *                     MAC reserved in the spec -> 10.99.0.20
  *
  * The cloud namespace holds a fake upstream resolver (198.51.100.53) that answers every Zaptec name with
  * its own TEST-NET address, a rogue resolver (192.0.2.53) that answers everything with 192.0.2.66, TCP
@@ -13,20 +15,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderText, requireTools, root } from './helpers.js';
-import { Lab, cleanEnv, waitFor } from './netns.js';
+import { Lab, cleanEnv, runAsync, waitFor } from './netns.js';
 
 const tools = requireTools(['ip', 'ss', 'iptables', 'iptables-save', 'ipset', 'dnsmasq', 'udhcpc', 'socat']);
 
 const SPEC = `version: 1
 site: { id: e2e-lab, name: "End-to-end lab" }
 profile: zaptec-pro
-chargers: { count: 4 }
+chargers:
+  count: 4
+  units:
+    - { name: "Bay 7 (static)", mac: "98:3D:AE:99:00:07", ip: 10.99.0.20 }
 network: { subnet: 10.99.0.0/24, dhcp: { pool: auto } }
 targets:
-  iptables: { lanInterface: lan0, wanInterface: wan0 }
+  iptables: { lanInterface: br-lan, wanInterface: wan0 }
 `;
 
 const GW = '10.99.0.1';
+const STATIC = { mac: '98:3d:ae:99:00:07', ip: '10.99.0.20' };
 const UPSTREAM = '198.51.100.53';
 const ROGUE = '192.0.2.53';
 const ROGUE_ANSWER = '192.0.2.66';
@@ -49,12 +55,40 @@ type ProbeResult = { ok: boolean; addresses?: string[]; reply?: string; error?: 
 
 const lab = tools.ok ? new Lab('e2e') : undefined;
 let charger = '';
+let staticCharger = '';
 let router = '';
 let cloud = '';
 let lease: Record<string, string> = {};
+let staticLease: Record<string, string> = {};
 let files: Record<string, string> = {};
 const timings: Record<string, number> = {};
 const PROBE = join(root, 'test', 'fixtures', 'probe.mjs');
+
+/** Runs udhcpc in a charger namespace; resolves with what its script was given. */
+async function dhcp(ns: string): Promise<Record<string, string>> {
+  const l = lab!;
+  const role = ns.split('-').pop()!;
+  const script = join(l.dir, `udhcpc-${role}.sh`);
+  const leaseFile = join(l.dir, `${role}.lease`);
+  writeFileSync(
+    script,
+    `#!/bin/sh
+case "$1" in
+  deconfig) ip -4 addr flush dev "$interface"; ip link set "$interface" up ;;
+  bound|renew)
+    ip addr add "$ip/$subnet" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
+    printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nntpsrv=%s\\nserverid=%s\\nlease=%s\\n' "$ip" "$subnet" "$router" "$dns" "$ntpsrv" "$serverid" "$lease" > '${leaseFile}' ;;
+esac
+exit 0
+`,
+  );
+  chmodSync(script, 0o755);
+  // At most 10 discovers one second apart, then give up (-n).
+  const r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 20_000 });
+  if (r.status !== 0 || !existsSync(leaseFile)) throw new Error(`udhcpc in ${ns} got no lease (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return Object.fromEntries(readFileSync(leaseFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
 
 function probe(ns: string, probes: Probe[]): ProbeResult[] {
   const r = lab!.exec(ns, process.execPath, [PROBE, JSON.stringify(probes)], { timeoutMs: 10_000 });
@@ -87,14 +121,22 @@ describe.skipIf(!tools.ok)('Linux target end to end (charger ↔ router ↔ clou
     for (const [name, text] of Object.entries(files)) writeFileSync(join(rdir, name), text);
 
     charger = l.ns('charger');
+    staticCharger = l.ns('static');
     router = l.ns('router');
     cloud = l.ns('cloud');
     const ipn = (ns: string, ...args: string[]) => l.mustExec(ns, 'ip', args);
-    ipn(router, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', charger);
+    ipn(router, 'link', 'add', 'br-lan', 'type', 'bridge');
+    ipn(router, 'link', 'add', 'lan-a', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', charger);
+    ipn(router, 'link', 'add', 'lan-b', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', staticCharger);
+    ipn(staticCharger, 'link', 'set', 'eth0', 'address', STATIC.mac);
+    for (const port of ['lan-a', 'lan-b']) {
+      ipn(router, 'link', 'set', port, 'master', 'br-lan');
+      ipn(router, 'link', 'set', port, 'up');
+    }
     ipn(router, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', cloud);
-    ipn(router, 'addr', 'add', `${GW}/24`, 'dev', 'lan0');
+    ipn(router, 'addr', 'add', `${GW}/24`, 'dev', 'br-lan');
     ipn(router, 'addr', 'add', '198.51.100.1/24', 'dev', 'wan0');
-    ipn(router, 'link', 'set', 'lan0', 'up');
+    ipn(router, 'link', 'set', 'br-lan', 'up');
     ipn(router, 'link', 'set', 'wan0', 'up');
     // The router's upstream is the cloud namespace (which has no way out of the lab).
     ipn(router, 'route', 'add', 'default', 'via', '198.51.100.2');
@@ -104,6 +146,7 @@ describe.skipIf(!tools.ok)('Linux target end to end (charger ↔ router ↔ clou
     // Lets the cloud try to open connections to the chargers (they must be dropped by the router).
     ipn(cloud, 'route', 'add', '10.99.0.0/24', 'via', '198.51.100.1');
     ipn(charger, 'link', 'set', 'eth0', 'up');
+    ipn(staticCharger, 'link', 'set', 'eth0', 'up');
 
     // Cloud services.
     const dnsmasqCloud = (name: string, listen: string, answers: string[]) =>
@@ -146,7 +189,7 @@ describe.skipIf(!tools.ok)('Linux target end to end (charger ↔ router ↔ clou
       ...UDP_HOSTS.map((ip): [string, () => boolean] => [`cloud ntp ${ip}`, listening(cloud, 'udp', `${ip}:123`)]),
       ['charger listener', listening(charger, 'tcp', '0.0.0.0:8080')],
       ['router dns', listening(router, 'udp', `${GW}:53`)],
-      ['router dhcp', listening(router, 'udp', '0.0.0.0%lan0:67')],
+      ['router dhcp', listening(router, 'udp', '0.0.0.0%br-lan:67')],
     ];
     let pending: string[] = [];
     await waitFor(
@@ -162,28 +205,11 @@ describe.skipIf(!tools.ok)('Linux target end to end (charger ↔ router ↔ clou
     });
     timings.labReadyMs = Date.now() - t0;
 
-    // Charger: a DHCP client whose script configures the lease and records what it was given.
-    const script = join(l.dir, 'udhcpc.sh');
-    const leaseFile = join(l.dir, 'charger.lease');
-    writeFileSync(
-      script,
-      `#!/bin/sh
-case "$1" in
-  deconfig) ip -4 addr flush dev "$interface"; ip link set "$interface" up ;;
-  bound|renew)
-    ip addr add "$ip/$subnet" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nntpsrv=%s\\nserverid=%s\\nlease=%s\\n' "$ip" "$subnet" "$router" "$dns" "$ntpsrv" "$serverid" "$lease" > '${leaseFile}' ;;
-esac
-exit 0
-`,
-    );
-    chmodSync(script, 0o755);
+    // Chargers: a DHCP client whose script configures the lease and records what it was given. Both ask
+    // at once (dnsmasq checks an address is free with a ping before it offers it, about 3 s).
     const t2 = Date.now();
-    const dhcp = l.exec(charger, 'udhcpc', ['-i', 'eth0', '-f', '-q', '-n', '-t', '5', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 15_000 });
+    [lease, staticLease] = await Promise.all([dhcp(charger), dhcp(staticCharger)]);
     timings.dhcpMs = Date.now() - t2;
-    if (dhcp.status !== 0 || !existsSync(leaseFile)) throw new Error(`udhcpc got no lease (${dhcp.status}):\n${dhcp.stdout}\n${dhcp.stderr}`);
-    lease = Object.fromEntries(readFileSync(leaseFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   }, 45_000);
 
   afterAll(async () => {
@@ -292,5 +318,20 @@ exit 0
     expect(probe(cloud, target)).toEqual([{ ok: false, error: 'timeout' }]);
     // Control: the charger's listener answers the router.
     expect(probe(router, target)).toEqual([{ ok: true, reply: `charger ${lease.ip}:8080` }]);
+  });
+
+  it('the charger whose MAC is reserved in the spec gets its address, with the site\'s DHCP options', () => {
+    expect(staticLease).toMatchObject({ ip: STATIC.ip, subnet: '255.255.255.0', router: GW, dns: GW, serverid: GW });
+    expect(lab!.mustExec(staticCharger, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`inet ${STATIC.ip}/24`);
+    // The options came from the site's tagged dhcp-option lines: dnsmasq set the range's tag for this host.
+    const log = readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
+    const xid = new RegExp(`(\\d+) DHCPACK\\(br-lan\\) ${STATIC.ip.replace(/\./g, '\\.')} ${STATIC.mac}`).exec(log);
+    expect(xid).not.toBeNull();
+    expect(log).toContain(`${xid![1]} tags: cw-e2e-lab, `);
+    // And it is filtered like every charger: an address no DNS answer named is closed, a resolved one is open.
+    const https = HOSTS[2];
+    expect(probe(staticCharger, [{ kind: 'tcp', host: STRANGER, port: 443 }])).toEqual([{ ok: false, error: 'timeout' }]);
+    expect(probe(staticCharger, [{ kind: 'dns', server: staticLease.dns, name: https.name }])).toEqual([{ ok: true, addresses: [https.ip] }]);
+    expect(probe(staticCharger, [{ kind: 'tcp', host: https.ip, port: 443 }])).toEqual([{ ok: true, reply: `cloud ${https.ip}:443 from 198.51.100.1` }]);
   });
 });
