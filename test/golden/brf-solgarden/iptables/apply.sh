@@ -7,12 +7,27 @@
 #   sudo sh apply.sh            load sets and rules
 #   sudo sh apply.sh --restart  also (re)start this site's dnsmasq and hostapd
 set -eu
+export LC_ALL=C
 cd "$(dirname "$0")"
 
 LAN='eth1.40'
 WAN='eth0'
 SUBNET='10.40.0.0/24'
 GATEWAY='10.40.0.1'
+
+# hostapd accepts a passphrase of 8 to 63 printable ASCII characters; check it before changing anything
+# (a longer, shorter or multi-line value would leave the access point down, or add lines to its PSK file).
+if [ -n "${CHARGER_WIFI_PSK:-}" ]; then
+  psk=$CHARGER_WIFI_PSK
+  case "$psk" in
+    *[!\ -~]*) psk_len=0 ;; # a character outside printable ASCII
+    *) psk_len=${#psk} ;;
+  esac
+  if [ "$psk_len" -lt 8 ] || [ "$psk_len" -gt 63 ]; then
+    echo "chargewall: error: CHARGER_WIFI_PSK must hold 8 to 63 printable ASCII characters; nothing was changed" >&2
+    exit 1
+  fi
+fi
 
 if ! ip -4 addr show dev "$LAN" 2>/dev/null | grep -q "inet $GATEWAY/24"; then
   echo "chargewall: warning: $LAN does not have $GATEWAY/24; add it: ip addr add $GATEWAY/24 dev $LAN" >&2

@@ -7,6 +7,7 @@
 #   sudo sh apply.sh            load sets and rules
 #   sudo sh apply.sh --restart  also (re)start this site's dnsmasq
 set -eu
+export LC_ALL=C
 cd "$(dirname "$0")"
 
 LAN='eth1'

@@ -1,0 +1,332 @@
+/**
+ * The Linux (iptables) target's files for every example, fed to the real tools:
+ * ipset / iptables-restore (nf_tables and legacy backends) in namespaces made here, dnsmasq --test,
+ * hostapd's config parser (driver=none copy), and apply.sh run twice to prove it is idempotent.
+ * Each check has a negative control showing it can fail.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
+import { Lab, cleanEnv, run, runAsync } from './netns.js';
+
+const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout']);
+const lab = tools.ok ? new Lab('rt') : undefined;
+
+/** The iptables target's files of one example, keyed by file name. */
+function linuxFiles(rel: string, withSecrets = false): Record<string, string> {
+  const all = renderFile(rel, ['iptables'], withSecrets);
+  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k.split('/').pop()!, v]));
+}
+
+/** Writes files into a fresh folder of the lab. */
+function folder(name: string, files: Record<string, string>): string {
+  const dir = join(lab!.dir, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return dir;
+}
+
+/** Replaces text that must be there (so a control never silently tests the unchanged file). */
+function corrupt(text: string, from: string | RegExp, to: string): string {
+  const out = text.replace(from, to);
+  if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
+  return out;
+}
+
+const settings = (rules: string) => ({
+  lan: /^LAN='([^']+)'$/m.exec(rules)![1],
+  wan: /^WAN='([^']+)'$/m.exec(rules)![1],
+  gateway: /^GATEWAY='([^']+)'$/m.exec(rules)![1],
+  prefix: /does not have \$GATEWAY\/(\d+)/.exec(rules)![1],
+});
+
+/** A namespace with the LAN and WAN interfaces apply.sh expects (veth pairs; the LAN has the gateway). */
+function routerNs(role: string, apply: string): string {
+  const ns = lab!.ns(role);
+  const s = settings(apply);
+  lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
+  lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
+  lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
+  for (const dev of [s.lan, 'lanpeer', s.wan, 'wanpeer']) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
+  return ns;
+}
+
+/** iptables-save without its date comments and counters. */
+const saved = (ns: string) =>
+  lab!
+    .mustExec(ns, 'iptables-save', [])
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replace(/\[\d+:\d+\]$/, '[0:0]'))
+    .join('\n');
+
+const ruleLines = (text: string) => text.split('\n').filter((l) => l.startsWith('-A '));
+
+/** The jump lines apply.sh adds to built-in chains (`-A FORWARD ... -j cw-...`). */
+const jumps = (save: string) => ruleLines(save).filter((l) => /^-A (INPUT|FORWARD|PREROUTING|POSTROUTING) .* -j cw-/.test(l));
+
+afterAll(async () => {
+  await lab?.cleanup();
+}, 20_000);
+
+describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output', () => {
+  const examples = exampleFiles();
+
+  it('has examples to check', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const rel of examples) {
+    describe(rel, () => {
+      const files = linuxFiles(rel);
+      const id = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
+
+      it('ipset -exist restore, then iptables-restore --test and a real --noflush load (nf_tables)', () => {
+        const dir = folder(`${id}-restore`, files);
+        const ns = lab!.ns(`${id.slice(0, 6)}-nft`);
+        const ipt = (args: string[], file: string) => lab!.exec(ns, 'sh', ['-c', `iptables-restore ${args.join(' ')} < "$1"`, 'sh', join(dir, file)]);
+
+        // Without the sets, the rules must not load (the check sees the set references).
+        expect(ipt(['--test'], 'rules.v4').stderr).toMatch(/Set cw-\S+ doesn't exist/);
+
+        const sets = lab!.exec(ns, 'sh', ['-c', 'ipset -exist restore < "$1"', 'sh', join(dir, 'ipset.conf')]);
+        expect(sets.stderr).toBe('');
+        expect(sets.status).toBe(0);
+        const declared = [...files['ipset.conf'].matchAll(/^create (\S+) /gm)].map((m) => m[1]).sort();
+        expect(lab!.mustExec(ns, 'ipset', ['list', '-n']).trim().split('\n').sort()).toEqual(declared);
+
+        const test = ipt(['--test'], 'rules.v4');
+        expect(test.stderr).toBe('');
+        expect(test.status).toBe(0);
+        expect(saved(ns)).not.toContain('cw-'); // --test commits nothing
+
+        const load = ipt(['--noflush'], 'rules.v4');
+        expect(load.stderr).toBe('');
+        expect(load.status).toBe(0);
+        const save = saved(ns);
+        for (const chain of files['rules.v4'].matchAll(/^:(\S+) - \[0:0\]$/gm)) expect(save).toContain(`:${chain[1]} - [0:0]`);
+        expect(ruleLines(save)).toHaveLength(ruleLines(files['rules.v4']).length);
+
+        // Negative control: a typo in one rule is rejected.
+        writeFileSync(join(dir, 'bad.rules'), corrupt(files['rules.v4'], '--dport', '--dprot'));
+        const bad = ipt(['--test'], 'bad.rules');
+        expect(bad.status).not.toBe(0);
+        expect(bad.stderr).toContain('unknown option "--dprot"');
+      });
+
+      it('iptables-legacy-restore --test accepts the rules too (legacy rejects jumps to undeclared chains)', () => {
+        const dir = folder(`${id}-legacy`, files);
+        const ns = lab!.ns(`${id.slice(0, 6)}-leg`);
+        lab!.mustExec(ns, 'sh', ['-c', 'ipset -exist restore < "$1"', 'sh', join(dir, 'ipset.conf')]);
+        const test = lab!.exec(ns, 'sh', ['-c', 'iptables-legacy-restore --test < "$1"', 'sh', join(dir, 'rules.v4')]);
+        expect(test.stderr).toBe('');
+        expect(test.status).toBe(0);
+        // Negative control: a jump to a chain the file does not declare.
+        const fwd = /^:(cw-\S+-fwd) /m.exec(files['rules.v4'])![1];
+        writeFileSync(join(dir, 'bad.rules'), corrupt(files['rules.v4'], `-A ${fwd} -m conntrack`, `-A ${fwd} -j cw-undeclared\n-A ${fwd} -m conntrack`));
+        const bad = lab!.exec(ns, 'sh', ['-c', 'iptables-legacy-restore --test < "$1"', 'sh', join(dir, 'bad.rules')]);
+        expect(bad.status).not.toBe(0);
+        expect(bad.stderr).toContain("Couldn't load target `cw-undeclared'");
+      });
+
+      it('dnsmasq --test accepts dnsmasq.conf', () => {
+        const dir = folder(`${id}-dnsmasq`, files);
+        const check = (file: string) => run('dnsmasq', ['--test', `--conf-file=${join(dir, file)}`]);
+        const ok = check('dnsmasq.conf');
+        expect(ok.stderr.trim()).toBe('dnsmasq: syntax check OK.');
+        expect(ok.status).toBe(0);
+        // Negative controls: a host name where dnsmasq needs an address, and a misspelt option.
+        writeFileSync(join(dir, 'bad1.conf'), files['dnsmasq.conf'] + 'dhcp-option=option:ntp-server,no.pool.ntp.org\n');
+        writeFileSync(join(dir, 'bad2.conf'), corrupt(files['dnsmasq.conf'], 'dhcp-range=', 'dhcp-rnage='));
+        const r1 = check('bad1.conf');
+        const r2 = check('bad2.conf');
+        expect([r1.status, r2.status]).toEqual([1, 1]);
+        expect(r1.stderr).toContain('bad IP address');
+        expect(r2.stderr).toContain('bad option');
+      });
+
+      it('apply.sh run twice leaves iptables-save and ipset list unchanged, each jump present once', () => {
+        const dir = folder(`${id}-apply`, files);
+        const ns = routerNs(`${id.slice(0, 6)}-app`, files['apply.sh']);
+        // The router's own rules and sets, which apply.sh must leave alone.
+        const s = settings(files['apply.sh']);
+        lab!.mustExec(ns, 'iptables', ['-N', 'router-own']);
+        lab!.mustExec(ns, 'iptables', ['-A', 'router-own', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+        lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-i', s.wan, '-j', 'router-own']);
+        lab!.mustExec(ns, 'ipset', ['create', 'router-own', 'hash:ip']);
+        lab!.mustExec(ns, 'ipset', ['add', 'router-own', '192.0.2.1']);
+
+        const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+        const first = apply();
+        expect(first.status).toBe(0);
+        expect(first.stdout).toContain(`chargewall: ${id} applied`);
+        expect(first.stderr).not.toContain('does not have'); // the LAN has the gateway address
+        const save1 = saved(ns);
+        const sets1 = lab!.mustExec(ns, 'ipset', ['list']);
+
+        const second = apply();
+        expect(second.status).toBe(0);
+        const save2 = saved(ns);
+        const sets2 = lab!.mustExec(ns, 'ipset', ['list']);
+
+        expect(save2).toBe(save1);
+        expect(sets2).toBe(sets1);
+        const expected = ['-j cw-' + id + '-fwd', '-j cw-' + id + '-ret', '-j cw-' + id + '-in', '-j cw-' + id + '-snat'];
+        if (files['rules.v4'].includes('REDIRECT')) expected.push('-j cw-' + id + '-dnat');
+        const j = jumps(save2);
+        expect(j).toHaveLength(expected.length);
+        for (const target of expected) expect(j.filter((l) => l.endsWith(target))).toHaveLength(1);
+        // Our chains hold exactly the file's rules; the router's own rules and set are still there.
+        expect(ruleLines(save2).filter((l) => l.startsWith('-A cw-'))).toHaveLength(ruleLines(files['rules.v4']).length);
+        expect(save2).toContain(`-A FORWARD -i ${s.wan} -j router-own`);
+        expect(save2).toContain('-A router-own -p tcp -m tcp --dport 22 -j ACCEPT');
+        expect(sets2).toMatch(/Name: router-own[\s\S]*192\.0\.2\.1/);
+        expect(lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward']).trim()).toBe('1');
+      });
+    });
+  }
+
+  it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
+    const files = linuxFiles(exampleFiles()[0]);
+    const naive = corrupt(files['apply.sh'], 'iptables -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
+    const dir = folder('naive-apply', { ...files, 'apply.sh': naive });
+    const ns = routerNs('naive', files['apply.sh']);
+    const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv() });
+    expect(apply().status).toBe(0);
+    const save1 = saved(ns);
+    expect(apply().status).toBe(0);
+    const save2 = saved(ns);
+    expect(save2).not.toBe(save1);
+    expect(jumps(save2)).toHaveLength(2 * jumps(save1).length);
+  });
+});
+
+describe.skipIf(!tools.ok)('apply.sh writes the Wi-Fi passphrase file that hostapd reads', () => {
+  const withWifi = exampleFiles().filter((rel) => 'hostapd.conf' in linuxFiles(rel));
+  // Quotes, a dollar expansion, a printf directive and a backslash must arrive verbatim.
+  const PSK = `pass phrase 'q' "d" $(x) %s \\ end`;
+
+  for (const rel of withWifi) {
+    it(`${rel}: the file is root-only, holds the passphrase verbatim, and hostapd brings the AP up with it`, async () => {
+      const files = linuxFiles(rel);
+      const pskFile = /^wpa_psk_file=(.+)$/m.exec(files['hostapd.conf'])![1];
+      const env = /apply\.sh writes it from \$(\w+)/.exec(files['hostapd.conf'])![1];
+      expect(files['apply.sh']).toContain(`'${pskFile}'`); // apply.sh writes where hostapd reads
+      const site = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
+      const dir = join(lab!.dir, `${site}-psk`);
+      const local = join(dir, 'etc', 'hostapd.psk');
+      // The copy writes into the lab instead of /etc/chargewall.
+      const apply = files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`);
+      folder(`${site}-psk`, { ...files, 'apply.sh': apply });
+      const ns = routerNs(`${site.slice(0, 6)}-psk`, files['apply.sh']);
+      const run1 = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: PSK }) });
+      expect(run1.stderr).toBe('');
+      expect(run1.status).toBe(0);
+      expect(statSync(local).mode & 0o777).toBe(0o600);
+      expect(readFileSync(local, 'utf8')).toBe(`00:00:00:00:00:00 ${PSK}\n`);
+
+      // hostapd with driver=none reads the PSK file once the interface is set up; without a radio it only
+      // gets there when it does not wait for a regulatory-domain event (country_code/ieee80211d removed).
+      const conf = (psk: string, ctrl: string) =>
+        corrupt(corrupt(corrupt(files['hostapd.conf'], /^driver=nl80211$/m, 'driver=none'), /^ctrl_interface=.*$/m, `ctrl_interface=${dir}/${ctrl}`), /^wpa_psk_file=.*$/m, `wpa_psk_file=${psk}`)
+          .replace(/^(country_code|ieee80211d)=.*\n/gm, '');
+      writeFileSync(join(dir, 'good.conf'), conf(local, 'ctrl-good'));
+      writeFileSync(join(dir, 'short.psk'), '00:00:00:00:00:00 short\n');
+      writeFileSync(join(dir, 'bad.conf'), conf(join(dir, 'short.psk'), 'ctrl-bad'));
+      const [good, bad] = await Promise.all(
+        ['good.conf', 'bad.conf'].map((f) => runAsync('ip', ['netns', 'exec', ns, 'timeout', '3', 'hostapd', join(dir, f)], { timeoutMs: 10_000 })),
+      );
+      expect(good.stdout + good.stderr).toContain('AP-ENABLED');
+      expect(good.stdout + good.stderr).not.toMatch(/Invalid PSK|WPA-PSK setup failed/);
+      expect(good.status).toBe(124);
+      // Negative control: hostapd does check the file's passphrase.
+      expect(bad.stdout + bad.stderr).toContain("Invalid PSK 'short'");
+      expect(bad.status).toBe(1);
+    });
+
+    it(`${rel}: a passphrase hostapd would reject stops apply.sh before it changes anything`, () => {
+      const files = linuxFiles(rel);
+      const pskFile = /^wpa_psk_file=(.+)$/m.exec(files['hostapd.conf'])![1];
+      const env = /apply\.sh writes it from \$(\w+)/.exec(files['hostapd.conf'])![1];
+      const site = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
+      const local = join(lab!.dir, `${site}-badpsk`, 'hostapd.psk');
+      const dir = folder(`${site}-badpsk`, { ...files, 'apply.sh': files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`) });
+      const ns = routerNs(`${site.slice(0, 6)}-bps`, files['apply.sh']);
+      const apply = (psk: string) => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: psk }), timeoutMs: 20_000 });
+      for (const bad of ['short7c', 'x'.repeat(64), 'line one\nline two', 'grön-lösenord', 'tab\there-too']) {
+        const r = apply(bad);
+        expect(r.status, JSON.stringify(bad)).toBe(1);
+        expect(r.stderr).toContain(`${env} must hold 8 to 63 printable ASCII characters`);
+        expect(saved(ns)).not.toContain('cw-');
+        expect(existsSync(local)).toBe(false);
+      }
+      // The boundaries hostapd accepts pass (control: the gate is not simply closed).
+      for (const good of ['x'.repeat(8), '~'.repeat(63)]) {
+        const r = apply(good);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(readFileSync(local, 'utf8')).toBe(`00:00:00:00:00:00 ${good}\n`);
+      }
+    });
+  }
+});
+
+describe.skipIf(!tools.ok)("hostapd's parser accepts hostapd.conf (driver=none copy, with and without secrets)", () => {
+  const withWifi = exampleFiles().filter((rel) => 'hostapd.conf' in linuxFiles(rel));
+
+  it('examples with Wi-Fi get a hostapd.conf, those without get none', () => {
+    expect(withWifi.length).toBeGreaterThanOrEqual(1);
+    for (const rel of exampleFiles()) {
+      const hasWifi = /^wifi:/m.test(readFileSync(join(root, rel), 'utf8'));
+      expect('hostapd.conf' in linuxFiles(rel)).toBe(hasWifi);
+    }
+  });
+
+  it('every variant keeps running (accepted); corrupted copies are rejected', async () => {
+    type Case = { name: string; text: string; accept: boolean; up?: boolean; error?: string };
+    const cases: Case[] = [];
+    for (const rel of withWifi) {
+      const plain = linuxFiles(rel)['hostapd.conf'];
+      const secret = linuxFiles(rel, true)['hostapd.conf'];
+      const site = /^# Site: ([a-z0-9-]+) /m.exec(plain)![1];
+      expect(plain).toMatch(/^wpa_psk_file=/m);
+      expect(plain).not.toMatch(/^wpa_passphrase=/m);
+      expect(secret).toMatch(/^wpa_passphrase=golden-test-passphrase$/m);
+      cases.push({ name: `${site}-plain`, text: plain, accept: true });
+      cases.push({ name: `${site}-secret`, text: secret, accept: true });
+      // Without country_code/ieee80211d hostapd does not wait for a regulatory event that never comes
+      // without a radio, and goes through the whole access-point setup (PSK from the passphrase, beacons).
+      cases.push({ name: `${site}-secret-up`, text: secret.replace(/^(country_code|ieee80211d)=.*\n/gm, ''), accept: true, up: true });
+      cases.push({ name: `${site}-bad-hwmode`, text: corrupt(plain, /^hw_mode=g$/m, 'hw_mode=q'), accept: false, error: "unknown hw_mode 'q'" });
+      cases.push({ name: `${site}-bad-ssid`, text: corrupt(plain, /^ssid2=.*$/m, 'ssid2=zz'), accept: false, error: "invalid SSID 'zz'" });
+      cases.push({ name: `${site}-short-psk`, text: corrupt(secret, /^wpa_passphrase=.*$/m, 'wpa_passphrase=short'), accept: false, error: 'invalid WPA passphrase length 5' });
+    }
+    const ns = lab!.ns('hostapd');
+    const dir = join(lab!.dir, 'hostapd');
+    mkdirSync(dir, { recursive: true });
+    const results = await Promise.all(
+      cases.map((c) => {
+        // Only the driver (no radio here) and the control socket folder (one per copy) change.
+        const text = corrupt(corrupt(c.text, /^driver=nl80211$/m, 'driver=none'), /^ctrl_interface=.*$/m, `ctrl_interface=${join(dir, c.name)}.ctrl`);
+        const file = join(dir, `${c.name}.conf`);
+        writeFileSync(file, text);
+        return runAsync('ip', ['netns', 'exec', ns, 'timeout', '3', 'hostapd', file], { timeoutMs: 10_000 });
+      }),
+    );
+    cases.forEach((c, i) => {
+      const r = results[i];
+      const out = r.stdout + r.stderr;
+      if (c.accept) {
+        expect(out, c.name).not.toMatch(/errors found in configuration file/);
+        expect(r.status, `${c.name}: ${out}`).toBe(124); // still running when timeout stopped it
+        if (c.up) expect(out, c.name).toContain('AP-ENABLED');
+      } else {
+        expect(out, c.name).toMatch(/\d+ errors found in configuration file/);
+        expect(out, c.name).toContain(c.error);
+        expect(r.status, c.name).toBe(1);
+        expect(r.ms, c.name).toBeLessThan(2_500); // rejected at once, not stopped by timeout
+      }
+    });
+  });
+});
