@@ -41,14 +41,19 @@ const settings = (rules: string) => ({
   prefix: /does not have \$GATEWAY\/(\d+)/.exec(rules)![1],
 });
 
-/** A namespace with the LAN and WAN interfaces apply.sh expects (veth pairs; the LAN has the gateway). */
+/**
+ * A namespace with the LAN and WAN interfaces apply.sh expects: the LAN is a bridge (as hostapd needs
+ * for Wi-Fi) with a veth port, and has the gateway; the WAN is a veth.
+ */
 function routerNs(role: string, apply: string): string {
   const ns = lab!.ns(role);
   const s = settings(apply);
-  lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
+  lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'bridge']);
+  lab!.mustExec(ns, 'ip', ['link', 'add', 'lanport', 'type', 'veth', 'peer', 'name', 'lanpeer']);
+  lab!.mustExec(ns, 'ip', ['link', 'set', 'lanport', 'master', s.lan]);
   lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
   lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
-  for (const dev of [s.lan, 'lanpeer', s.wan, 'wanpeer']) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
+  for (const dev of [s.lan, 'lanport', 'lanpeer', s.wan, 'wanpeer']) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
   return ns;
 }
 
@@ -162,6 +167,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         expect(first.status).toBe(0);
         expect(first.stdout).toContain(`chargewall: ${id} applied`);
         expect(first.stderr).not.toContain('does not have'); // the LAN has the gateway address
+        expect(first.stderr).not.toContain('is not a bridge'); // the LAN is a bridge
         const save1 = saved(ns);
         const sets1 = lab!.mustExec(ns, 'ipset', ['list']);
 
@@ -186,6 +192,18 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       });
     });
   }
+
+  it('apply.sh warns when Wi-Fi is rendered but the LAN is not a bridge hostapd can add the radio to', () => {
+    const files = linuxFiles('examples/small-garage.yaml');
+    const s = settings(files['apply.sh']);
+    const ns = lab!.ns('nobr');
+    lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
+    lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
+    const dir = folder('nobr-apply', files);
+    const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`${s.lan} is not a bridge`);
+  });
 
   it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
     const files = linuxFiles(exampleFiles()[0]);

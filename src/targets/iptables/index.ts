@@ -101,6 +101,7 @@ export const iptablesTarget: Target = {
       chains,
       hasDnat: dnat.length > 0,
       tag,
+      hasWifi: !!plan.wifi,
       wifi: plan.wifi && !passphraseFor(plan.wifi, options) ? pskView(plan, id) : undefined,
       ntpServer: plan.ntp.strategy === 'redirect',
     });

@@ -32,6 +32,10 @@ fi
 if ! ip -4 addr show dev "$LAN" 2>/dev/null | grep -q "inet $GATEWAY/24"; then
   echo "chargewall: warning: $LAN does not have $GATEWAY/24; add it: ip addr add $GATEWAY/24 dev $LAN" >&2
 fi
+# hostapd adds the radio to $LAN (bridge= in hostapd.conf): that only works when $LAN is a Linux bridge.
+if [ ! -d "/sys/class/net/$LAN/bridge" ]; then
+  echo "chargewall: warning: $LAN is not a bridge; hostapd cannot add the Wi-Fi radio to it. Create one: ip link add $LAN type bridge (and enslave the wired/VLAN port)" >&2
+fi
 
 # Sets first: the rules refer to them.
 ipset -exist restore < ipset.conf
