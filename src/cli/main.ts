@@ -62,6 +62,7 @@ export function buildProgram(): Command {
       let failed = false;
       let drifted = false;
       const seen = new Map<string, string>();
+      const staged: { id: string; files: Record<string, string> }[] = [];
       for (const file of specs) {
         const text = readSpec(file);
         const result = renderSpec(text, file, ids, { withSecrets: !!opts.withSecrets, env: process.env, pfsenseConfig });
@@ -83,8 +84,16 @@ export function buildProgram(): Command {
           for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
           if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
         } else {
-          const report = writeFiles(opts.out, result.files);
-          process.stderr.write(`${id}: ${report.written.length} written, ${report.unchanged.length} unchanged${report.removed.length ? `, ${report.removed.length} removed` : ''} in ${opts.out}/${id}\n`);
+          staged.push({ id, files: result.files });
+        }
+      }
+      if (staged.length) {
+        // One write for every site: a failure at the last site (disk full, permissions) changes no file of the first.
+        const report = writeFiles(opts.out, Object.assign({}, ...staged.map((s) => s.files)));
+        for (const { id } of staged) {
+          const mine = (list: string[]) => list.filter((f) => f.startsWith(`${id}/`)).length;
+          const removed = mine(report.removed);
+          process.stderr.write(`${id}: ${mine(report.written)} written, ${mine(report.unchanged)} unchanged${removed ? `, ${removed} removed` : ''} in ${opts.out}/${id}\n`);
         }
       }
       if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run chargewall render to update ${opts.out}\n` : `up to date\n`);
