@@ -125,6 +125,26 @@ describe('device limits the schema does not know', () => {
     expect(t.status, t.stderr).toBe(0);
   });
 
+  it('unit names that fold to the same host label get unique DHCP host names (dnsmasq, pfSense)', () => {
+    const units = [
+      '    - { name: "P-01", mac: "98:3d:ae:00:00:01", ip: 10.77.0.10 }',
+      '    - { name: "P 01", mac: "98:3d:ae:00:00:02", ip: 10.77.0.11 }',
+      '    - { name: "p.01", mac: "98:3d:ae:00:00:03", ip: 10.77.0.12 }',
+      '    - { name: "åäö", mac: "98:3d:ae:00:00:04", ip: 10.77.0.13 }',
+      '    - { name: "🚗", mac: "98:3d:ae:00:00:05", ip: 10.77.0.14 }',
+    ];
+    const r = renderText(spec({ units }), ['iptables', 'pfsense']);
+    expect(errorCodes(r)).toEqual([]);
+    const dnsmasq = [...r.files['limits/iptables/dnsmasq.conf'].matchAll(/^dhcp-host=[^,]+,[^,]+,(.*)$/gm)].map((m) => m[1]);
+    expect(dnsmasq).toEqual(['p-01', 'p-01-2', 'p-01-3', 'aao', 'charger-5']);
+    const pf = [...r.files['limits/pfsense/chargewall.xml'].matchAll(/<hostname>([^<]*)<\/hostname>/g)].map((m) => m[1]);
+    expect(pf).toEqual(dnsmasq);
+    if (!requireTools(['dnsmasq'], false).ok) return;
+    writeFileSync(join(dir, 'dnsmasq.conf'), r.files['limits/iptables/dnsmasq.conf']);
+    const t = spawnSync('dnsmasq', ['--test', `--conf-file=${join(dir, 'dnsmasq.conf')}`], { encoding: 'utf8' });
+    expect(t.status, t.stderr).toBe(0);
+  });
+
   it('pfSense: more filter rules than its tracker block holds fails closed, naming the target', () => {
     const ports = Array.from({ length: 120 }, (_, i) => 40000 + i);
     const r = renderText(spec({ ports }), ['pfsense']);

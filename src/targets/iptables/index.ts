@@ -1,5 +1,5 @@
 import type { Plan, ForwardRule } from '../../plan/types.js';
-import { objectName } from '../../plan/names.js';
+import { objectName, uniqueLabels } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
@@ -69,7 +69,9 @@ export const iptablesTarget: Target = {
       tag,
       dhcp: plan.dhcp,
       netmask: plan.network.netmask,
-      leases: plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hostLabel(l.name, `charger-${i + 1}`), name: commentText(l.name) })),
+      leases: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hosts[i], name: commentText(l.name) })))(
+        uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
+      ),
       ipsets: sets.filter((s) => s.names.length).map((s) => `/${s.names.join('/')}/${s.name}`),
       ntp: plan.ntp,
       dns: plan.dns,
