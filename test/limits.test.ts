@@ -125,6 +125,25 @@ describe('device limits the schema does not know', () => {
     expect(t.status, t.stderr).toBe(0);
   });
 
+  it('60 long host names on one endpoint: dnsmasq and ipset lines stay within their line limits, every host once', () => {
+    const hosts = Array.from({ length: 60 }, (_, i) => `backend-number-${i}-of-the-charge-point-operator.csms.example.com`);
+    const r = renderText(spec({ units: [] }).replace('hosts: [csms.example.com, 192.0.2.10]', `hosts: [${hosts.join(', ')}, 192.0.2.10]`), ids);
+    expect(errorCodes(r)).toEqual([]);
+    for (const [name, text] of Object.entries(r.files).filter(([f]) => f.includes('/iptables/'))) {
+      expect(Math.max(...text.split('\n').map((l) => l.length)), name).toBeLessThanOrEqual(1024);
+    }
+    const dnsmasq = r.files['limits/iptables/dnsmasq.conf'];
+    const lines = [...dnsmasq.matchAll(/^ipset=\/(.*)\/(cw-limits-ocpp)$/gm)];
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.flatMap((m) => m[1].split('/'))).toEqual(hosts);
+    if (!real) return;
+    for (const f of ['ipset.conf', 'rules.v4', 'dnsmasq.conf']) writeFileSync(join(dir, f), r.files[`limits/iptables/${f}`]);
+    const t = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `ipset -exist restore < ${dir}/ipset.conf && iptables-restore --test ${dir}/rules.v4`], { encoding: 'utf8' });
+    expect(t.status, t.stderr).toBe(0);
+    const d = spawnSync('dnsmasq', ['--test', `--conf-file=${join(dir, 'dnsmasq.conf')}`], { encoding: 'utf8' });
+    expect(d.status, d.stderr).toBe(0);
+  });
+
   it('unit names that fold to the same host label get unique DHCP host names (dnsmasq, pfSense)', () => {
     const units = [
       '    - { name: "P-01", mac: "98:3d:ae:00:00:01", ip: 10.77.0.10 }',

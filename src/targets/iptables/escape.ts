@@ -44,3 +44,23 @@ export function ruleComment(text: string): string {
   }
   return `"${out}"`;
 }
+
+/**
+ * dnsmasq reads a config line into a 1025-byte buffer (a longer line is a "bad option"), and
+ * `ipset restore` splits a long line and reads the rest as a new command. Lists that grow with the
+ * spec (host names) are spread over several lines of at most `max` characters, in order.
+ */
+export const LINE_MAX = 1000;
+export function chunkJoin(items: string[], sep: string, room: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + sep.length + item.length > room) {
+      out.push(line);
+      line = '';
+    }
+    line = line ? `${line}${sep}${item}` : item;
+  }
+  if (line) out.push(line);
+  return out;
+}

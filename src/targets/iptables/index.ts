@@ -4,7 +4,7 @@ import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Target } from '../types.js';
-import { commentText, hex, hostLabel, ruleComment } from './escape.js';
+import { chunkJoin, commentText, hex, hostLabel, LINE_MAX, ruleComment } from './escape.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
 const CHAIN_MAX = 28;
@@ -54,7 +54,7 @@ export const iptablesTarget: Target = {
 
     const sets = plan.endpoints.map((e) => ({
       name: setName(e.id),
-      label: commentText(`${e.label}: ${e.hosts.join(', ')}`),
+      labels: chunkJoin(e.hosts, ', ', 200).map((hosts, i) => commentText(i === 0 ? `${e.label}: ${hosts}` : `  ${hosts}`)),
       names: e.hosts.filter((h) => !isIPv4(h)),
       addresses: e.hosts.filter(isIPv4),
     }));
@@ -72,7 +72,8 @@ export const iptablesTarget: Target = {
       leases: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hosts[i], name: commentText(l.name) })))(
         uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
       ),
-      ipsets: sets.filter((s) => s.names.length).map((s) => `/${s.names.join('/')}/${s.name}`),
+      // Several ipset= lines for one set add up (dnsmasq keeps every one); each stays under its line limit.
+      ipsets: sets.filter((s) => s.names.length).flatMap((s) => chunkJoin(s.names, '/', LINE_MAX - s.name.length - 10).map((names) => `/${names}/${s.name}`)),
       ntp: plan.ntp,
       dns: plan.dns,
     });
