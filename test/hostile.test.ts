@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { renderText, requireTools } from './helpers.js';
+import { renderText, requireTools, sharedData } from './helpers.js';
+import { renderSpec } from '../src/pipeline.js';
 import { freeText, holdable, hostileSpec, propertyRuns, ssidAcceptable, textAcceptable } from './arbitraries.js';
 import { targetIds } from '../src/targets/registry.js';
 import * as iptablesEsc from '../src/targets/iptables/escape.js';
@@ -147,18 +148,31 @@ function elementPaths(n: XNode, prefix = ''): string[] {
   const path = `${prefix}/${n.name}`;
   return [path, ...n.children.flatMap((c) => elementPaths(c, path))];
 }
-const pfsense: Entry<XNode> = {
-  parse: (files) => parseXml(files['chargewall.xml']),
-  structure: (root, files) => ({
-    elements: elementPaths(root),
+/** The admin's backup the merge goes into: pfSense's stock config.xml with an OPT1 interface for the chargers. */
+const pfBackup = readFileSync(join(sharedData, 'pfsense', 'default-config.xml'), 'utf8').replace(
+  '\t</interfaces>\n',
+  '\t\t<opt1>\n\t\t\t<descr><![CDATA[CHARGERS]]></descr>\n\t\t\t<if>em1.77</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>10.77.0.1</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</opt1>\n\t</interfaces>\n',
+);
+const pfsense: Entry<{ xml: XNode; config: XNode }> = {
+  parse: (files) => ({ xml: parseXml(files['chargewall.xml']), config: parseXml(files['config.xml']) }),
+  structure: (p, files) => ({
+    elements: elementPaths(p.xml),
+    config: elementPaths(p.config),
     steps: files['STEPS.md'].split('\n').map(mdKind),
   }),
-  decode: (root, files) => {
-    const doc = files['chargewall.xml'];
-    const t = (n: XNode | undefined, name: string) => textOf(doc, child(n, name));
+  decode: (p, files) => {
     const tag = `cw:${SITE} `;
-    const maps = childrenNamed(child(child(root, 'dhcpd'), 'opt1'), 'staticmap').map((m) => t(m, 'descr'));
-    const ocpp = childrenNamed(child(root, 'aliases'), 'alias').filter((a) => t(a, 'name') === 'CW_HOSTILE_OCPP').map((a) => t(a, 'descr'));
+    const fromDoc = (doc: string, root: XNode) => {
+      const t = (n: XNode | undefined, name: string) => textOf(doc, child(n, name));
+      return {
+        maps: childrenNamed(child(child(root, 'dhcpd'), 'opt1'), 'staticmap').map((m) => t(m, 'descr')),
+        ocpp: childrenNamed(child(root, 'aliases'), 'alias').filter((a) => t(a, 'name') === 'CW_HOSTILE_OCPP').map((a) => t(a, 'descr')),
+      };
+    };
+    const a = fromDoc(files['chargewall.xml'], p.xml);
+    const b = fromDoc(files['config.xml'], p.config);
+    const maps = [...a.maps, ...b.maps];
+    const ocpp = [...a.ocpp, ...b.ocpp];
     const steps = files['STEPS.md'];
     return {
       unitName: [...maps.map((d) => d.slice(tag.length)), ...all(/^\| 98:3d:ae:00:00:01 \| 10\.77\.0\.10 \| [a-z0-9-]+ \| (.*) \|$/m, steps, (m) => unMd(m[1]).slice(tag.length))],
@@ -173,7 +187,8 @@ const pfsense: Entry<XNode> = {
     tools: ['xmllint'],
     root: false,
     check(files) {
-      const doc = files['chargewall.xml'];
+      const doc = files['config.xml'];
+      expect(spawnSync('xmllint', ['--noout', '-'], { input: files['chargewall.xml'], encoding: 'utf8' }).status).toBe(0);
       const lint = spawnSync('xmllint', ['--noout', '-'], { input: doc, encoding: 'utf8' });
       expect(lint.status, lint.stderr).toBe(0);
       const xpath = (x: string) => spawnSync('xmllint', ['--xpath', x, '-'], { input: doc, encoding: 'utf8' }).stdout.replace(/\n$/, '');
@@ -191,7 +206,7 @@ const table: Record<string, Entry<any>> = { iptables, mikrotik, pfsense };
 // ---------------------------------------------------------------- harness
 const ids = targetIds();
 const env = { CHARGER_WIFI_PSK: PSK };
-const render = (t: Texts, withSecrets = true) => renderText(hostileSpec(t), ids, withSecrets, env);
+const render = (t: Texts, withSecrets = true) => renderSpec(hostileSpec(t), 'test.yaml', ids, { withSecrets, env, pfsenseConfig: { file: 'backup.xml', text: pfBackup } });
 const filesOf = (files: Files, id: string): Files =>
   Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith(`${SITE}/${id}/`)).map(([k, v]) => [k.slice(`${SITE}/${id}/`.length), v]));
 
