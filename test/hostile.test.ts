@@ -93,7 +93,7 @@ const iptables: Entry<Files> = {
       const dnsmasq = spawnSync('dnsmasq', ['--test', `--conf-file=${p('dnsmasq.conf')}`], { encoding: 'utf8' });
       expect(dnsmasq.status, dnsmasq.stderr).toBe(0);
       writeFileSync(p('hostapd-none.conf'), files['hostapd.conf'].replace('driver=nl80211', 'driver=none').replace(/^bridge=.*$/m, ''));
-      const hostapd = spawnSync('timeout', ['0.5', 'hostapd', p('hostapd-none.conf')], { encoding: 'utf8' });
+      const hostapd = spawnSync('timeout', ['0.2', 'hostapd', p('hostapd-none.conf')], { encoding: 'utf8' });
       expect(hostapd.stdout + hostapd.stderr).not.toMatch(/errors found in configuration file|Line \d+: /);
       const sh = spawnSync('sh', ['-n', p('apply.sh')], { encoding: 'utf8' });
       expect(sh.status, sh.stderr).toBe(0);
