@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTools, root } from './helpers.js';
@@ -11,6 +11,17 @@ const example = join(root, 'examples', 'small-garage.yaml');
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI as `nobody` (tests run as root, and root ignores file permissions). */
+function runAsNobody(args: string[]) {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file under `dir` with its content. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(tree(dir).filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
 function tree(dir: string): string[] {
@@ -77,6 +88,70 @@ describe('render writes', () => {
     } finally {
       spawnSync('umount', [mnt]);
     }
+  });
+
+  it('permission denied: clear error naming the file, every existing file whole, no temp files', () => {
+    if (!requireTools(['setpriv']).ok) return;
+    chmodSync(work, 0o755);
+    const out = join(work, 'perm');
+    expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);
+    const old = snapshot(out);
+    const changed = join(work, 'changed-perm.yaml');
+    writeFileSync(changed, readFileSync(example, 'utf8').replace('count: 6', 'count: 7'));
+    const r = runAsNobody(['render', changed, '-t', 'iptables', '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^chargewall: cannot write output: .*verkstad-lund\/\S+: permission denied \(EACCES\); no file was changed\n$/);
+    expect(snapshot(out)).toEqual(old);
+    expect(tree(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('a failure at the second of two sites changes no file of either site and leaves no temp files', () => {
+    if (!requireTools(['setpriv']).ok) return;
+    chmodSync(work, 0o755);
+    const out = join(work, 'two');
+    const housing = join(root, 'examples', 'housing-association.yaml');
+    expect(run(['render', housing, example, '-t', 'iptables', '-o', out]).code).toBe(0);
+    const old = snapshot(out);
+    expect(Object.keys(old).length).toBe(12); // 5 Linux files and README.md per site
+    // brf-solgarden (written first: paths are sorted) is writable for nobody, verkstad-lund is not.
+    for (const f of ['', 'iptables', ...tree(join(out, 'brf-solgarden'))]) chownSync(join(out, 'brf-solgarden', f), 65534, 65534);
+    const a = join(work, 'two-a.yaml');
+    const b = join(work, 'two-b.yaml');
+    writeFileSync(a, readFileSync(housing, 'utf8').replace('count: 40', 'count: 41'));
+    writeFileSync(b, readFileSync(example, 'utf8').replace('count: 6', 'count: 7'));
+    const r = runAsNobody(['render', a, b, '-t', 'iptables', '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write output: .*verkstad-lund\/\S+: permission denied \(EACCES\); no file was changed/);
+    expect(r.stderr).not.toMatch(/written/);
+    expect(snapshot(out)).toEqual(old);
+    expect(tree(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+    // Once the second site is writable too, one run writes both.
+    for (const f of ['', 'iptables', ...tree(join(out, 'verkstad-lund'))]) chownSync(join(out, 'verkstad-lund', f), 65534, 65534);
+    const ok = runAsNobody(['render', a, b, '-t', 'iptables', '-o', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/brf-solgarden: \d written.*\nverkstad-lund: \d written/);
+  });
+
+  it('the passphrase never reaches stdout, stderr or validate --format json', () => {
+    const psk = 'Lit3ral-psk-in-spec';
+    const spec = join(work, 'literal.yaml');
+    writeFileSync(spec, readFileSync(example, 'utf8').replace(/passphrase: .*/, `passphrase: "${psk}"`));
+    const v = run(['validate', spec, '--format', 'json']);
+    expect(v.stdout).toMatch(/passphrase-literal/);
+    expect(v.stdout + v.stderr).not.toContain(psk);
+    const bad = join(work, 'bad-literal.yaml');
+    writeFileSync(bad, readFileSync(example, 'utf8').replace(/passphrase: .*/, 'passphrase: "short$7"'));
+    const vb = run(['validate', bad, '--format', 'json']);
+    expect(vb.code).toBe(1);
+    expect(JSON.parse(vb.stdout).diagnostics.map((d: any) => d.code)).toContain('passphrase-invalid');
+    expect(vb.stdout + vb.stderr).not.toContain('short$7');
+    // Every target that can hold this site (UniFi refuses a segment without a VLAN).
+    const r = run(['render', spec, '--with-secrets', '-t', 'iptables,mikrotik,pfsense', '-o', join(work, 'lit')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(psk);
+    const e = run(['render', bad, '--with-secrets', '-o', join(work, 'lit2')]);
+    expect(e.code).toBe(1);
+    expect(e.stdout + e.stderr).not.toContain('short$7');
   });
 
   it('refuses an unknown target and a missing spec with exit 2', () => {

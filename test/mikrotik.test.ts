@@ -7,6 +7,7 @@ import { exampleFiles, renderFile, renderText, root } from './helpers.js';
 import { checkScript, housingVariant, renderMikrotik, tree, variants } from './mikrotik-tree.js';
 import { allCommands, allStrings, parseScript, ScriptSyntaxError, unescapeString, type Command } from '../src/targets/mikrotik/script.js';
 import { str } from '../src/targets/mikrotik/escape.js';
+import { holdable } from './arbitraries.js';
 
 const variantDir = join(root, 'test', 'golden-variants', 'mikrotik');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -248,7 +249,8 @@ describe('mikrotik: string escaping', () => {
   const text = (max: number) =>
     fc
       .array(hostile, { minLength: 1, maxLength: 6 })
-      .map((a) => a.join(''))
+      // Control characters are refused at validation (test/hostile.test.ts checks that); here every case renders.
+      .map((a) => holdable(a.join('')))
       .filter((s) => s.trim().length > 0 && Buffer.byteLength(s, 'utf8') <= max);
 
   it('hostile text in site.name, unit names, SSID and extra endpoint descriptions stays inside its strings', () => {
@@ -287,6 +289,6 @@ describe('mikrotik: string escaping', () => {
       }),
       { numRuns: 150 },
     );
-    expect(rendered).toBeGreaterThan(50);
+    expect(rendered).toBeGreaterThan(120);
   });
 });

@@ -9,6 +9,7 @@ import type { Plan } from '../src/plan/types.js';
 import { cdata, decodeEntities, cleanText, RULE_DESCR_MAX } from '../src/targets/pfsense/escape.js';
 import { child, childrenNamed, parseXml, textOf, type XNode } from '../src/targets/pfsense/xml.js';
 import { requireTools, root, sharedData, testEnv } from './helpers.js';
+import { holdable, textAcceptable } from './arbitraries.js';
 
 const example = 'examples/housing-association.yaml';
 const exampleText = readFileSync(join(root, example), 'utf8');
@@ -352,12 +353,23 @@ describe('pfsense: hostile free text', () => {
   ];
   const yamlString = (s: string) => JSON.stringify(s);
 
+  const hostileSpecText = (h: string) =>
+    exampleText
+      .replace('name: "BRF Solgården garage, plan -1"', `name: ${yamlString(h)}`)
+      .replace('{ name: "P-01",', `{ name: ${yamlString(h)},`)
+      .replace('description: Native OCPP 1.6J central system of the operator', `description: ${yamlString(h)}`);
+
+  it('text a description cannot hold (line breaks, control characters) is refused at each field, not changed', () => {
+    for (const h of hostile.filter((x) => !textAcceptable(x))) {
+      const r = render(hostileSpecText(h));
+      expect(Object.keys(r.files)).toEqual([]);
+      expect(r.diagnostics.filter((d) => d.code === 'text-control-character').map((d) => d.path).sort()).toEqual(['chargers.units.0.name', 'extraEndpoints.0.description', 'site.name']);
+    }
+  });
+
   it('cannot close CDATA or add elements, and decodes on pfSense to the cleaned text', () => {
-    for (const [i, h] of hostile.entries()) {
-      const spec = exampleText
-        .replace('name: "BRF Solgården garage, plan -1"', `name: ${yamlString(h)}`)
-        .replace('{ name: "P-01",', `{ name: ${yamlString(h)},`)
-        .replace('description: Native OCPP 1.6J central system of the operator', `description: ${yamlString(h)}`);
+    for (const [i, h] of hostile.map(holdable).entries()) {
+      const spec = hostileSpecText(h);
       const { xml, config, steps, plan } = { ...files(spec, backup()), plan: files(spec).plan };
       for (const doc of [xml, config!]) {
         wellFormed(doc);

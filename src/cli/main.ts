@@ -11,7 +11,7 @@ import { version } from '../version.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { checkFiles, writeFiles } from './write.js';
+import { checkFiles, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
 
 /** A usage problem (unknown target, missing file): exit 2, one line, no stack. */
 class UsageError extends Error {}
@@ -72,6 +72,10 @@ export function buildProgram(): Command {
       let drifted = false;
       const seen = new Map<string, string>();
       const bar = progress(specs.length);
+      // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
+      // one commit at the end renames them, so a failure at the last site changes no file of the first.
+      const writer = opts.check ? undefined : new OutputWriter(opts.out, targetIds());
+      const staged: { id: string; counts: SiteWriteCounts }[] = [];
       for (const [i, file] of specs.entries()) {
         bar.step(i, file);
         const text = readSpec(file);
@@ -95,8 +99,13 @@ export function buildProgram(): Command {
           for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
           if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
         } else {
-          const report = writeFiles(opts.out, result.files, targetIds());
-          process.stderr.write(`${id}: ${report.written.length} written, ${report.unchanged.length} unchanged${report.removed.length ? `, ${report.removed.length} removed` : ''} in ${opts.out}/${id}\n`);
+          staged.push({ id, counts: writer!.stage(result.files) });
+        }
+      }
+      if (writer) {
+        writer.commit();
+        for (const { id, counts } of staged) {
+          process.stderr.write(`${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`);
         }
       }
       if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run chargewall render to update ${opts.out}\n` : `up to date\n`);

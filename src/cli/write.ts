@@ -34,6 +34,7 @@ function readIfFile(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (e: any) {
     if (e.code === 'EISDIR') throw Object.assign(new Error(`${path} is a directory, not a file`), { code: 'EISDIR', syscall: 'open' });
+    if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') throw e;
     return undefined;
   }
 }
@@ -65,43 +66,126 @@ export function checkFiles(root: string, files: Record<string, string>, knownTar
   return drift;
 }
 
+/** A file-system failure while writing, named by the file it hit, saying what was and was not changed. */
+export class WriteError extends Error {
+  constructor(message: string, readonly code: string, readonly syscall: string) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a file is in the way of a folder',
+  EEXIST: 'a file is in the way of a folder',
+};
+
+function wrap(e: any, path: string, renamed: number, total: number): never {
+  if (!e || typeof e.code !== 'string') throw e;
+  const what = e.code === 'EISDIR' ? `${path} is a directory, not a file` : `${path}: ${REASONS[e.code] ? `${REASONS[e.code]} (${e.code})` : e.message}`;
+  const state =
+    renamed === 0
+      ? 'no file was changed'
+      : `${renamed} of ${total} changed files were already replaced; every file is whole (old or new): fix the problem and render again`;
+  throw new WriteError(`${what}; ${state}`, e.code, e.syscall ?? 'write');
+}
+
+export interface SiteWriteCounts {
+  written: number;
+  unchanged: number;
+  removed: number;
+}
+
 /**
- * Writes only changed files. All new contents go to temp files first; only when every temp file is
- * written are they renamed over the old ones, so a failure (disk full, permissions, a directory in
- * the way) leaves every existing file whole and no temp file behind.
+ * Writes only changed files, all-or-nothing across every site of a run, with little memory:
+ * stage() writes each changed file of a site to a temp file next to its target and forgets the text;
+ * commit() renames every temp file over its target and removes stale files. A failure while staging
+ * (disk full, permissions, a directory in the way) removes every temp file, so no existing file is
+ * changed and none is left half-written.
  */
+export class OutputWriter {
+  private readonly pending: { tmp: string; path: string; rel: string }[] = [];
+  private readonly extras: string[] = [];
+  private readonly madeDirs = new Set<string>();
+  private readonly report: WriteReport = { written: [], unchanged: [], removed: [] };
+
+  constructor(private readonly root: string, private readonly knownTargets: readonly string[] = []) {}
+
+  /** Stages one site's files (paths relative to root). Returns what commit() will do for them. */
+  stage(files: Record<string, string>): SiteWriteCounts {
+    const counts: SiteWriteCounts = { written: 0, unchanged: 0, removed: 0 };
+    let current = this.root;
+    try {
+      for (const rel of Object.keys(files).sort()) {
+        const content = files[rel];
+        const path = join(this.root, rel);
+        current = path;
+        if (readIfFile(path) === content) {
+          this.report.unchanged.push(rel);
+          counts.unchanged++;
+          continue;
+        }
+        const dir = dirname(path);
+        if (!this.madeDirs.has(dir)) {
+          current = dir;
+          mkdirSync(dir, { recursive: true });
+          this.madeDirs.add(dir);
+          current = path;
+        }
+        const tmp = join(dir, `.${rel.split('/').pop()}.chargewall-${process.pid}.tmp`);
+        this.pending.push({ tmp, path, rel });
+        writeFileSync(tmp, content, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });
+        if (rel.endsWith('.sh')) chmodSync(tmp, 0o755);
+        counts.written++;
+      }
+      current = this.root;
+      const stale = existingFiles(this.root, ownedFolders(files, this.knownTargets)).filter((f) => !(f in files));
+      this.extras.push(...stale);
+      counts.removed = stale.length;
+    } catch (e) {
+      this.abort();
+      wrap(e, current, 0, this.pending.length);
+    }
+    return counts;
+  }
+
+  /** Removes every temp file: nothing staged reaches its target. */
+  abort(): void {
+    for (const p of this.pending) rmSync(p.tmp, { force: true });
+    this.pending.length = 0;
+  }
+
+  /** Renames every staged file over its target and removes stale files. */
+  commit(): WriteReport {
+    let current = this.root;
+    try {
+      for (const p of this.pending) {
+        current = p.path;
+        renameSync(p.tmp, p.path);
+        this.report.written.push(p.rel);
+      }
+      for (const extra of this.extras) {
+        current = join(this.root, extra);
+        rmSync(current, { force: true });
+        this.report.removed.push(extra);
+      }
+    } catch (e) {
+      const renamed = this.report.written.length;
+      this.abort();
+      wrap(e, current, renamed, renamed + this.pending.length);
+    }
+    this.pending.length = 0;
+    return this.report;
+  }
+}
+
+/** Stages and commits one set of files (one or more sites). */
 export function writeFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): WriteReport {
-  const report: WriteReport = { written: [], unchanged: [], removed: [] };
-  const pending: { tmp: string; path: string; rel: string }[] = [];
-  const madeDirs = new Set<string>();
-  try {
-    for (const [rel, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-      const path = join(root, rel);
-      if (readIfFile(path) === content) {
-        report.unchanged.push(rel);
-        continue;
-      }
-      const dir = dirname(path);
-      if (!madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        madeDirs.add(dir);
-      }
-      const tmp = join(dirname(path), `.${rel.split('/').pop()}.chargewall-${process.pid}.tmp`);
-      pending.push({ tmp, path, rel });
-      writeFileSync(tmp, content, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });
-      if (rel.endsWith('.sh')) chmodSync(tmp, 0o755);
-    }
-    for (const p of pending) {
-      renameSync(p.tmp, p.path);
-      report.written.push(p.rel);
-    }
-  } catch (e) {
-    for (const p of pending) rmSync(p.tmp, { force: true });
-    throw e;
-  }
-  for (const extra of existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files))) {
-    rmSync(join(root, extra));
-    report.removed.push(extra);
-  }
-  return report;
+  const writer = new OutputWriter(root, knownTargets);
+  writer.stage(files);
+  return writer.commit();
 }

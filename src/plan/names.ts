@@ -13,3 +13,21 @@ export function objectName(prefix: string, siteId: string, suffix: string, max: 
   if (room < 1) throw new Error(`cannot fit '${full}' into ${max} characters`);
   return parts(`${siteId.slice(0, room)}${hash}`);
 }
+
+/**
+ * Makes host labels (DNS labels a target derived from unit names) unique, deterministically: the first
+ * use keeps its label, a later one that collides gets `-2`, `-3`, ... (shortened to stay within 63).
+ * Two units named "P-01" and "P 01" would otherwise register the same DHCP host name.
+ */
+export function uniqueLabels(labels: string[]): string[] {
+  const taken = new Set<string>();
+  return labels.map((label) => {
+    let out = label;
+    for (let n = 2; taken.has(out); n++) {
+      const suffix = `-${n}`;
+      out = `${label.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+    }
+    taken.add(out);
+    return out;
+  });
+}

@@ -129,12 +129,42 @@ const wifiChannel: Rule = ({ site, profile, error }) => {
   error('wifi-channel', ['wifi', 'channel'], `${band}: use a fixed channel ${min}-${max} (1, 6 or 11 recommended). ${reason}`);
 };
 
+/**
+ * Characters no target can hold in a one-line label: C0/C1 controls (newline, tab, NUL, ESC...), the
+ * Unicode line/paragraph separators, and lone surrogates (not encodable as UTF-8). pfSense trims and
+ * one-lines descriptions, RouterOS and UniFi labels are single-line, 802.11 forbids none but every AP UI does.
+ */
+export const UNHOLDABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const describeChar = (text: string): string => {
+  const m = UNHOLDABLE.exec(text);
+  if (!m) return '';
+  const c = m[0].codePointAt(0)!;
+  const names: Record<number, string> = { 0: 'NUL', 9: 'tab', 10: 'newline', 13: 'carriage return', 27: 'ESC', 0x2028: 'line separator', 0x2029: 'paragraph separator' };
+  return `${names[c] ?? (c >= 0xd800 && c <= 0xdfff ? 'lone surrogate' : 'control character')} U+${c.toString(16).toUpperCase().padStart(4, '0')} at character ${m.index + 1}`;
+};
+
+/**
+ * Free text (site name, unit names, endpoint descriptions) is refused, never silently changed, when it
+ * holds a character a device cannot store in a label (a newline in a pfSense description, a RouterOS comment).
+ */
+const freeTextHoldable: Rule = ({ site, error }) => {
+  const check = (text: string | undefined, path: Path, what: string) => {
+    if (text !== undefined && UNHOLDABLE.test(text)) {
+      error('text-control-character', path, `${what} contains a ${describeChar(text)}: routers store labels on one line without control characters; use printable text`);
+    }
+  };
+  check(site.site.name, ['site', 'name'], 'site.name');
+  site.chargers.units.forEach((u, i) => check(u.name, ['chargers', 'units', i, 'name'], `unit name`));
+  site.extraEndpoints.forEach((e, i) => check(e.description, ['extraEndpoints', i, 'description'], `description of endpoint '${e.name}'`));
+};
+
 /** SSID: 1-32 bytes, no control characters (hostapd, RouterOS and UniFi cannot hold a newline). */
 const wifiSsid: Rule = ({ site, error }) => {
   if (!site.wifi) return;
   const bytes = Buffer.byteLength(site.wifi.ssid, 'utf8');
-  if (/[\u0000-\u001f\u007f]/.test(site.wifi.ssid)) {
-    error('ssid-control-character', ['wifi', 'ssid'], 'SSID contains a control character (newline, tab, NUL...): routers cannot store it; use printable text');
+  if (UNHOLDABLE.test(site.wifi.ssid)) {
+    error('ssid-control-character', ['wifi', 'ssid'], `SSID contains a ${describeChar(site.wifi.ssid)}: routers cannot store it; use printable text`);
   }
   if (bytes > 32) error('ssid-too-long', ['wifi', 'ssid'], `SSID is ${bytes} bytes in UTF-8; the 802.11 limit is 32`);
 };
@@ -195,6 +225,7 @@ export const rules: Rule[] = [
   poolFits,
   leaseTimeSane,
   wifiChannel,
+  freeTextHoldable,
   wifiSsid,
   wifiPassphrase,
   surveySignal,

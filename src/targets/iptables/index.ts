@@ -1,10 +1,10 @@
 import type { Plan, ForwardRule } from '../../plan/types.js';
-import { objectName } from '../../plan/names.js';
+import { objectName, uniqueLabels } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Target } from '../types.js';
-import { commentText, hex, hostLabel } from './escape.js';
+import { chunkJoin, commentText, hex, hostLabel, LINE_MAX, ruleComment } from './escape.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
 const CHAIN_MAX = 28;
@@ -35,27 +35,27 @@ export const iptablesTarget: Target = {
       `-A ${chains.fwd} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       ...plan.rules.flatMap((r) => forwardLines(chains.fwd, r, setName, id)),
       ...(plan.log && drop ? [`-A ${chains.fwd} -m limit --limit 10/min -j LOG --log-prefix "${tag.slice(0, 20)} drop: "`] : []),
-      `-A ${chains.fwd} -m comment --comment "chargewall ${id}: ${drop ? 'default deny' : 'default allow'}" -j ${drop ? 'DROP' : 'ACCEPT'}`,
+      `-A ${chains.fwd} -m comment --comment ${ruleComment(`chargewall ${id}: ${drop ? 'default deny' : 'default allow'}`)} -j ${drop ? 'DROP' : 'ACCEPT'}`,
     ];
     const ret = [
       `-A ${chains.ret} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
-      `-A ${chains.ret} -m comment --comment "chargewall ${id}: no inbound connections to chargers" -j ${drop ? 'DROP' : 'RETURN'}`,
+      `-A ${chains.ret} -m comment --comment ${ruleComment(`chargewall ${id}: no inbound connections to chargers`)} -j ${drop ? 'DROP' : 'RETURN'}`,
     ];
     const input = [
       ...plan.routerRules.flatMap((r) =>
-        r.protocols.map((p) => `-A ${chains.input} -p ${p} -m ${p} --dport ${r.ports.join(',')} -m comment --comment "chargewall ${id}: ${r.id}" -j ACCEPT`),
+        r.protocols.map((p) => `-A ${chains.input} -p ${p} -m ${p} --dport ${r.ports.join(',')} -m comment --comment ${ruleComment(`chargewall ${id}: ${r.id}`)} -j ACCEPT`),
       ),
       `-A ${chains.input} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
-      `-A ${chains.input} -m comment --comment "chargewall ${id}: chargers need nothing else on the router" -j ${drop ? 'DROP' : 'RETURN'}`,
+      `-A ${chains.input} -m comment --comment ${ruleComment(`chargewall ${id}: chargers need nothing else on the router`)} -j ${drop ? 'DROP' : 'RETURN'}`,
     ];
     const dnat = plan.redirects.flatMap((r) =>
-      r.protocols.map((p) => `-A ${chains.dnat} -p ${p} -m ${p} --dport ${r.port} -m comment --comment "chargewall ${id}: ${r.id} to the router" -j REDIRECT --to-ports ${r.port}`),
+      r.protocols.map((p) => `-A ${chains.dnat} -p ${p} -m ${p} --dport ${r.port} -m comment --comment ${ruleComment(`chargewall ${id}: ${r.id} to the router`)} -j REDIRECT --to-ports ${r.port}`),
     );
-    const snat = [`-A ${chains.snat} -m comment --comment "chargewall ${id}: masquerade" -j MASQUERADE`];
+    const snat = [`-A ${chains.snat} -m comment --comment ${ruleComment(`chargewall ${id}: masquerade`)} -j MASQUERADE`];
 
     const sets = plan.endpoints.map((e) => ({
       name: setName(e.id),
-      label: commentText(`${e.label}: ${e.hosts.join(', ')}`),
+      labels: chunkJoin(e.hosts, ', ', 200).map((hosts, i) => commentText(i === 0 ? `${e.label}: ${hosts}` : `  ${hosts}`)),
       names: e.hosts.filter((h) => !isIPv4(h)),
       addresses: e.hosts.filter(isIPv4),
     }));
@@ -70,8 +70,11 @@ export const iptablesTarget: Target = {
       tag,
       dhcp: plan.dhcp,
       netmask: plan.network.netmask,
-      leases: plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hostLabel(l.name, `charger-${i + 1}`), name: commentText(l.name) })),
-      ipsets: sets.filter((s) => s.names.length).map((s) => `/${s.names.join('/')}/${s.name}`),
+      leases: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hosts[i], name: commentText(l.name) })))(
+        uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
+      ),
+      // Several ipset= lines for one set add up (dnsmasq keeps every one); each stays under its line limit.
+      ipsets: sets.filter((s) => s.names.length).flatMap((s) => chunkJoin(s.names, '/', LINE_MAX - s.name.length - 10).map((names) => `/${names}/${s.name}`)),
       ntp: plan.ntp,
       dns: plan.dns,
     });
@@ -115,18 +118,26 @@ function pskView(plan: Plan, id: string) {
   return { pskEnv: env, pskVar: `\${${env}:-}`, pskFile: `/etc/chargewall/${id}/hostapd.psk` };
 }
 
+/** `-m multiport` takes at most 15 ports (iptables-restore: "too many ports specified"). */
+const MULTIPORT_MAX = 15;
+
 function forwardLines(chain: string, r: ForwardRule, setName: (g: string) => string, id: string): string[] {
-  const port = (p: string) => (r.ports.length > 1 ? `-m multiport --dports ${r.ports.join(',')}` : `-m ${p} --dport ${r.ports[0]}`);
-  const comment = `-m comment --comment "chargewall ${id}: ${r.id} ${r.protocols.join('/')} ${r.ports.join(',')}"`;
-  return r.protocols.flatMap((p) => {
-    switch (r.to.kind) {
-      case 'group':
-        return [`-A ${chain} -p ${p} ${port(p)} -m set --match-set ${setName(r.to.group)} dst ${comment} -j ACCEPT`];
-      case 'any':
-        return [`-A ${chain} -p ${p} ${port(p)} ${comment} -j ACCEPT`];
-      case 'addresses':
-        return r.to.addresses.map((a) => `-A ${chain} -d ${a}/32 -p ${p} ${port(p)} ${comment} -j ACCEPT`);
-    }
+  // More ports than one multiport match holds: one rule per run of 15, in order (same set, same action).
+  const chunks: number[][] = [];
+  for (let i = 0; i < r.ports.length; i += MULTIPORT_MAX) chunks.push(r.ports.slice(i, i + MULTIPORT_MAX));
+  return chunks.flatMap((ports) => {
+    const port = (p: string) => (ports.length > 1 ? `-m multiport --dports ${ports.join(',')}` : `-m ${p} --dport ${ports[0]}`);
+    const comment = `-m comment --comment ${ruleComment(`chargewall ${id}: ${r.id} ${r.protocols.join('/')} ${ports.join(',')}`)}`;
+    return r.protocols.flatMap((p) => {
+      switch (r.to.kind) {
+        case 'group':
+          return [`-A ${chain} -p ${p} ${port(p)} -m set --match-set ${setName(r.to.group)} dst ${comment} -j ACCEPT`];
+        case 'any':
+          return [`-A ${chain} -p ${p} ${port(p)} ${comment} -j ACCEPT`];
+        case 'addresses':
+          return r.to.addresses.map((a) => `-A ${chain} -d ${a}/32 -p ${p} ${port(p)} ${comment} -j ACCEPT`);
+      }
+    });
   });
 }
 

@@ -3,7 +3,7 @@
  * server of the charger interface. Pure translation: every choice was made in the plan.
  */
 import { createHash } from 'node:crypto';
-import { objectName } from '../../plan/names.js';
+import { objectName, uniqueLabels } from '../../plan/names.js';
 import type { Plan } from '../../plan/types.js';
 import { UnsupportedError } from '../../plan/build.js';
 import { cdata, cleanText, detailEntry, hostLabel, plain, ruleDescr } from './escape.js';
@@ -142,7 +142,9 @@ export function buildModel(plan: Plan, iface: string): PfModel {
     dnsservers: [...plan.dhcp.dnsServers],
     ntpservers: [...plan.dhcp.ntpServers],
     leaseSeconds: plan.dhcp.leaseSeconds,
-    staticmaps: plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ipaddr: l.ip, hostname: hostLabel(l.name, `charger-${i + 1}`), descr: `${tag} ${cleanText(l.name)}` })),
+    staticmaps: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ipaddr: l.ip, hostname: hosts[i], descr: `${tag} ${cleanText(l.name)}` })))(
+      uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
+    ),
   };
   if (dhcp.dnsservers.length > 4 || dhcp.ntpservers.length > 4) throw new UnsupportedError(target, 'more than 4 DHCP DNS/NTP servers', 'pfSense hands out at most 4');
 
