@@ -5,6 +5,7 @@ import { leaseSeconds } from '../spec/normalize.js';
 import { intToIp, parseSubnet } from '../util/ipv4.js';
 import { version } from '../version.js';
 import { poolBounds, requiredPoolSize } from './pool.js';
+import { hostLabel, uniqueLabels } from './names.js';
 import type { EndpointGroup, ForwardRule, Plan, PlanWarning, Redirect, RouterRule, TargetCapabilities } from './types.js';
 
 /** A plan choice a target cannot carry out: fail closed with the target and feature named. */
@@ -110,9 +111,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
       router: gateway,
       dnsServers: [gateway],
       ntpServers: routerServesNtp ? [gateway] : [],
-      staticLeases: site.chargers.units
-        .filter((u) => u.mac && u.ip)
-        .map((u) => ({ name: u.name, mac: u.mac!, ip: u.ip! })),
+      staticLeases: staticLeases(site),
     },
     ...(site.wifi && {
       wifi: {
@@ -131,6 +130,13 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     }),
     warnings,
   };
+}
+
+/** Units with a MAC and an address, each with a DHCP host name unique within the site. */
+function staticLeases(site: Site): Plan['dhcp']['staticLeases'] {
+  const units = site.chargers.units.filter((u) => u.mac && u.ip);
+  const hostnames = uniqueLabels(units.map((u, i) => hostLabel(u.name, `charger-${i + 1}`)));
+  return units.map((u, i) => ({ name: u.name, mac: u.mac!, ip: u.ip!, hostname: hostnames[i] }));
 }
 
 function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, targetId: string): Plan['ntp'] {

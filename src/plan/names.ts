@@ -31,3 +31,19 @@ export function uniqueLabels(labels: string[]): string[] {
     return out;
   });
 }
+
+/**
+ * A DHCP host name (an RFC 1123 label: a-z, 0-9, '-') from a unit's free-text name, `fallback` when
+ * nothing is left. The plan decides it once so every target hands out the same name.
+ */
+export function hostLabel(text: string, fallback: string): string {
+  const label = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return label || fallback;
+}

@@ -101,7 +101,8 @@ export interface Dhcp {
   dnsServers: string[];
   /** Empty unless the router answers NTP (option 42 must be an address). */
   ntpServers: string[];
-  staticLeases: { name: string; mac: string; ip: string }[];
+  /** `hostname`: a unique DNS label derived from the unit name (the name itself stays free text). */
+  staticLeases: { name: string; mac: string; ip: string; hostname: string }[];
 }
 
 export interface WifiPlan {

@@ -10,18 +10,6 @@ export function commentText(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
 }
 
-/** A DNS label (RFC 1123) from free text, for dnsmasq `dhcp-host` names; `fallback` when nothing is left. */
-export function hostLabel(text: string, fallback: string): string {
-  const label = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-  return label || fallback;
-}
 
 export function hex(text: string): string {
   return Buffer.from(text, 'utf8').toString('hex');

@@ -1,10 +1,10 @@
 import type { Plan, ForwardRule } from '../../plan/types.js';
-import { objectName, uniqueLabels } from '../../plan/names.js';
+import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Target } from '../types.js';
-import { chunkJoin, commentText, hex, hostLabel, LINE_MAX, ruleComment } from './escape.js';
+import { chunkJoin, commentText, hex, LINE_MAX, ruleComment } from './escape.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
 const CHAIN_MAX = 28;
@@ -70,9 +70,7 @@ export const iptablesTarget: Target = {
       tag,
       dhcp: plan.dhcp,
       netmask: plan.network.netmask,
-      leases: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ip: l.ip, host: hosts[i], name: commentText(l.name) })))(
-        uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
-      ),
+      leases: plan.dhcp.staticLeases.map((l) => ({ mac: l.mac, ip: l.ip, host: l.hostname, name: commentText(l.name) })),
       // Several ipset= lines for one set add up (dnsmasq keeps every one); each stays under its line limit.
       ipsets: sets.filter((s) => s.names.length).flatMap((s) => chunkJoin(s.names, '/', LINE_MAX - s.name.length - 10).map((names) => `/${names}/${s.name}`)),
       ntp: plan.ntp,

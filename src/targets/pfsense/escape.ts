@@ -60,19 +60,6 @@ export function detailEntry(text: string): string {
   return cleanText(text).replace(/\|/g, '/').trim() || '-';
 }
 
-/** A DHCP static-map host name ([A-Za-z0-9-], no leading/trailing `-`, no domain part) from free text. */
-export function hostLabel(text: string, fallback: string): string {
-  const label = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-  return label || fallback;
-}
-
 /** Markdown table cell / inline text from free text (STEPS.md): one line, no table or code breakouts. */
 export function mdText(text: string): string {
   return cleanText(text).replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);

@@ -3,10 +3,10 @@
  * server of the charger interface. Pure translation: every choice was made in the plan.
  */
 import { createHash } from 'node:crypto';
-import { objectName, uniqueLabels } from '../../plan/names.js';
+import { objectName } from '../../plan/names.js';
 import type { Plan } from '../../plan/types.js';
 import { UnsupportedError } from '../../plan/build.js';
-import { cdata, cleanText, detailEntry, hostLabel, plain, ruleDescr } from './escape.js';
+import { cdata, cleanText, detailEntry, plain, ruleDescr } from './escape.js';
 import { el, flag, type El } from './xml.js';
 
 /** pfSense alias names: [A-Za-z0-9_], at most 31 characters (is_validaliasname: strlen >= 32 is refused). */
@@ -142,9 +142,7 @@ export function buildModel(plan: Plan, iface: string): PfModel {
     dnsservers: [...plan.dhcp.dnsServers],
     ntpservers: [...plan.dhcp.ntpServers],
     leaseSeconds: plan.dhcp.leaseSeconds,
-    staticmaps: ((hosts) => plan.dhcp.staticLeases.map((l, i) => ({ mac: l.mac, ipaddr: l.ip, hostname: hosts[i], descr: `${tag} ${cleanText(l.name)}` })))(
-      uniqueLabels(plan.dhcp.staticLeases.map((l, i) => hostLabel(l.name, `charger-${i + 1}`))),
-    ),
+    staticmaps: plan.dhcp.staticLeases.map((l) => ({ mac: l.mac, ipaddr: l.ip, hostname: l.hostname, descr: `${tag} ${cleanText(l.name)}` })),
   };
   if (dhcp.dnsservers.length > 4 || dhcp.ntpservers.length > 4) throw new UnsupportedError(target, 'more than 4 DHCP DNS/NTP servers', 'pfSense hands out at most 4');
 
