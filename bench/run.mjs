@@ -5,7 +5,7 @@
 // Cases: (1) one site, all targets, whole process vs `node -e 0`; (2) 1 000 and 10 000 generated sites
 // in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (4) per-stage split in-process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const quick = process.env.BENCH_QUICK === '1';
 const work = mkdtempSync(join(tmpdir(), 'cw-bench-'));
+// Outputs go to a tmpfs when there is one, so the numbers measure chargewall, not the disk;
+// [0] measures the disk's own cost per new file, and [2] also runs once onto the disk.
+const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/cw-bench-') : undefined;
+const outBase = shm ?? work;
+const outKind = shm ? 'tmpfs (/dev/shm)' : `disk (${tmpdir()})`;
 const env = { ...process.env, CHARGER_WIFI_PSK: 'bench-passphrase-1' };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -65,8 +70,26 @@ function makeSites(n) {
   return readdirSync(dir).map((f) => join(dir, f)).sort();
 }
 
+/** Microseconds to create one small file (temp + rename, as chargewall writes) in a folder. */
+function fileCost(dir) {
+  const d = join(dir, 'probe');
+  mkdirSync(d, { recursive: true });
+  const n = 2000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    writeFileSync(join(d, `.f${i}.tmp`), 'x'.repeat(2000));
+    renameSync(join(d, `.f${i}.tmp`), join(d, `f${i}`));
+  }
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  rmSync(d, { recursive: true, force: true });
+  return us;
+}
+
 const targetsList = spawnSync(process.execPath, [cli, 'targets'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(/\s+/)[0]);
 console.log(`chargewall benchmark — node ${process.version}, targets: ${targetsList.join(', ')}`);
+
+console.log(`\n[0] file system: one new file (temp + rename) costs ${fileCost(work).toFixed(0)} µs on the disk (${tmpdir()})${shm ? `, ${fileCost(shm).toFixed(0)} µs on tmpfs` : ''}`);
+console.log(`    outputs below go to ${outKind}`);
 
 // (1) One site, all targets, whole process, interleaved with `node -e 0` so both see the same machine state.
 const one = makeSites(1)[0];
@@ -75,7 +98,7 @@ const nodeTimes = [];
 const cliTimes = [];
 for (let i = 0; i < reps; i++) {
   nodeTimes.push(timeRun(process.execPath, ['-e', '0']));
-  const out = join(work, `one-${i}`);
+  const out = join(outBase, `one-${i}`);
   cliTimes.push(timeRun(process.execPath, [cli, 'render', one, '--target', 'all', '-o', out]));
 }
 const ratio = median(cliTimes) / median(nodeTimes);
@@ -85,17 +108,17 @@ console.log(`    chargewall render   ${fmt(median(cliTimes))}`);
 console.log(`    ratio               ${ratio.toFixed(2)}x   (goal <= 1.5x)`);
 
 // (2) Batches: 1 000 and 10 000 sites in one process, cold output folder each run.
-function batch(files, runs) {
+function batch(files, runs, base = outBase, keep = false) {
   const times = [];
   let rss = 0;
   for (let r = 0; r < runs; r++) {
-    const out = join(work, `batch-${files.length}-${r}`);
+    const out = join(base, `batch-${files.length}-${r}`);
     const t0 = process.hrtime.bigint();
     const res = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 0) throw new Error(`batch failed: ${res.stderr.slice(-2000)}`);
     rss = Math.max(rss, Number(res.stderr.trim().split('\n').pop()) / 1024);
-    rmSync(out, { recursive: true, force: true });
+    if (!keep) rmSync(out, { recursive: true, force: true });
   }
   return { ms: median(times), rss };
 }
@@ -103,19 +126,26 @@ const thousand = makeSites(1000);
 const b1 = batch(thousand, quick ? 1 : 3);
 console.log(`\n[2] batch of 1 000 sites, all targets (median of ${quick ? 1 : 3})`);
 console.log(`    wall ${fmt(b1.ms)}   ${(1000 / (b1.ms / 1000)).toFixed(0)} sites/s   (goal >= 1000 sites/s)   peak RSS ${b1.rss.toFixed(0)} MB`);
+if (shm) {
+  const disk = batch(thousand, 1, work, true);
+  console.log(`    onto the disk instead: wall ${fmt(disk.ms)}   ${(1000 / (disk.ms / 1000)).toFixed(0)} sites/s (about 11 new files per site)`);
+  const again = batch(thousand, 1, work);
+  console.log(`    again onto the same disk folder (every file unchanged, nothing written): wall ${fmt(again.ms)}   ${(1000 / (again.ms / 1000)).toFixed(0)} sites/s`);
+}
 const tenThousand = makeSites(10000);
 const b10 = batch(tenThousand, 1);
 console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)`);
 console.log(`\n[3] peak RSS of the 10 000-site run: ${b10.rss.toFixed(0)} MB   (goal < 300 MB)`);
 
-// (4) Per-stage split, in-process, over the 1 000 sites.
+// (4) Per-stage split, in-process, over the 1 000 sites: the same functions the CLI calls.
 const { validateSpec } = await import(join(root, 'dist', 'spec', 'validate.js'));
-const { buildPlan } = await import(join(root, 'dist', 'plan', 'build.js'));
-const { targets } = await import(join(root, 'dist', 'targets', 'registry.js'));
-const { writeFiles } = await import(join(root, 'dist', 'cli', 'write.js'));
-const stage = { load: 0, validate: 0, plan: 0, render: 0, write: 0 };
+const { renderValidated } = await import(join(root, 'dist', 'pipeline.js'));
+const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
+const { OutputWriter } = await import(join(root, 'dist', 'cli', 'write.js'));
+const stage = { load: 0, validate: 0, 'plan+render': 0, write: 0 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-const stageOut = join(work, 'stages');
+const writer = new OutputWriter(join(outBase, 'stages'), targetIds());
+const ids = targetIds();
 for (const file of thousand) {
   let t = now();
   const text = readFileSync(file, 'utf8');
@@ -123,21 +153,19 @@ for (const file of thousand) {
   t = now();
   const v = validateSpec(text, file);
   stage.validate += now() - t;
-  const files = {};
-  for (const target of targets.values()) {
-    t = now();
-    const plan = buildPlan(v.site, v.profile, target.capabilities(v.site), target.id);
-    stage.plan += now() - t;
-    t = now();
-    for (const [name, content] of Object.entries(target.render(plan, v.site, { withSecrets: false, env }))) files[`${v.site.site.id}/${target.id}/${name}`] = content;
-    stage.render += now() - t;
-  }
   t = now();
-  writeFiles(stageOut, files);
+  const r = renderValidated(v, file, ids, { withSecrets: false, env });
+  stage['plan+render'] += now() - t;
+  t = now();
+  writer.stage(r.files);
   stage.write += now() - t;
 }
+let t4 = now();
+writer.commit();
+stage.write += now() - t4;
 const total = Object.values(stage).reduce((a, b) => a + b, 0);
-console.log(`\n[4] per-stage split, in-process, 1 000 sites (ms total / µs per site)`);
-for (const [k, v] of Object.entries(stage)) console.log(`    ${k.padEnd(9)} ${v.toFixed(0).padStart(6)} ms  ${((v / 1000) * 1000).toFixed(0).padStart(6)} µs/site  ${((v / total) * 100).toFixed(0).padStart(3)}%`);
+console.log(`\n[4] per-stage split, in-process, 1 000 sites, all targets + report, output on ${outKind} (ms total / µs per site)`);
+for (const [k, v] of Object.entries(stage)) console.log(`    ${k.padEnd(12)} ${v.toFixed(0).padStart(6)} ms  ${((v / 1000) * 1000).toFixed(0).padStart(6)} µs/site  ${((v / total) * 100).toFixed(0).padStart(3)}%`);
 
 rmSync(work, { recursive: true, force: true });
+if (shm) rmSync(shm, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import type { Plan } from './plan/types.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import type { Site } from './spec/types.js';
 import type { Profile } from './profiles/types.js';
-import { validateSpec } from './spec/validate.js';
+import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, type RenderOptions } from './targets/types.js';
@@ -23,7 +23,11 @@ export interface SiteRender {
  * Errors a target raises for this site (unsupported feature, missing secret) come back as diagnostics.
  */
 export function renderSpec(text: string, file: string, targetIds: string[] | 'default', options: RenderOptions): SiteRender {
-  const result = validateSpec(text, file);
+  return renderValidated(validateSpec(text, file), file, targetIds, options);
+}
+
+/** The pipeline after validation: plan and render every target, then the site report. */
+export function renderValidated(result: ValidationResult, file: string, targetIds: string[] | 'default', options: RenderOptions): SiteRender {
   const out: SiteRender = { site: result.site, profile: result.profile, diagnostics: [...result.diagnostics], files: {}, plans: {} };
   if (!result.ok || !result.site || !result.profile) return out;
   const site = result.site;

@@ -120,6 +120,8 @@ export class OutputWriter {
     const counts: SiteWriteCounts = { written: 0, unchanged: 0, removed: 0 };
     let current = this.root;
     try {
+      // Stale files are listed before any temp file exists next to them.
+      const stale = existingFiles(this.root, ownedFolders(files, this.knownTargets)).filter((f) => !(f in files));
       for (const rel of Object.keys(files).sort()) {
         const content = files[rel];
         const path = join(this.root, rel);
@@ -142,8 +144,6 @@ export class OutputWriter {
         if (rel.endsWith('.sh')) chmodSync(tmp, 0o755);
         counts.written++;
       }
-      current = this.root;
-      const stale = existingFiles(this.root, ownedFolders(files, this.knownTargets)).filter((f) => !(f in files));
       this.extras.push(...stale);
       counts.removed = stale.length;
     } catch (e) {

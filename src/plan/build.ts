@@ -157,7 +157,19 @@ function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, targe
 }
 
 /** A stable hash of the normalised site: key order does not matter, values do. */
+const siteHashes = new WeakMap<Site, string>();
+
+/** One hash per site, however many targets plan it. */
 function hashSite(site: Site): string {
+  let hash = siteHashes.get(site);
+  if (!hash) {
+    hash = computeSiteHash(site);
+    siteHashes.set(site, hash);
+  }
+  return hash;
+}
+
+function computeSiteHash(site: Site): string {
   // A literal passphrase never feeds the hash: the header must not help anyone guess it.
   const hidden = site.wifi?.passphrase.kind === 'literal' ? { ...site, wifi: { ...site.wifi, passphrase: { kind: 'literal' } } } : site;
   return createHash('sha256').update(stableStringify(hidden)).digest('hex').slice(0, 12);

@@ -17,6 +17,18 @@ const MD_SPECIAL = /[\\`*_{}[\]<>#|~&$@]/g;
  * item and a GFM table cell (pipes are escaped), at the start of a line or in the middle.
  */
 export function mdText(value: string): string {
+  // Reports repeat the same profile quotes and labels for every site: escape each text once.
+  let escaped = mdCache.get(value);
+  if (escaped === undefined) {
+    if (mdCache.size > 20_000) mdCache.clear();
+    escaped = mdEscape(value);
+    mdCache.set(value, escaped);
+  }
+  return escaped;
+}
+const mdCache = new Map<string, string>();
+
+function mdEscape(value: string): string {
   let s = value
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')

@@ -40,26 +40,33 @@ export function parseScript(text: string): Command[] {
 
 /** The decoded value of a RouterOS string literal's inner text (between the quotes). */
 export function unescapeString(inner: string, line = 0): string {
-  const bytes: number[] = [];
-  const push = (s: string) => bytes.push(...Buffer.from(s, 'utf8'));
+  // Most strings have no escapes: nothing to decode.
+  if (!inner.includes('\\')) return plain(inner, line);
+  const parts: Buffer[] = [];
+  let plainFrom = 0;
   for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (c === '$') throw new ScriptSyntaxError('"$" inside a string interpolates a variable or command', line);
-    if (c !== '\\') {
-      push(c);
-      continue;
-    }
+    if (inner[i] !== '\\') continue;
+    if (i > plainFrom) parts.push(Buffer.from(plain(inner.slice(plainFrom, i), line), 'utf8'));
     const n = inner[i + 1];
     if (n === undefined) throw new ScriptSyntaxError('string ends in a backslash', line);
     if (/[0-9A-F]/.test(n) && /[0-9A-F]/.test(inner[i + 2] ?? '')) {
-      bytes.push(parseInt(inner.slice(i + 1, i + 3), 16));
+      // \XX is one byte; several of them make up a UTF-8 character, so decode bytes, not characters.
+      parts.push(Buffer.from([parseInt(inner.slice(i + 1, i + 3), 16)]));
       i += 2;
     } else if (n in SIMPLE_ESCAPES) {
-      push(SIMPLE_ESCAPES[n]);
+      parts.push(Buffer.from(SIMPLE_ESCAPES[n], 'utf8'));
       i += 1;
     } else throw new ScriptSyntaxError(`unknown escape \\${n}`, line);
+    plainFrom = i + 1;
   }
-  return Buffer.from(bytes).toString('utf8');
+  if (plainFrom < inner.length) parts.push(Buffer.from(plain(inner.slice(plainFrom), line), 'utf8'));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Unescaped string text: a bare `$` in it would interpolate a variable or command. */
+function plain(text: string, line: number): string {
+  if (text.includes('$')) throw new ScriptSyntaxError('"$" inside a string interpolates a variable or command', line);
+  return text;
 }
 
 class Parser {
@@ -161,8 +168,10 @@ class Parser {
         items.push(this.value());
       }
     }
-    let text = '';
-    while (this.peek() !== undefined && !WORD_STOP.has(this.peek()!)) text += this.next();
+    // A word never holds a newline (WORD_STOP), so the line count needs no update while scanning.
+    const start = this.i;
+    while (this.i < this.s.length && !WORD_STOP.has(this.s[this.i])) this.i++;
+    const text = this.s.slice(start, this.i);
     if (!text) this.fail(`unexpected "${c}"`);
     if (text.includes('$')) this.fail(`"$" in "${text}" reads a variable`);
     if (text.includes('\\')) this.fail(`backslash outside a string in "${text}"`);
@@ -172,20 +181,21 @@ class Parser {
   string(): Value {
     const line = this.line;
     this.next();
-    let raw = '';
+    const start = this.i;
     for (;;) {
-      const c = this.peek();
+      const c = this.s[this.i];
       if (c === undefined) throw new ScriptSyntaxError('unterminated string', line);
       if (c === '\n' || c === '\r') throw new ScriptSyntaxError('line break inside a string', line);
-      this.next();
       if (c === '"') break;
-      raw += c;
+      this.i++;
       if (c === '\\') {
-        const n = this.peek();
+        const n = this.s[this.i];
         if (n === undefined || n === '\n' || n === '\r') throw new ScriptSyntaxError('backslash at the end of a line', line);
-        raw += this.next();
+        this.i++;
       }
     }
+    const raw = this.s.slice(start, this.i);
+    this.i++; // the closing quote
     return { kind: 'string', raw, value: unescapeString(raw, line) };
   }
 

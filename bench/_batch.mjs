@@ -1,0 +1,10 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+const { renderSpec } = await import('../dist/pipeline.js');
+const { targetIds } = await import('../dist/targets/registry.js');
+const dir = process.argv[2];
+const files = readdirSync(dir).map((f) => join(dir, f));
+const ids = targetIds();
+const t = performance.now();
+for (const f of files) renderSpec(readFileSync(f, 'utf8'), f, ids, { withSecrets: false, env: { CHARGER_WIFI_PSK: 'bench-passphrase-1' } });
+console.log('ms/site', ((performance.now() - t) / files.length).toFixed(3));
