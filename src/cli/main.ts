@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -242,4 +241,8 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+main(process.argv).catch((e) => {
+  // Not a user mistake: a bug. Say so, with the stack, and fail.
+  process.stderr.write(`chargewall: internal error (please report it with the spec that caused it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
