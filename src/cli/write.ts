@@ -126,7 +126,8 @@ export class OutputWriter {
         const content = files[rel];
         const path = join(this.root, rel);
         current = path;
-        if (readIfFile(path) === content) {
+        // existsSync first: a missing file (every file of a fresh output) costs no thrown error.
+        if (existsSync(path) && readIfFile(path) === content) {
           this.report.unchanged.push(rel);
           counts.unchanged++;
           continue;
