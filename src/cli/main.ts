@@ -19,11 +19,11 @@ const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
 
-function readSpec(file: string): string {
+function readSpec(file: string, what = 'the spec'): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e: any) {
-    throw new UsageError(`${file}: cannot read the spec (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
+    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
   }
 }
 
@@ -66,7 +66,7 @@ export function buildProgram(): Command {
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
     .action((specs: string[], opts) => {
       const ids = parseTargets(opts.target);
-      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig) } : undefined;
+      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
       let failed = false;
       let drifted = false;
       const seen = new Map<string, string>();
