@@ -1,5 +1,5 @@
 import type { Site, Passphrase } from './types.js';
-import { intToIp, ipToInt, parseSubnet } from '../util/ipv4.js';
+import { intToIp, parseSubnet } from '../util/ipv4.js';
 
 /** Fills defaults into a schema-valid document. Pure; semantic checks happen afterwards in rules.ts. */
 export function normalize(raw: any): Site {
@@ -87,4 +87,3 @@ export function leaseSeconds(text: string): number {
   return Number(m[1]) * unit;
 }
 
-export { ipToInt };
