@@ -323,6 +323,10 @@ function wifiSection(
     );
     notes.push(`When ${t.interface} is a bridge and ${t.wifiInterface} is in no bridge yet, the radio becomes a port of it.`);
   } else {
+    // Said at import time too: chargers on this radio get no address until it is in the VLAN.
+    lines.push(
+      `:put ${str(`chargewall: TODO by hand: put ${t.wifiInterface} in VLAN ${plan.network.vlan} on ${t.interface} (see the comments above), or chargers on Wi-Fi get no address`)}`,
+    );
     notes.push(
       `VLAN ${plan.network.vlan}: the radio's clients must land in VLAN ${plan.network.vlan} on ${t.interface}. This script does not change bridge VLAN filtering.`,
       `With vlan-filtering on ${t.interface}: make ${t.wifiInterface} a port with pvid=${plan.network.vlan} and ${t.interface} a tagged member of VLAN ${plan.network.vlan}.`,
