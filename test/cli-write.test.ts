@@ -155,6 +155,15 @@ describe('render writes', () => {
     expect(e.stdout + e.stderr).not.toContain('short$7');
   });
 
+  it('a missing spec after a good one: exit 2, nothing written, no temp files left', () => {
+    const out = join(work, 'missing-second');
+    const r = run(['render', example, join(work, 'nope-2.yaml'), '-t', 'iptables', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope-2\.yaml: cannot read the spec \(no such file\)/);
+    // The first site's files were staged as temp files; the stop removed them all.
+    expect(tree(out).filter((f) => !statSync(join(out, f)).isDirectory())).toEqual([]);
+  });
+
   it('refuses an unknown target and a missing spec with exit 2', () => {
     expect(run(['render', example, '-t', 'cisco']).code).toBe(2);
     const missing = run(['render', join(work, 'nope.yaml')]);

@@ -75,31 +75,37 @@ export function buildProgram(): Command {
       // one commit at the end renames them, so a failure at the last site changes no file of the first.
       const writer = opts.check ? undefined : new OutputWriter(opts.out, targetIds());
       const staged: { id: string; counts: SiteWriteCounts }[] = [];
-      for (const [i, file] of specs.entries()) {
-        bar.step(i, file);
-        const text = readSpec(file);
-        const result = renderSpec(text, file, ids, { withSecrets: !!opts.withSecrets, env: process.env, pfsenseConfig });
-        bar.clear();
-        if (printDiagnostics(result.diagnostics)) {
-          failed = true;
-          continue;
+      try {
+        for (const [i, file] of specs.entries()) {
+          bar.step(i, file);
+          const text = readSpec(file);
+          const result = renderSpec(text, file, ids, { withSecrets: !!opts.withSecrets, env: process.env, pfsenseConfig });
+          bar.clear();
+          if (printDiagnostics(result.diagnostics)) {
+            failed = true;
+            continue;
+          }
+          const id = result.site!.site.id;
+          if (seen.has(id)) {
+            process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
+            failed = true;
+            continue;
+          }
+          seen.set(id, file);
+          if (opts.check) {
+            const drift = checkFiles(opts.out, result.files, targetIds());
+            for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
+            for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
+            for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
+            if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
+          } else {
+            staged.push({ id, counts: writer!.stage(result.files) });
+          }
         }
-        const id = result.site!.site.id;
-        if (seen.has(id)) {
-          process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
-          failed = true;
-          continue;
-        }
-        seen.set(id, file);
-        if (opts.check) {
-          const drift = checkFiles(opts.out, result.files, targetIds());
-          for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
-          for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
-          for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
-          if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
-        } else {
-          staged.push({ id, counts: writer!.stage(result.files) });
-        }
+      } catch (e) {
+        // A spec that cannot be read (or any other stop) leaves no temp file of the sites before it.
+        writer?.abort();
+        throw e;
       }
       if (writer) {
         writer.commit();
