@@ -3,6 +3,7 @@
  * requirement quotes, warning messages) must stay inert text wherever it lands: no HTML, no links,
  * no headings or list items, no table-cell breaks, no end of a Mermaid label.
  */
+import { blankControls } from '../util/text.js';
 
 /**
  * Markdown-special ASCII punctuation, escaped with a backslash (CommonMark allows it for any ASCII
@@ -29,8 +30,7 @@ export function mdText(value: string): string {
 const mdCache = new Map<string, string>();
 
 function mdEscape(value: string): string {
-  let s = value
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+  let s = blankControls(value)
     .replace(/\s+/g, ' ')
     .trim()
     .replace(MD_SPECIAL, (c) => `\\${c}`)
@@ -58,7 +58,7 @@ const MERMAID_SAFE = /[A-Za-z0-9 .,/_-]/;
  */
 export function mermaidText(value: string): string {
   let out = '';
-  for (const ch of value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim()) {
+  for (const ch of blankControls(value).replace(/\s+/g, ' ').trim()) {
     out += MERMAID_SAFE.test(ch) ? ch : `#${ch.codePointAt(0)};`;
   }
   return out;

@@ -6,8 +6,10 @@
  * - the SSID goes to hostapd as hex (`ssid2=<hex>`), which no byte can break out of.
  * Rule comments inside iptables-restore are built from validated ids only and go through `ruleComment`.
  */
+import { blankControls } from '../../util/text.js';
+
 export function commentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return blankControls(text);
 }
 
 

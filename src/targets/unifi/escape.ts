@@ -10,6 +10,8 @@
  *   a new line, heading or list item; values never start a line), the inline Markdown characters
  *   (emphasis, code, links, table cells) are backslash-escaped and `<`, `>`, `&` become entities (no raw HTML).
  */
+import { blankControls } from '../../util/text.js';
+
 export function apiText(text: string): string {
   return text.startsWith('$') ? `$${text}` : text;
 }
@@ -20,8 +22,7 @@ export function apiLiteral(value: string): string {
 }
 
 export function mdText(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  return blankControls(text)
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
