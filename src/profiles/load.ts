@@ -1,13 +1,14 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { loadYaml } from '../spec/load.js';
 import { schemaDiagnostics } from '../spec/schema-errors.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { compiledSchema } from '../util/schemas.js';
-import { packageRoot } from '../util/paths.js';
+import builtinProfiles from '../generated/profiles.js';
 import type { Profile } from './types.js';
 
-export const builtinProfileIds = ['zaptec-pro'] as const;
+/** Built-in profiles: profiles/*.yaml, checked against their schema and turned into data at build time. */
+export const builtinProfileIds = Object.keys(builtinProfiles);
 
 const cache = new Map<string, { profile?: Profile; diagnostics: Diagnostic[] }>();
 
@@ -16,12 +17,13 @@ const cache = new Map<string, { profile?: Profile; diagnostics: Diagnostic[] }>(
  * Returns diagnostics located in the profile file when it is invalid.
  */
 export function loadProfile(ref: string, specFile: string): { profile?: Profile; diagnostics: Diagnostic[]; notFound?: boolean } {
-  const builtin = (builtinProfileIds as readonly string[]).includes(ref);
-  const file = builtin ? join(packageRoot, 'profiles', `${ref}.yaml`) : resolve(dirname(specFile), ref);
+  const builtin = builtinProfileIds.includes(ref);
+  if (builtin) return { profile: builtinProfiles[ref], diagnostics: [] };
+  const file = resolve(dirname(specFile), ref);
   const cached = cache.get(file);
   if (cached) return cached;
-  if (!builtin && (!/\.ya?ml$/.test(ref) || !existsSync(file))) return { diagnostics: [], notFound: true };
-  const doc = loadYaml(readFileSync(file, 'utf8'), builtin ? `profiles/${ref}.yaml` : ref);
+  if (!/\.ya?ml$/.test(ref) || !existsSync(file)) return { diagnostics: [], notFound: true };
+  const doc = loadYaml(readFileSync(file, 'utf8'), ref);
   let result: { profile?: Profile; diagnostics: Diagnostic[] };
   if (doc.errors.length) result = { diagnostics: doc.errors };
   else {
