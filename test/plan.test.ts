@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import IPCIDR from 'ip-cidr';
 import { buildPlan, UnsupportedError } from '../src/plan/build.js';
 import { objectName } from '../src/plan/names.js';
 import { autoPool } from '../src/plan/pool.js';
 import { validateSpec } from '../src/spec/validate.js';
-import { parseSubnet, ipToInt, intToIp } from '../src/util/ipv4.js';
+import { parseSubnet, ipToInt, intToIp, isIPv4 } from '../src/util/ipv4.js';
 
 const spec = (extra = '', count = 10, subnet = '10.9.0.0/24') => `version: 1
 site: { id: plan-test }
@@ -78,6 +80,42 @@ describe('plan', () => {
     const pool = autoPool(s, reserved, 5)!;
     expect([intToIp(pool.first), intToIp(pool.last)]).toEqual(['10.9.0.7', '10.9.0.11']);
     expect(autoPool(s, reserved, 11)).toBeUndefined();
+  });
+
+  it('computes network, broadcast and netmask as ip-cidr does, and refuses what it refuses', () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      fc.property(fc.tuple(octet, octet, octet, octet), fc.integer({ min: 0, max: 32 }), (o, prefix) => {
+        const text = `${o.join('.')}/${prefix}`;
+        const parsed = parseSubnet(text);
+        const cidr = new IPCIDR(text);
+        const network = ipToInt(cidr.start() as string);
+        const broadcast = ipToInt(cidr.end() as string);
+        if (ipToInt(o.join('.')) !== network) {
+          expect(parsed.error).toBe('has host bits set');
+          expect(parsed.aligned).toBe(`${intToIp(network)}/${prefix}`);
+        } else {
+          expect(parsed.subnet).toMatchObject({ cidr: text, network, broadcast, prefix, size: broadcast - network + 1 });
+          expect(ipToInt(parsed.subnet!.netmask)).toBe(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+        }
+      }),
+      { numRuns: 2000, seed: 20261123 },
+    );
+    for (const bad of ['10.0.0.0/33', '10.0.0/24', '256.0.0.0/8', '10.0.0.0', '01.0.0.0/8']) expect(parseSubnet(bad).error).toMatch(/not an IPv4 network/);
+  });
+
+  it('reads dotted quads like the plain definition: four octets 0-255, no leading zeros', () => {
+    const plain = (t: string) => /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(t) && t.split('.').every((o) => Number(o) <= 255 && String(Number(o)) === o);
+    const text = fc.stringMatching(/^[0-9.a ]{0,16}$/);
+    const quad = fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 255 })).map((o) => o.join('.'));
+    fc.assert(
+      fc.property(fc.oneof(text, quad), (t) => {
+        expect(isIPv4(t)).toBe(plain(t));
+        if (plain(t)) expect(ipToInt(t)).toBe(t.split('.').reduce((acc, o) => acc * 256 + Number(o), 0));
+      }),
+      { numRuns: 5000, seed: 20261123 },
+    );
+    for (const t of ['0.0.0.0', '255.255.255.255', '10.0.0.01', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.256', ' 1.2.3.4']) expect(isIPv4(t)).toBe(plain(t));
   });
 
   it('handles 10 000 chargers on a /16', () => {

@@ -75,7 +75,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
   if (dnsStrategy === 'redirect') redirects.push({ id: 'dns', label: 'DNS to the router', protocols: ['udp', 'tcp'], port: 53, why: dnsWhy });
   if (ntp.strategy === 'redirect') redirects.push({ id: 'ntp', label: 'NTP to the router', protocols: ['udp'], port: 123, why: ntp.why });
 
-  const pool = poolBounds(site);
+  const { pool, leases } = siteFacts(site);
   const routerServesNtp = ntp.strategy === 'redirect';
 
   return {
@@ -111,7 +111,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
       router: gateway,
       dnsServers: [gateway],
       ntpServers: routerServesNtp ? [gateway] : [],
-      staticLeases: staticLeases(site),
+      staticLeases: leases.map((l) => ({ ...l })),
     },
     ...(site.wifi && {
       wifi: {
@@ -130,6 +130,18 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     }),
     warnings,
   };
+}
+
+/** What a site's plans share whatever the target: worked out once per site, not once per target. */
+const siteFactsCache = new WeakMap<Site, { pool: { first: number; last: number }; leases: Plan['dhcp']['staticLeases'] }>();
+
+function siteFacts(site: Site) {
+  let facts = siteFactsCache.get(site);
+  if (!facts) {
+    facts = { pool: poolBounds(site), leases: staticLeases(site) };
+    siteFactsCache.set(site, facts);
+  }
+  return facts;
 }
 
 /** Units with a MAC and an address, each with a DHCP host name unique within the site. */
@@ -176,9 +188,30 @@ function computeSiteHash(site: Site): string {
 }
 
 function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableStringify((v as any)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+  const parts: string[] = [];
+  appendStable(v, parts);
+  return parts.join('');
+}
+
+// One array of parts instead of a string per level: the hash is taken for every site of a batch.
+// An undefined value reads 'undefined' under a key and nothing in an array, as the first version's
+// template strings and join() did: the hash in every committed output stays the same.
+function appendStable(v: unknown, parts: string[], inArray = false): void {
+  if (Array.isArray(v)) {
+    parts.push('[');
+    for (let i = 0; i < v.length; i++) {
+      if (i) parts.push(',');
+      appendStable(v[i], parts, true);
+    }
+    parts.push(']');
+  } else if (v && typeof v === 'object') {
+    parts.push('{');
+    const keys = Object.keys(v).sort();
+    for (let i = 0; i < keys.length; i++) {
+      if (i) parts.push(',');
+      parts.push(JSON.stringify(keys[i]), ':');
+      appendStable((v as Record<string, unknown>)[keys[i]], parts);
+    }
+    parts.push('}');
+  } else parts.push(JSON.stringify(v) ?? (inArray ? '' : 'undefined'));
 }
