@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 export interface Drift {
   stale: string[];
@@ -13,6 +14,10 @@ export interface WriteReport {
   removed: string[];
 }
 
+/** `.<name>.chargewall-<pid>-<thread>-<stage>.tmp`: unique per stage, so two stages never share a temp file. */
+const TEMP_NAME = /^\..*\.chargewall-\d+-\d+-\d+\.tmp$/;
+let stageCount = 0;
+
 /** Files under `root` that chargewall owns for these folders (recursively), relative to `root`. */
 function existingFiles(root: string, folders: string[]): string[] {
   const found: string[] = [];
@@ -21,7 +26,8 @@ function existingFiles(root: string, folders: string[]): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else found.push(relative(root, path));
+      // Another stage's temp file (a duplicate site id rendered on another thread) is not the user's file.
+      else if (!TEMP_NAME.test(entry.name)) found.push(relative(root, path));
     }
   };
   for (const f of folders) walk(join(root, f));
@@ -100,15 +106,82 @@ export interface SiteWriteCounts {
   removed: number;
 }
 
+/** A file written to its temp name, waiting for commit() to rename it over its target. */
+export interface StagedFile {
+  tmp: string;
+  path: string;
+  rel: string;
+}
+
+/** What staging one site did: temp files to rename, stale files to remove, and the counts. Plain data, so another thread can hand it over. */
+export interface StagedSite {
+  files: StagedFile[];
+  unchanged: string[];
+  stale: string[];
+  counts: SiteWriteCounts;
+}
+
+/**
+ * Writes a site's changed files to temp files next to their targets. On a failure it removes the temp
+ * files it wrote and throws a WriteError; nothing else is touched. `madeDirs` remembers folders already made.
+ */
+export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[], madeDirs: Set<string>): StagedSite {
+  const staged: StagedSite = { files: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
+  const suffix = `.chargewall-${process.pid}-${threadId}-${++stageCount}.tmp`;
+  let current = root;
+  try {
+    // A site folder that does not exist yet (every site of a fresh output) holds no file to compare
+    // or remove: one check instead of one per file.
+    const fresh = !Object.keys(files).some((rel) => existsSync(join(root, rel.split('/')[0])));
+    // Stale files are listed before any temp file exists next to them.
+    staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
+    for (const rel of Object.keys(files).sort()) {
+      const content = files[rel];
+      const path = join(root, rel);
+      current = path;
+      // existsSync first: a missing file costs no thrown error.
+      if (!fresh && existsSync(path) && readIfFile(path) === content) {
+        staged.unchanged.push(rel);
+        staged.counts.unchanged++;
+        continue;
+      }
+      const dir = dirname(path);
+      if (!madeDirs.has(dir)) {
+        current = dir;
+        mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+        current = path;
+      }
+      const tmp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}${suffix}`);
+      staged.files.push({ tmp, path, rel });
+      const executable = rel.endsWith('.sh');
+      writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
+      if (executable) chmodSync(tmp, 0o755);
+      staged.counts.written++;
+    }
+    staged.counts.removed = staged.stale.length;
+  } catch (e) {
+    discardStaged(staged);
+    wrap(e, current, 0, staged.files.length);
+  }
+  return staged;
+}
+
+/** Removes a staged site's temp files (a failed run, or a site dropped after staging). */
+export function discardStaged(staged: StagedSite): void {
+  for (const f of staged.files) rmSync(f.tmp, { force: true });
+  staged.files.length = 0;
+}
+
 /**
  * Writes only changed files, all-or-nothing across every site of a run, with little memory:
  * stage() writes each changed file of a site to a temp file next to its target and forgets the text;
  * commit() renames every temp file over its target and removes stale files. A failure while staging
  * (disk full, permissions, a directory in the way) removes every temp file, so no existing file is
- * changed and none is left half-written.
+ * changed and none is left half-written. Sites staged on another thread join with adopt().
  */
 export class OutputWriter {
-  private readonly pending: { tmp: string; path: string; rel: string }[] = [];
+  private readonly pending: StagedFile[] = [];
   private readonly extras: string[] = [];
   private readonly madeDirs = new Set<string>();
   private readonly report: WriteReport = { written: [], unchanged: [], removed: [] };
@@ -117,41 +190,20 @@ export class OutputWriter {
 
   /** Stages one site's files (paths relative to root). Returns what commit() will do for them. */
   stage(files: Record<string, string>): SiteWriteCounts {
-    const counts: SiteWriteCounts = { written: 0, unchanged: 0, removed: 0 };
-    let current = this.root;
     try {
-      // Stale files are listed before any temp file exists next to them.
-      const stale = existingFiles(this.root, ownedFolders(files, this.knownTargets)).filter((f) => !(f in files));
-      for (const rel of Object.keys(files).sort()) {
-        const content = files[rel];
-        const path = join(this.root, rel);
-        current = path;
-        // existsSync first: a missing file (every file of a fresh output) costs no thrown error.
-        if (existsSync(path) && readIfFile(path) === content) {
-          this.report.unchanged.push(rel);
-          counts.unchanged++;
-          continue;
-        }
-        const dir = dirname(path);
-        if (!this.madeDirs.has(dir)) {
-          current = dir;
-          mkdirSync(dir, { recursive: true });
-          this.madeDirs.add(dir);
-          current = path;
-        }
-        const tmp = join(dir, `.${rel.split('/').pop()}.chargewall-${process.pid}.tmp`);
-        this.pending.push({ tmp, path, rel });
-        writeFileSync(tmp, content, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });
-        if (rel.endsWith('.sh')) chmodSync(tmp, 0o755);
-        counts.written++;
-      }
-      this.extras.push(...stale);
-      counts.removed = stale.length;
+      return this.adopt(stageSite(this.root, files, this.knownTargets, this.madeDirs));
     } catch (e) {
       this.abort();
-      wrap(e, current, 0, this.pending.length);
+      throw e;
     }
-    return counts;
+  }
+
+  /** Takes over a site staged elsewhere (stageSite on a worker thread): commit() and abort() now cover it. */
+  adopt(staged: StagedSite): SiteWriteCounts {
+    for (const f of staged.files) this.pending.push(f);
+    for (const rel of staged.unchanged) this.report.unchanged.push(rel);
+    for (const rel of staged.stale) this.extras.push(rel);
+    return staged.counts;
   }
 
   /** Removes every temp file: nothing staged reaches its target. */
