@@ -195,3 +195,76 @@ describe('render writes', () => {
     expect(readFileSync(join(work, 'a', 'verkstad-lund', 'iptables', 'hostapd.conf'), 'utf8')).not.toContain('wpa_passphrase');
   });
 });
+
+describe('render on several threads', () => {
+  /** Small valid specs with their own ids and subnets; `dup` gives two of them the same site id. */
+  function specs(dir: string, n: number, dup?: [number, number]): string[] {
+    mkdirSync(dir, { recursive: true });
+    return Array.from({ length: n }, (_, i) => {
+      const id = dup && i === dup[1] ? `site-${dup[0]}` : `site-${i}`;
+      const file = join(dir, `s${String(i).padStart(3, '0')}.yaml`);
+      writeFileSync(file, `version: 1\nsite: { id: ${id}, name: "Site ${i}" }\nprofile: zaptec-pro\nchargers: { count: ${2 + (i % 30)} }\nnetwork: { subnet: 10.77.${i}.0/24, vlan: ${10 + i} }\n${i % 3 ? '' : 'wifi: { ssid: "Lot ' + i + '", passphrase: { env: CHARGER_WIFI_PSK }, channel: 6, country: SE }\n'}`);
+      return file;
+    });
+  }
+  const temps = (dir: string) => tree(dir).filter((f) => /chargewall-.*\.tmp$/.test(f));
+
+  it('shares the sites between threads and writes the same bytes and messages as one thread', async () => {
+    const files = specs(join(work, 'mt-specs'), 60);
+    const env = { CHARGER_WIFI_PSK: 'thread-test-psk' };
+    const one = run(['render', ...files, '-t', 'all', '-o', join(work, 'mt-1')], { ...env, CHARGEWALL_THREADS: '1' });
+    const three = run(['render', ...files, '-t', 'all', '-o', join(work, 'mt-3')], { ...env, CHARGEWALL_THREADS: '3' });
+    expect(one.code, one.stderr).toBe(0);
+    expect(three.code, three.stderr).toBe(0);
+    expect(three.stderr).toBe(one.stderr.replaceAll('mt-1', 'mt-3'));
+    expect(snapshot(join(work, 'mt-3'))).toEqual(snapshot(join(work, 'mt-1')));
+    expect(Object.keys(snapshot(join(work, 'mt-1'))).length).toBeGreaterThan(60 * 5);
+    expect(temps(join(work, 'mt-3'))).toEqual([]);
+
+    // The same job through the module: more than one thread really took sites.
+    const { runBatch } = await import(join(root, 'dist', 'cli', 'batch.js'));
+    const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
+    process.env.CHARGER_WIFI_PSK = 'thread-test-psk';
+    const job = { specs: files, targetIds: targetIds(), withSecrets: false, out: join(work, 'mt-check'), knownTargets: targetIds(), check: true };
+    const result = await runBatch(job, 2);
+    expect(result.failure).toBeUndefined();
+    expect(result.outcomes).toHaveLength(60);
+    expect(new Set(result.outcomes.map((o: { thread: number }) => o.thread)).size).toBe(2);
+    expect(result.outcomes.map((o: { id: string }) => o.id)).toEqual(files.map((_, i) => `site-${i}`));
+  });
+
+  it('a site id used twice on different threads: exit 1, the first one written, no temp files', () => {
+    const files = specs(join(work, 'dup-specs'), 50, [0, 49]);
+    const out = join(work, 'dup-out');
+    const r = run(['render', ...files, '-t', 'iptables', '-o', out], { CHARGER_WIFI_PSK: 'thread-test-psk', CHARGEWALL_THREADS: '2' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${files[49]}:1:1: error duplicate-site-id: site id 'site-0' is also used by ${files[0]}`);
+    // The first spec's files, not the duplicate's: its subnet is 10.77.0.0/24.
+    expect(readFileSync(join(out, 'site-0', 'iptables', 'dnsmasq.conf'), 'utf8')).toContain('10.77.0.');
+    expect(readFileSync(join(out, 'site-0', 'iptables', 'dnsmasq.conf'), 'utf8')).not.toContain('10.77.49.');
+    expect(existsSync(join(out, 'site-48', 'iptables', 'rules.v4'))).toBe(true);
+    expect(temps(out)).toEqual([]);
+  });
+
+  it('a spec that cannot be read in the middle of a threaded batch: exit 2, nothing written, no temp files', () => {
+    const files = specs(join(work, 'gap-specs'), 60);
+    rmSync(files[30]);
+    const out = join(work, 'gap-out');
+    const r = run(['render', ...files, '-t', 'all', '-o', out], { CHARGER_WIFI_PSK: 'thread-test-psk', CHARGEWALL_THREADS: '2' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`chargewall: ${files[30]}: cannot read the spec (no such file)`);
+    expect(tree(out).filter((f) => statSync(join(out, f)).isFile())).toEqual([]);
+    expect(temps(out)).toEqual([]);
+  });
+
+  it('uses one thread for small batches and at most one per core', async () => {
+    const { threadCount } = await import(join(root, 'dist', 'cli', 'batch.js'));
+    expect(threadCount(1, {})).toBe(1);
+    expect(threadCount(39, {})).toBe(1);
+    expect(threadCount(100_000, {})).toBeLessThanOrEqual(4);
+    expect(threadCount(100_000, {})).toBeGreaterThanOrEqual(1);
+    expect(threadCount(50, { CHARGEWALL_THREADS: '3' })).toBe(3);
+    expect(threadCount(2, { CHARGEWALL_THREADS: '3' })).toBe(2);
+    expect(threadCount(50, { CHARGEWALL_THREADS: 'lots' })).toBe(1);
+  });
+});

@@ -10,22 +10,12 @@ import { version } from '../version.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { checkFiles, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
-
-/** A usage problem (unknown target, missing file): exit 2, one line, no stack. */
-class UsageError extends Error {}
+import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
+import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
-
-function readSpec(file: string, what = 'the spec'): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e: any) {
-    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
-  }
-}
 
 function printDiagnostics(list: Diagnostic[], strict = false): boolean {
   const color = useColor(process.stderr);
@@ -64,54 +54,50 @@ export function buildProgram(): Command {
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
-    .action((specs: string[], opts) => {
+    .action(async (specs: string[], opts) => {
       const ids = parseTargets(opts.target);
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
-      let failed = false;
-      let drifted = false;
-      const seen = new Map<string, string>();
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check };
       const bar = progress(specs.length);
       // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
       // one commit at the end renames them, so a failure at the last site changes no file of the first.
+      const { outcomes, failure } = await runBatch(job, threadCount(specs.length), (i) => bar.step(i, specs[i]));
+      bar.clear();
       const writer = opts.check ? undefined : new OutputWriter(opts.out, targetIds());
+      let failed = false;
+      let drifted = false;
+      const seen = new Map<string, string>();
       const staged: { id: string; counts: SiteWriteCounts }[] = [];
-      try {
-        for (const [i, file] of specs.entries()) {
-          bar.step(i, file);
-          const text = readSpec(file);
-          const result = renderSpec(text, file, ids, { withSecrets: !!opts.withSecrets, env: process.env, pfsenseConfig });
-          bar.clear();
-          if (printDiagnostics(result.diagnostics)) {
-            failed = true;
-            continue;
-          }
-          const id = result.site!.site.id;
-          if (seen.has(id)) {
-            process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
-            failed = true;
-            continue;
-          }
-          seen.set(id, file);
-          if (opts.check) {
-            const drift = checkFiles(opts.out, result.files, targetIds());
-            for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
-            for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
-            for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
-            if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
-          } else {
-            staged.push({ id, counts: writer!.stage(result.files) });
-          }
+      for (const [i, outcome] of outcomes.entries()) {
+        const file = specs[i];
+        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+          failed = true;
+          continue;
         }
-      } catch (e) {
-        // A spec that cannot be read (or any other stop) leaves no temp file of the sites before it.
-        writer?.abort();
-        throw e;
+        const id = outcome.id;
+        if (seen.has(id)) {
+          process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
+          if (outcome.staged) discardStaged(outcome.staged);
+          failed = true;
+          continue;
+        }
+        seen.set(id, file);
+        if (outcome.drift) {
+          const drift = outcome.drift;
+          for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
+          for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
+          for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
+          if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
+        } else if (outcome.staged) {
+          staged.push({ id, counts: writer!.adopt(outcome.staged) });
+        }
       }
+      // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
+      if (failure) throw failure;
       if (writer) {
         writer.commit();
-        for (const { id, counts } of staged) {
-          process.stderr.write(`${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`);
-        }
+        // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
+        process.stderr.write(staged.map(({ id, counts }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`).join(''));
       }
       if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run chargewall render to update ${opts.out}\n` : `up to date\n`);
       process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
@@ -247,7 +233,8 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv).catch((e) => {
+if (isBatchWorker()) runBatchWorker();
+else main(process.argv).catch((e) => {
   // Not a user mistake: a bug. Say so, with the stack, and fail.
   process.stderr.write(`chargewall: internal error (please report it with the spec that caused it):\n${e instanceof Error ? e.stack : String(e)}\n`);
   process.exitCode = 1;
