@@ -6,7 +6,7 @@
 // in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (4) per-stage split in-process.
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,7 +86,7 @@ function fileCost(dir) {
 }
 
 const targetsList = spawnSync(process.execPath, [cli, 'targets'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(/\s+/)[0]);
-console.log(`chargewall benchmark — node ${process.version}, targets: ${targetsList.join(', ')}`);
+console.log(`chargewall benchmark — node ${process.version}, ${availableParallelism()} cores, targets: ${targetsList.join(', ')}`);
 
 console.log(`\n[0] file system: one new file (temp + rename) costs ${fileCost(work).toFixed(0)} µs on the disk (${tmpdir()})${shm ? `, ${fileCost(shm).toFixed(0)} µs on tmpfs` : ''}`);
 console.log(`    outputs below go to ${outKind}`);
@@ -108,13 +108,13 @@ console.log(`    chargewall render   ${fmt(median(cliTimes))}`);
 console.log(`    ratio               ${ratio.toFixed(2)}x   (goal <= 1.5x)`);
 
 // (2) Batches: 1 000 and 10 000 sites in one process, cold output folder each run.
-function batch(files, runs, base = outBase, keep = false) {
+function batch(files, runs, base = outBase, keep = false, extraEnv = {}) {
   const times = [];
   let rss = 0;
   for (let r = 0; r < runs; r++) {
     const out = join(base, `batch-${files.length}-${r}`);
     const t0 = process.hrtime.bigint();
-    const res = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const res = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 28 });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 0) throw new Error(`batch failed: ${res.stderr.slice(-2000)}`);
     rss = Math.max(rss, Number(res.stderr.trim().split('\n').pop()) / 1024);
@@ -132,6 +132,8 @@ if (shm) {
   const again = batch(thousand, 1, work);
   console.log(`    again onto the same disk folder (every file unchanged, nothing written): wall ${fmt(again.ms)}   ${(1000 / (again.ms / 1000)).toFixed(0)} sites/s`);
 }
+const single = batch(thousand, 1, outBase, false, { CHARGEWALL_THREADS: '1' });
+console.log(`    on one thread (CHARGEWALL_THREADS=1): wall ${fmt(single.ms)}   ${(1000 / (single.ms / 1000)).toFixed(0)} sites/s   peak RSS ${single.rss.toFixed(0)} MB`);
 const tenThousand = makeSites(10000);
 const b10 = batch(tenThousand, 1);
 console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)`);
