@@ -132,7 +132,7 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
   try {
     // A site folder that does not exist yet (every site of a fresh output) holds no file to compare
     // or remove: one check instead of one per file.
-    const siteFolders = new Set(Object.keys(files).map((rel) => rel.slice(0, rel.indexOf('/'))));
+    const siteFolders = new Set(Object.keys(files).map((rel) => rel.split('/', 1)[0]));
     const fresh = ![...siteFolders].some((folder) => existsSync(join(root, folder)));
     // Stale files are listed before any temp file exists next to them.
     staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
