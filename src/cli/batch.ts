@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker, workerData, parentPort, threadId } from 'node:worker_threads';
 import { renderSpec } from '../pipeline.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { checkFiles, discardStaged, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
+import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
 
 /**
  * Rendering many specs: each one is read, rendered and staged (or compared, with --check) on its own,
@@ -22,6 +21,11 @@ export function readSpec(file: string, what = 'the spec'): string {
     throw new UsageError(`${file}: cannot read ${what} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
   }
 }
+
+// worker_threads is loaded only when a batch uses threads: it costs a few ms of start-up that a
+// one-site run (a pre-commit hook) should not pay. A worker is told what it is by this argument.
+const WORKER_FLAG = '--chargewall-batch-worker';
+let thread = 0;
 
 export interface BatchJob {
   specs: string[];
@@ -76,7 +80,7 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 function renderOne(job: BatchJob, index: number, madeDirs: Set<string>): SiteOutcome {
   const file = job.specs[index];
   const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
-  const outcome: SiteOutcome = { thread: threadId, diagnostics: result.diagnostics };
+  const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
   outcome.id = result.site!.site.id;
   if (job.check) outcome.drift = checkFiles(job.out, result.files, job.knownTargets);
@@ -129,8 +133,9 @@ interface WorkerReport {
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
-  // The launcher (dist/cli/main.js) starts the bundle with its code cache; it sees workerData and works.
-  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./main.js', import.meta.url), { workerData: { chargewallBatch: job, shared: shared.buffer } }));
+  const { Worker } = threads > 1 ? await import('node:worker_threads') : { Worker: undefined };
+  // The launcher (dist/cli/main.js) starts the bundle with its code cache; the flag makes it work, not parse a command line.
+  const workers = Array.from({ length: threads - 1 }, () => new Worker!(new URL('./main.js', import.meta.url), { argv: [WORKER_FLAG], workerData: { chargewallBatch: job, shared: shared.buffer } }));
   const reports = workers.map(
     (w) =>
       new Promise<WorkerReport>((resolve) => {
@@ -158,14 +163,18 @@ export async function runBatch(job: BatchJob, threads: number, onStart?: (index:
 
 /** True in a thread started by runBatch: the bundle's entry then works instead of running the CLI. */
 export function isBatchWorker(): boolean {
-  return !!parentPort && !!workerData?.chargewallBatch;
+  return process.argv.includes(WORKER_FLAG);
 }
 
 /** A worker thread's whole life: take specs until none is left, then hand the outcomes back in one message. */
-export function runBatchWorker(): void {
+export async function runBatchWorker(): Promise<void> {
+  const { workerData, parentPort, threadId } = await import('node:worker_threads');
+  if (!parentPort || !workerData?.chargewallBatch) throw new UsageError(`${WORKER_FLAG} is for chargewall's own worker threads`);
+  thread = threadId;
+  setStageThread(threadId);
   const job: BatchJob = workerData.chargewallBatch;
   const shared = new Int32Array(workerData.shared as SharedArrayBuffer);
   const outcomes: [number, SiteOutcome][] = [];
   const failure = work(job, shared, (i, o) => outcomes.push([i, o]));
-  parentPort!.postMessage({ outcomes, failure } satisfies WorkerReport);
+  parentPort.postMessage({ outcomes, failure } satisfies WorkerReport);
 }

@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { renderSpec } from '../pipeline.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
@@ -166,6 +165,8 @@ export function buildProgram(): Command {
       let out: string | undefined = opts.out;
       try {
         if (interactive) {
+          // readline only for the questions: a render never loads it.
+          const { createInterface } = await import('node:readline/promises');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
             answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
@@ -233,8 +234,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (isBatchWorker()) runBatchWorker();
-else main(process.argv).catch((e) => {
+(isBatchWorker() ? runBatchWorker() : main(process.argv)).catch((e) => {
   // Not a user mistake: a bug. Say so, with the stack, and fail.
   process.stderr.write(`chargewall: internal error (please report it with the spec that caused it):\n${e instanceof Error ? e.stack : String(e)}\n`);
   process.exitCode = 1;

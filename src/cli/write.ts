@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { threadId } from 'node:worker_threads';
 
 export interface Drift {
   stale: string[];
@@ -17,6 +16,12 @@ export interface WriteReport {
 /** `.<name>.chargewall-<pid>-<thread>-<stage>.tmp`: unique per stage, so two stages never share a temp file. */
 const TEMP_NAME = /^\..*\.chargewall-\d+-\d+-\d+\.tmp$/;
 let stageCount = 0;
+let stageThread = 0;
+
+/** A worker thread names its temp files with its thread id (set once at its start; the main thread is 0). */
+export function setStageThread(id: number): void {
+  stageThread = id;
+}
 
 /** Files under `root` that chargewall owns for these folders (recursively), relative to `root`. */
 function existingFiles(root: string, folders: string[]): string[] {
@@ -127,7 +132,7 @@ export interface StagedSite {
  */
 export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[], madeDirs: Set<string>): StagedSite {
   const staged: StagedSite = { files: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
-  const suffix = `.chargewall-${process.pid}-${threadId}-${++stageCount}.tmp`;
+  const suffix = `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`;
   let current = root;
   try {
     // A site folder that does not exist yet (every site of a fresh output) holds no file to compare
