@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { renderSpec } from '../pipeline.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
 
@@ -133,7 +134,7 @@ interface WorkerReport {
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
-  const { Worker } = threads > 1 ? await import('node:worker_threads') : { Worker: undefined };
+  const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
   // The launcher (dist/cli/main.js) starts the bundle with its code cache; the flag makes it work, not parse a command line.
   const workers = Array.from({ length: threads - 1 }, () => new Worker!(new URL('./main.js', import.meta.url), { argv: [WORKER_FLAG], workerData: { chargewallBatch: job, shared: shared.buffer } }));
   const reports = workers.map(
@@ -168,7 +169,7 @@ export function isBatchWorker(): boolean {
 
 /** A worker thread's whole life: take specs until none is left, then hand the outcomes back in one message. */
 export async function runBatchWorker(): Promise<void> {
-  const { workerData, parentPort, threadId } = await import('node:worker_threads');
+  const { workerData, parentPort, threadId } = lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
   if (!parentPort || !workerData?.chargewallBatch) throw new UsageError(`${WORKER_FLAG} is for chargewall's own worker threads`);
   thread = threadId;
   setStageThread(threadId);

@@ -6,6 +6,7 @@ import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
@@ -166,7 +167,7 @@ export function buildProgram(): Command {
       try {
         if (interactive) {
           // readline only for the questions: a render never loads it.
-          const { createInterface } = await import('node:readline/promises');
+          const { createInterface } = lazyRequire('node:readline/promises') as typeof import('node:readline/promises');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
             answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
