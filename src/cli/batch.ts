@@ -78,14 +78,14 @@ export function threadCount(specs: number, env: Record<string, string | undefine
   return Math.max(1, Math.min(availableParallelism(), 4, Math.floor(specs / MIN_SPECS_PER_THREAD)));
 }
 
-function renderOne(job: BatchJob, index: number, madeDirs: Set<string>): SiteOutcome {
+function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
   const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
   outcome.id = result.site!.site.id;
   if (job.check) outcome.drift = checkFiles(job.out, result.files, job.knownTargets);
-  else outcome.staged = stageSite(job.out, result.files, job.knownTargets, madeDirs);
+  else outcome.staged = stageSite(job.out, result.files, job.knownTargets);
   return outcome;
 }
 
@@ -102,29 +102,29 @@ function fromFailure(f: Failure): Error {
 }
 
 /**
- * Takes specs off the shared counter until none is left or another thread has failed.
- * Slot 0 of `shared` is the next spec index, slot 1 the stop flag.
+ * Takes specs off the shared counter until none is left, another thread has failed, or `limit` specs
+ * are done ("more" then: call again). Slot 0 of `shared` is the next spec index, slot 1 the stop flag.
  */
-function work(job: BatchJob, shared: Int32Array, record: (index: number, outcome: SiteOutcome) => void, onStart?: (index: number) => void): Failure | undefined {
-  const madeDirs = new Set<string>();
-  for (;;) {
-    if (Atomics.load(shared, 1)) return undefined;
+function work(job: BatchJob, shared: Int32Array, record: (index: number, outcome: SiteOutcome) => void, limit = Infinity, onStart?: (index: number) => void): Failure | 'done' | 'more' {
+  for (let done = 0; done < limit; done++) {
+    if (Atomics.load(shared, 1)) return 'done';
     const index = Atomics.add(shared, 0, 1);
-    if (index >= job.specs.length) return undefined;
+    if (index >= job.specs.length) return 'done';
     onStart?.(index);
     try {
-      record(index, renderOne(job, index, madeDirs));
+      record(index, renderOne(job, index));
     } catch (e) {
       Atomics.store(shared, 1, 1);
       return toFailure(index, e);
     }
   }
+  return 'more';
 }
 
-interface WorkerReport {
-  outcomes: [number, SiteOutcome][];
-  failure?: Failure;
-}
+/** A worker sends its outcomes in chunks of this many, so neither heap holds them twice for long. */
+const CHUNK = 64;
+
+type WorkerMessage = { outcomes: [number, SiteOutcome][] } | { outcomes: [number, SiteOutcome][]; end: true; failure?: Failure };
 
 /**
  * Renders (and stages) every spec of the job on `threads` threads. Never throws: the caller prints the
@@ -137,24 +137,41 @@ export async function runBatch(job: BatchJob, threads: number, onStart?: (index:
   const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
   // The launcher (dist/cli/main.js) starts the bundle with its code cache; the flag makes it work, not parse a command line.
   const workers = Array.from({ length: threads - 1 }, () => new Worker!(new URL('./main.js', import.meta.url), { argv: [WORKER_FLAG], workerData: { chargewallBatch: job, shared: shared.buffer } }));
-  const reports = workers.map(
+  const failures: Failure[] = [];
+  const take = ([i, o]: [number, SiteOutcome]) => (outcomes[i] = o);
+  const finished = workers.map(
     (w) =>
-      new Promise<WorkerReport>((resolve) => {
-        w.once('message', (report: WorkerReport) => resolve(report));
+      new Promise<void>((resolve) => {
+        let stopped = false;
+        // The first of: its last message, an error, an exit without a last message.
+        const stop = (failure?: Failure) => {
+          if (stopped) return;
+          stopped = true;
+          if (failure) failures.push(failure);
+          resolve();
+        };
+        w.on('message', (m: WorkerMessage) => {
+          m.outcomes.forEach(take);
+          if ('end' in m) stop(m.failure);
+        });
         w.once('error', (e) => {
           Atomics.store(shared, 1, 1);
-          resolve({ outcomes: [], failure: toFailure(job.specs.length, e) });
+          stop(toFailure(job.specs.length, e));
         });
-        w.once('exit', (code) => resolve({ outcomes: [], failure: toFailure(job.specs.length, new Error(`a render worker stopped (exit code ${code})`)) }));
+        w.once('exit', (code) => stop(toFailure(job.specs.length, new Error(`a render worker stopped (exit code ${code})`))));
       }),
   );
-  const failures: Failure[] = [];
-  const mine = work(job, shared, (i, o) => (outcomes[i] = o), onStart);
-  if (mine) failures.push(mine);
-  for (const report of await Promise.all(reports)) {
-    for (const [i, o] of report.outcomes) outcomes[i] = o;
-    if (report.failure) failures.push(report.failure);
+  // The main thread works too, pausing every few specs so the workers' chunks are taken in as they come.
+  for (;;) {
+    const result = work(job, shared, (i, o) => (outcomes[i] = o), threads > 1 ? 16 : Infinity, onStart);
+    if (result === 'more') {
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    if (result !== 'done') failures.push(result);
+    break;
   }
+  await Promise.all(finished);
   if (!failures.length) return { outcomes: outcomes as SiteOutcome[] };
   // A stop anywhere stops the whole run: no temp file of any thread is left behind.
   for (const o of outcomes) if (o?.staged) discardStaged(o.staged);
@@ -175,7 +192,13 @@ export async function runBatchWorker(): Promise<void> {
   setStageThread(threadId);
   const job: BatchJob = workerData.chargewallBatch;
   const shared = new Int32Array(workerData.shared as SharedArrayBuffer);
-  const outcomes: [number, SiteOutcome][] = [];
-  const failure = work(job, shared, (i, o) => outcomes.push([i, o]));
-  parentPort.postMessage({ outcomes, failure } satisfies WorkerReport);
+  let outcomes: [number, SiteOutcome][] = [];
+  const result = work(job, shared, (i, o) => {
+    outcomes.push([i, o]);
+    if (outcomes.length === CHUNK) {
+      parentPort.postMessage({ outcomes } satisfies WorkerMessage);
+      outcomes = [];
+    }
+  });
+  parentPort.postMessage({ outcomes, end: true, failure: result === 'done' || result === 'more' ? undefined : result } satisfies WorkerMessage);
 }

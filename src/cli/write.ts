@@ -111,28 +111,32 @@ export interface SiteWriteCounts {
   removed: number;
 }
 
-/** A file written to its temp name, waiting for commit() to rename it over its target. */
-export interface StagedFile {
-  tmp: string;
-  path: string;
-  rel: string;
-}
-
-/** What staging one site did: temp files to rename, stale files to remove, and the counts. Plain data, so another thread can hand it over. */
+/**
+ * What staging one site did, as plain data another thread can hand over: the files written to temp
+ * names (`<dir>/.<name><suffix>`, renamed over `<root>/<rel>` by commit), the unchanged and stale files,
+ * and the counts. Paths are kept relative: thousands of staged sites stay small in memory.
+ */
 export interface StagedSite {
-  files: StagedFile[];
+  root: string;
+  suffix: string;
+  written: string[];
   unchanged: string[];
   stale: string[];
   counts: SiteWriteCounts;
 }
 
+function tempPath(staged: StagedSite, rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return join(staged.root, rel.slice(0, slash + 1), `.${rel.slice(slash + 1)}${staged.suffix}`);
+}
+
 /**
  * Writes a site's changed files to temp files next to their targets. On a failure it removes the temp
- * files it wrote and throws a WriteError; nothing else is touched. `madeDirs` remembers folders already made.
+ * files it wrote and throws a WriteError; nothing else is touched.
  */
-export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[], madeDirs: Set<string>): StagedSite {
-  const staged: StagedSite = { files: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
-  const suffix = `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`;
+export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[]): StagedSite {
+  const staged: StagedSite = { root, suffix: `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`, written: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
+  const madeDirs = new Set<string>();
   let current = root;
   try {
     // A site folder that does not exist yet (every site of a fresh output) holds no file to compare
@@ -158,8 +162,8 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
         madeDirs.add(dir);
         current = path;
       }
-      const tmp = join(dir, `.${rel.slice(rel.lastIndexOf('/') + 1)}${suffix}`);
-      staged.files.push({ tmp, path, rel });
+      const tmp = tempPath(staged, rel);
+      staged.written.push(rel);
       const executable = rel.endsWith('.sh');
       writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
       if (executable) chmodSync(tmp, 0o755);
@@ -168,15 +172,15 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
     staged.counts.removed = staged.stale.length;
   } catch (e) {
     discardStaged(staged);
-    wrap(e, current, 0, staged.files.length);
+    wrap(e, current, 0, 0);
   }
   return staged;
 }
 
 /** Removes a staged site's temp files (a failed run, or a site dropped after staging). */
 export function discardStaged(staged: StagedSite): void {
-  for (const f of staged.files) rmSync(f.tmp, { force: true });
-  staged.files.length = 0;
+  for (const rel of staged.written) rmSync(tempPath(staged, rel), { force: true });
+  staged.written.length = 0;
 }
 
 /**
@@ -187,9 +191,7 @@ export function discardStaged(staged: StagedSite): void {
  * changed and none is left half-written. Sites staged on another thread join with adopt().
  */
 export class OutputWriter {
-  private readonly pending: StagedFile[] = [];
-  private readonly extras: string[] = [];
-  private readonly madeDirs = new Set<string>();
+  private readonly pending: StagedSite[] = [];
   private readonly report: WriteReport = { written: [], unchanged: [], removed: [] };
 
   constructor(private readonly root: string, private readonly knownTargets: readonly string[] = []) {}
@@ -197,7 +199,7 @@ export class OutputWriter {
   /** Stages one site's files (paths relative to root). Returns what commit() will do for them. */
   stage(files: Record<string, string>): SiteWriteCounts {
     try {
-      return this.adopt(stageSite(this.root, files, this.knownTargets, this.madeDirs));
+      return this.adopt(stageSite(this.root, files, this.knownTargets));
     } catch (e) {
       this.abort();
       throw e;
@@ -206,36 +208,42 @@ export class OutputWriter {
 
   /** Takes over a site staged elsewhere (stageSite on a worker thread): commit() and abort() now cover it. */
   adopt(staged: StagedSite): SiteWriteCounts {
-    for (const f of staged.files) this.pending.push(f);
-    for (const rel of staged.unchanged) this.report.unchanged.push(rel);
-    for (const rel of staged.stale) this.extras.push(rel);
+    this.pending.push(staged);
     return staged.counts;
   }
 
   /** Removes every temp file: nothing staged reaches its target. */
   abort(): void {
-    for (const p of this.pending) rmSync(p.tmp, { force: true });
+    for (const staged of this.pending) discardStaged(staged);
     this.pending.length = 0;
   }
 
   /** Renames every staged file over its target and removes stale files. */
   commit(): WriteReport {
+    const total = this.pending.reduce((n, s) => n + s.written.length, 0);
     let current = this.root;
     try {
-      for (const p of this.pending) {
-        current = p.path;
-        renameSync(p.tmp, p.path);
-        this.report.written.push(p.rel);
+      for (const staged of this.pending) {
+        for (const rel of staged.unchanged) this.report.unchanged.push(rel);
+        while (staged.written.length) {
+          const rel = staged.written[0];
+          current = join(staged.root, rel);
+          renameSync(tempPath(staged, rel), current);
+          staged.written.shift();
+          this.report.written.push(rel);
+        }
       }
-      for (const extra of this.extras) {
-        current = join(this.root, extra);
-        rmSync(current, { force: true });
-        this.report.removed.push(extra);
+      for (const staged of this.pending) {
+        for (const rel of staged.stale) {
+          current = join(staged.root, rel);
+          rmSync(current, { force: true });
+          this.report.removed.push(rel);
+        }
       }
     } catch (e) {
       const renamed = this.report.written.length;
       this.abort();
-      wrap(e, current, renamed, renamed + this.pending.length);
+      wrap(e, current, renamed, total);
     }
     this.pending.length = 0;
     return this.report;
