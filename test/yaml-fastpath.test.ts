@@ -14,15 +14,25 @@ import { root } from './helpers.js';
  * gives (data, or errors with their messages and positions).
  */
 
-const counts = { cases: 0, fast: 0, slow: 0, yamlErrors: 0 };
+type Counts = { cases: number; fast: number; slow: number; yamlErrors: number };
+const total: Counts = { cases: 0, fast: 0, slow: 0, yamlErrors: 0 };
+const perTest = new Map<string, Counts>();
+const summary = (c: Counts) => `${c.cases} texts, ${c.fast} read by js-yaml, ${c.slow} by yaml (${c.yamlErrors} with yaml errors)`;
 afterAll(() => {
-  console.log(`yaml fast path: ${counts.cases} texts, ${counts.fast} read by js-yaml, ${counts.slow} by yaml (${counts.yamlErrors} with yaml errors)`);
+  for (const [name, c] of perTest) console.log(`${name}: ${summary(c)}`);
+  console.log(`yaml fast path, all: ${summary(total)}`);
 });
+function count(key: keyof Counts) {
+  const name = expect.getState().currentTestName ?? '';
+  if (!perTest.has(name)) perTest.set(name, { cases: 0, fast: 0, slow: 0, yamlErrors: 0 });
+  perTest.get(name)![key]++;
+  total[key]++;
+}
 
 const show = (text: string) => JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}...` : text);
 
 function check(text: string): void {
-  counts.cases++;
+  count('cases');
   const fast = fastPathData(text);
   let ref: ReturnType<typeof loadYamlWithYaml>;
   try {
@@ -30,18 +40,18 @@ function check(text: string): void {
   } catch (e) {
     // The reference loader throws on some texts (an alias to an unknown anchor): so must loadYaml.
     expect(fast, `fast path accepted a text yaml throws on: ${show(text)}`).toBeUndefined();
-    counts.slow++;
-    counts.yamlErrors++;
+    count('slow');
+    count('yamlErrors');
     expect(() => loadYaml(text, 'spec.yaml')).toThrow((e as Error).message);
     return;
   }
   if (fast !== undefined) {
-    counts.fast++;
+    count('fast');
     expect(ref.errors, `fast path accepted a text yaml rejects: ${show(text)}`).toEqual([]);
     expect(fast, show(text)).toStrictEqual(ref.data);
     expect(isDeepStrictEqual(fast, ref.data), `data differs (types, -0 or NaN) for ${show(text)}`).toBe(true);
-  } else counts.slow++;
-  if (ref.errors.length) counts.yamlErrors++;
+  } else count('slow');
+  if (ref.errors.length) count('yamlErrors');
   const now = loadYaml(text, 'spec.yaml');
   expect(now.errors, show(text)).toEqual(ref.errors);
   expect(isDeepStrictEqual(now.data, ref.data), `loadYaml data differs for ${show(text)}`).toBe(true);
@@ -145,13 +155,32 @@ const keyText = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('k'.repeat(1030), 'k'.repeat(990), '[a]', '{a: 1}', '? a') },
 );
 
-const { tree } = fc.letrec<{ tree: Tree; scalar: Tree; map: Tree; seq: Tree }>((tie) => ({
-  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('scalar'), tie('map'), tie('seq')),
-  scalar: scalarText.map((text) => ({ kind: 'scalar' as const, text })),
-  map: fc.record({ flow: fc.boolean(), entries: fc.array(fc.tuple(keyText, tie('tree')), { maxLength: 5 }) }).map((m) => ({ kind: 'map' as const, ...m })),
-  seq: fc.record({ flow: fc.boolean(), items: fc.array(tie('tree'), { maxLength: 5 }) }).map((s) => ({ kind: 'seq' as const, ...s })),
-}));
-
+const treeOf = (scalars: fc.Arbitrary<string>, keys: fc.Arbitrary<string>, uniqueKeys: boolean) =>
+  fc.letrec<{ tree: Tree; scalar: Tree; map: Tree; seq: Tree }>((tie) => ({
+    tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('scalar'), tie('map'), tie('seq')),
+    scalar: scalars.map((text) => ({ kind: 'scalar' as const, text })),
+    map: fc
+      .record({
+        flow: fc.boolean(),
+        entries: uniqueKeys
+          ? fc.uniqueArray(fc.tuple(keys, tie('tree')), { maxLength: 5, selector: ([k]) => k })
+          : fc.array(fc.tuple(keys, tie('tree')), { maxLength: 5 }),
+      })
+      .map((m) => ({ kind: 'map' as const, ...m })),
+    seq: fc.record({ flow: fc.boolean(), items: fc.array(tie('tree'), { maxLength: 5 }) }).map((s) => ({ kind: 'seq' as const, ...s })),
+  }));
+const tree = treeOf(scalarText, keyText, false).tree;
+// The same grammar in the shape of a spec (a block mapping at the top, distinct keys) without the
+// characters that send a text to `yaml` anyway, so that most of these texts take the fast path
+// and the comparison has something to bite on.
+const slowChars = /[&*!%|>?@`\t\r\ufeff\u2028]|<<|^(?:---|\.\.\.)/;
+const fastScalar = scalarText.filter((s) => s !== '' && !slowChars.test(s));
+const fastKey = fc.oneof(
+  fc.constantFrom('a', 'b', 'id', 'name', 'ports', '"c"', "'d'", '1', '0x1F', '0o17', '1e3', '.inf', 'true', 'k k', '-1', '0'),
+  fastScalar.filter((s) => !/^(?:~|null|Null|NULL|"null"|'null')$/.test(s) && s.length < 900),
+);
+const fastTrees = treeOf(fastScalar, fastKey, true);
+const fastMap = fastTrees.map.map((t) => (t.kind === 'map' ? { ...t, flow: false } : t));
 interface Style {
   indent: number;
   comments: boolean;
@@ -197,6 +226,7 @@ function renderBlock(t: Tree, indent: number, style: Style): string[] {
 
 const styleArb = fc.record({ indent: fc.constantFrom(1, 2, 4), comments: fc.boolean(), compactSeqInMap: fc.boolean() });
 const docArb = fc.tuple(tree, styleArb).map(([t, style]) => renderBlock(t, 0, style).join('\n') + '\n');
+const fastDocArb = fc.tuple(fastMap, styleArb).map(([t, style]) => renderBlock(t, 0, style).join('\n') + '\n');
 
 // Mutations: the kind of damage a hand-edited file gets, and the characters the fast path must notice.
 const fragments = [
@@ -242,6 +272,12 @@ describe('YAML fast path: generated and mutated texts', () => {
   for (const { label, params } of propertyRuns(1500)) {
     it(`grammar of block and flow maps and sequences (${label})`, () => {
       fc.assert(fc.property(docArb, (text) => check(text)), params);
+    });
+    it(`grammar without slow-path characters (${label})`, () => {
+      fc.assert(fc.property(fastDocArb, (text) => check(text)), params);
+    });
+    it(`grammar without slow-path characters, with random mutations (${label})`, () => {
+      fc.assert(fc.property(fastDocArb, fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (text, ms) => check(mutate(text, ms))), params);
     });
     it(`grammar texts with random mutations (${label})`, () => {
       fc.assert(fc.property(docArb, fc.array(mutationArb, { minLength: 1, maxLength: 4 }), (text, ms) => check(mutate(text, ms))), params);

@@ -1,6 +1,18 @@
+import { createRequire } from 'node:module';
 import { load as jsYamlLoad, FAILSAFE_SCHEMA, Type } from 'js-yaml';
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import type * as YamlLib from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+
+let yamlLib: typeof YamlLib | undefined;
+/**
+ * The `yaml` library, loaded on first use, so that a run whose specs all take the fast path never
+ * initialises it. In the CLI bundle esbuild turns `require('yaml')` into a lazy call of the bundled
+ * module; the unbundled ESM build has no `require` and asks Node for the same (CommonJS) module.
+ */
+function yaml(): typeof YamlLib {
+  return (yamlLib ??= typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml'));
+}
 
 /** A parsed YAML document that can answer "where is this path?" for error messages. */
 export interface LoadedDocument {
@@ -34,6 +46,7 @@ export function loadYaml(text: string, file: string): LoadedDocument {
 
 /** The reference loader: the `yaml` library with positions. Exported for the differential test. */
 export function loadYamlWithYaml(text: string, file: string): LoadedDocument {
+  const { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar } = yaml();
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const errors: Diagnostic[] = doc.errors.map((e) => {
@@ -152,6 +165,9 @@ export function fastPathData(text: string): unknown {
 
 const LF = 0x0a, SP = 0x20, HASH = 0x23, DQ = 0x22, SQ = 0x27, BACKSLASH = 0x5c, DASH = 0x2d, COLON = 0x3a, COMMA = 0x2c;
 const LBRACKET = 0x5b, RBRACKET = 0x5d, LBRACE = 0x7b, RBRACE = 0x7d;
+const SEQ = 0, MAP_KEY = 1, MAP_VALUE = 2;
+/** The state of each open flow collection on the current line (oneNodePerLine). */
+const flow: number[] = [];
 
 /**
  * The shape of YAML the fast path takes: every line is blank, a comment, or
@@ -159,8 +175,9 @@ const LBRACKET = 0x5b, RBRACKET = 0x5d, LBRACE = 0x7b, RBRACE = 0x7d;
  * scalar or a flow collection that ends on the same line. So nothing spans lines except block
  * structure (the two parsers differ on multi-line scalars and flow collections and on their
  * indentation rules), there is one `: ` per line (no `a: b: c`), a quoted scalar is followed by
- * a space, `,`, `]`, `}` or `:` (`"b"#c` is an error in `yaml`), no key is a flow collection and
- * no flow entry is empty. A line longer than 1000 characters is left to `yaml` as well (its limit
+ * a space, `,`, `]`, `}` or `: ` (`"b"#c` is an error in `yaml`), no key is a flow collection
+ * (js-yaml turns `[a]` into the key "a"), no flow entry is empty, and a flow sequence holds no
+ * `a: b` pairs. A line longer than 1000 characters is left to `yaml` as well (its limit
  * on implicit keys is 1024).
  */
 function oneNodePerLine(text: string): boolean {
@@ -177,7 +194,7 @@ function oneNodePerLine(text: string): boolean {
       while (text.charCodeAt(i) === SP) i++;
       c = text.charCodeAt(i);
     }
-    let depth = 0;
+    let depth = 0; // flow collections open on this line; flow[d] is the state of level d
     let atStart = true; // where a scalar or collection may begin
     let indicators = 0;
     let flowBeforeIndicator = false;
@@ -204,29 +221,42 @@ function oneNodePerLine(text: string): boolean {
           }
         }
         const next = text.charCodeAt(i + 1);
-        if (!(i + 1 >= n || next === SP || next === LF || next === COMMA || next === RBRACKET || next === RBRACE || next === COLON)) return false;
+        const afterColon = text.charCodeAt(i + 2);
+        if (!(i + 1 >= n || next === SP || next === LF || next === COMMA || next === RBRACKET || next === RBRACE || (next === COLON && (afterColon === SP || afterColon === LF)))) return false;
         atStart = false;
       } else if (c === LBRACKET || c === LBRACE) {
-        if (!atStart && depth === 0) atStart = false; // part of a plain scalar: a[b
-        else {
-          if (depth === 0) flowBeforeIndicator = true;
-          depth++;
-          atStart = true;
+        if (!atStart) {
+          if (depth > 0) return false;
+          atStart = false; // part of a plain scalar: a[b
+          continue;
         }
+        if (depth === 0) flowBeforeIndicator = true;
+        else if (flow[depth - 1] === MAP_KEY) return false; // a collection as a flow-map key
+        flow[depth++] = c === LBRACE ? MAP_KEY : SEQ;
       } else if (c === RBRACKET || c === RBRACE) {
-        if (depth === 0 && atStart) return false;
-        if (depth > 0) depth--;
+        if (depth === 0) {
+          if (atStart) return false;
+        } else {
+          if ((flow[depth - 1] === SEQ) !== (c === RBRACKET)) return false;
+          depth--;
+        }
         atStart = false;
       } else if (c === COMMA && depth > 0) {
         if (atStart) return false; // an empty flow entry
+        if (flow[depth - 1] === MAP_VALUE) flow[depth - 1] = MAP_KEY;
         atStart = true;
-      } else if (c === COLON && (i + 1 >= n || text.charCodeAt(i + 1) === SP || text.charCodeAt(i + 1) === LF)) {
-        if (atStart) return false; // an empty key
-        if (depth === 0) {
-          if (flowBeforeIndicator) return false;
-          indicators++;
-        }
-        atStart = true;
+      } else if (c === COLON) {
+        const next = text.charCodeAt(i + 1);
+        if (i + 1 >= n || next === SP || next === LF) {
+          if (atStart) return false; // an empty key
+          if (depth === 0) {
+            if (flowBeforeIndicator) return false;
+            indicators++;
+          } else if (flow[depth - 1] === MAP_KEY) flow[depth - 1] = MAP_VALUE;
+          else return false; // a: b: c in a flow map, or a single-pair map in a flow sequence
+          atStart = true;
+        } else if (depth > 0 && (next === COMMA || next === RBRACKET || next === RBRACE)) return false;
+        else atStart = false;
       } else atStart = false;
     }
     if (i - lineStart > maxLineLength || depth !== 0 || indicators > 1) return false;
