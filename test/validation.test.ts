@@ -77,6 +77,13 @@ const cases: { name: string; from: string; to: string; expect: Expect[] }[] = [
   { name: 'passphrase of the wrong shape', from: 'passphrase: { env: CHARGER_WIFI_PSK }', to: 'passphrase: { file: x }', expect: [['invalid-type', 19, 15]] },
   { name: 'lease time too short', from: 'leaseTime: 24h', to: 'leaseTime: 30s', expect: [['lease-time-too-short', 16, 16]] },
   { name: 'YAML syntax error', from: 'count: 10', to: 'count: [10', expect: [['yaml-syntax', 8, 3]] },
+  { name: 'alias without an anchor', from: 'profile: zaptec-pro', to: 'profile: *zaptec', expect: [['yaml-syntax', 5, 10]] },
+  {
+    name: 'alias bomb (more than 100 expansions)',
+    from: 'profile: zaptec-pro',
+    to: 'profile: zaptec-pro\nx: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    expect: [['yaml-syntax', 7, 8]],
+  },
   {
     name: 'several problems at once, sorted by position',
     from: 'count: 10',

@@ -61,7 +61,15 @@ export function loadYamlWithYaml(text: string, file: string): LoadedDocument {
       path: '',
     };
   });
-  const data = errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  if (!errors.length) {
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // toJS throws for an alias whose anchor is not defined before it, and for an alias bomb.
+      errors.push(aliasError(e, doc, lineCounter, file));
+    }
+  }
 
   function locate(path: readonly (string | number)[], opts: { key?: boolean } = {}) {
     let node: unknown = doc.contents;
@@ -91,6 +99,27 @@ export function loadYamlWithYaml(text: string, file: string): LoadedDocument {
   }
 
   return { file, data, locate, errors };
+}
+
+/** A located yaml-syntax error for an alias toJS could not expand (a user mistake, never a stack trace). */
+function aliasError(e: unknown, doc: Document, lineCounter: InstanceType<typeof YamlLib.LineCounter>, file: string): Diagnostic {
+  const { visit, isAlias } = yaml();
+  const unresolved = e instanceof Error && /Unresolved alias/.test(e.message);
+  let offset = 0;
+  let name = '';
+  visit(doc, {
+    Alias(_key, node) {
+      if (!isAlias(node) || (unresolved && node.resolve(doc) !== undefined)) return undefined;
+      offset = node.range?.[0] ?? 0;
+      name = node.source;
+      return visit.BREAK;
+    },
+  });
+  const pos = lineCounter.linePos(offset);
+  const message = unresolved
+    ? `alias *${name} has no anchor: define &${name} on a value before this point, or write the value out`
+    : `aliases expand to too many values (more than 100): write the values out instead of repeating *${name}`;
+  return { severity: 'error', code: 'yaml-syntax', message, file, line: pos.line, col: pos.col, path: '' };
 }
 
 // The plain-scalar types of `yaml`'s YAML 1.2 core schema (node_modules/yaml/dist/schema/core and
