@@ -38,7 +38,10 @@ const codes = (ids: string[]) => ids.map((i) => `\`${i}\``).join(', ');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const fmtMB = (mb: number) => (mb >= 1000 ? `${round(mb)} MB (${round(mb / 1000)} GB)` : `${round(mb)} MB`);
 /** Escaped text as a sentence: capital first letter, one full stop. */
-const sentence = (s: string) => mdText(s.charAt(0).toUpperCase() + s.slice(1)).replace(/\.?$/, '.');
+const sentence = (s: string) => {
+  const t = mdText(s.charAt(0).toUpperCase() + s.slice(1));
+  return t.endsWith('.') ? t : `${t}.`;
+};
 const round = (n: number) => String(Math.round(n * 100) / 100);
 
 function protoPorts(protocols: string[], ports: number[]): string {
@@ -49,6 +52,8 @@ function protoPorts(protocols: string[], ports: number[]): string {
 interface RuleLine {
   key: string;
   text: string;
+  /** Kind order in the report: 0 redirect, 1 router, 2 forwarded, 3 default. */
+  rank: number;
 }
 
 function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
@@ -58,6 +63,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
   for (const r of plan.redirects) {
     const req = r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
     lines.push({
+      rank: 0,
       key: `redirect:${r.id}:${r.port}`,
       text: `**Redirect** ${protoPorts(r.protocols, [r.port])} (${mdText(r.label)}) from the chargers to the router, whatever address they ask for. Why: ${sentence(r.why)}${quote(req)}`,
     });
@@ -66,6 +72,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     const req = r.id === 'dhcp' ? profile.dhcp?.requirement : r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
+      rank: 1,
       key: `router:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}`,
       text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to the router itself (${mdText(r.label)}).${why}${quote(req)}`,
     });
@@ -86,11 +93,13 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     }
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
+      rank: 2,
       key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${JSON.stringify(r.to)}`,
       text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to ${dest} (${mdText(r.label)}).${why}${quote(req)}`,
     });
   }
   lines.push({
+    rank: 3,
     key: `default:${plan.defaultAction}:${plan.log}`,
     text:
       plan.defaultAction === 'drop'
@@ -183,8 +192,7 @@ export function explainSite(input: ExplainInput): string {
       if (m) m.targets.push(id);
       else {
         // Keep the kinds in order (redirects, router, forwarded, default) when another target adds a line.
-        const rank = (key: string) => ['redirect', 'router', 'forward', 'default'].indexOf(key.split(':')[0]);
-        const at = merged.findIndex((x) => rank(x.line.key) > rank(line.key));
+        const at = merged.findIndex((x) => x.line.rank > line.rank);
         merged.splice(at === -1 ? merged.length : at, 0, { line, targets: [id] });
       }
     }
