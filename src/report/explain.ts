@@ -45,7 +45,7 @@ const sentence = (s: string) => {
 const round = (n: number) => String(Math.round(n * 100) / 100);
 
 function protoPorts(protocols: string[], ports: number[]): string {
-  return `${protocols.map((p) => p.toUpperCase()).join('/')} ${ports.join(', ')}`;
+  return `${protocols.join('/').toUpperCase()} ${ports.join(', ')}`;
 }
 
 /** A rule line (plain words + why + requirement) with a stable key so equal rules merge across targets. */
@@ -146,6 +146,13 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
   return lines.join('\n');
 }
 
+/** Every endpoint host of every plan, first occurrence first. */
+function cloudHosts(plans: [string, Plan][]): Set<string> {
+  const hosts = new Set<string>();
+  for (const [, p] of plans) for (const e of p.endpoints) for (const h of e.hosts) hosts.add(h);
+  return hosts;
+}
+
 /** The explain report: what an admin attaches to a change ticket. Target-neutral; Markdown. Pure. */
 export function explainSite(input: ExplainInput): string {
   const { site, profile } = input;
@@ -176,7 +183,7 @@ export function explainSite(input: ExplainInput): string {
     `| Profile | ${mdText(profile.name)} (\`${profile.id}\`); source: ${mdText(profile.source)} |`,
     `| Segment | \`${plan.network.subnet}\` (netmask ${plan.network.netmask}), gateway \`${plan.network.gateway}\`${plan.network.vlan !== undefined ? `, VLAN ${plan.network.vlan}` : ''} |`,
     `| Uplink for the chargers | ${site.wifi ? `Wi-Fi 2.4 GHz, channel ${site.wifi.channel}` : 'no Wi-Fi in the spec: 4G, PLC/Ethernet or an existing WLAN'} |`,
-    `| Cloud endpoints | ${[...new Set(plans.flatMap(([, p]) => p.endpoints.flatMap((e) => e.hosts)))].map(mdCode).join(', ')} |`,
+    `| Cloud endpoints | ${[...cloudHosts(plans)].map(mdCode).join(', ')} |`,
     `| Everything else | ${plan.defaultAction === 'drop' ? `dropped${plan.log ? ' and logged' : ''}` : 'accepted (defaultDeny: false)'} |`,
     `| Targets | ${codes(all)} |`,
   );
@@ -186,14 +193,20 @@ export function explainSite(input: ExplainInput): string {
   // Rules.
   out.push('## Rules', '', 'Traffic from the charger segment, in the order the targets apply it (redirects first, then what the router itself accepts, then what is forwarded):', '');
   const merged: { line: RuleLine; targets: string[] }[] = [];
+  // Lines with the same key, to find an equal line without comparing against every line so far.
+  const byKey = new Map<string, { line: RuleLine; targets: string[] }[]>();
   for (const [id, p] of plans) {
     for (const line of ruleLines(p, profile)) {
-      const m = merged.find((x) => x.line.key === line.key && x.line.text === line.text);
+      const same = byKey.get(line.key);
+      const m = same?.find((x) => x.line.text === line.text);
       if (m) m.targets.push(id);
       else {
+        const entry = { line, targets: [id] };
+        if (same) same.push(entry);
+        else byKey.set(line.key, [entry]);
         // Keep the kinds in order (redirects, router, forwarded, default) when another target adds a line.
         const at = merged.findIndex((x) => x.line.rank > line.rank);
-        merged.splice(at === -1 ? merged.length : at, 0, { line, targets: [id] });
+        merged.splice(at === -1 ? merged.length : at, 0, entry);
       }
     }
   }
