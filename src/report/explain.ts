@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../spec/diagnostics.js';
 import type { Site } from '../spec/types.js';
 import type { Profile } from '../profiles/types.js';
-import type { Plan } from '../plan/types.js';
+import type { Destination, Plan } from '../plan/types.js';
 import { ipToInt } from '../util/ipv4.js';
 import { mdCode, mdText, mermaidText } from './escape.js';
 
@@ -22,16 +22,37 @@ interface Variant<T> {
   targets: string[];
 }
 
-function variants<T>(plans: [string, Plan][], pick: (p: Plan) => T, key: (v: T) => string = (v) => JSON.stringify(v)): Variant<T>[] {
-  const out = new Map<string, Variant<T>>();
+function variants<T>(plans: [string, Plan][], pick: (p: Plan) => T): Variant<T>[] {
+  const out: Variant<T>[] = [];
   for (const [id, plan] of plans) {
     const v = pick(plan);
-    const k = key(v);
-    const entry = out.get(k);
+    const entry = out.find((e) => sameData(e.value, v));
     if (entry) entry.targets.push(id);
-    else out.set(k, { value: v, targets: [id] });
+    else out.push({ value: v, targets: [id] });
   }
-  return [...out.values()];
+  return out;
+}
+
+/**
+ * Equal plain data (strings, numbers, booleans, arrays, objects with the same keys in the same order):
+ * what comparing JSON.stringify of both says for plan values, without building the two strings.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    if (a.length !== bs.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], bs[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (let i = 0; i < ak.length; i++) if (ak[i] !== bk[i] || !sameData(ao[ak[i]], bo[ak[i]])) return false;
+  return true;
 }
 
 const codes = (ids: string[]) => ids.map((i) => `\`${i}\``).join(', ');
@@ -54,6 +75,18 @@ interface RuleLine {
   text: string;
   /** Kind order in the report: 0 redirect, 1 router, 2 forwarded, 3 default. */
   rank: number;
+}
+
+/** A destination as part of a rule line's key. */
+function destKey(to: Destination): string {
+  switch (to.kind) {
+    case 'group':
+      return `group:${to.group}`;
+    case 'addresses':
+      return `addresses:${to.addresses.join(',')}`;
+    case 'any':
+      return 'any';
+  }
 }
 
 function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
@@ -94,7 +127,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
       rank: 2,
-      key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${JSON.stringify(r.to)}`,
+      key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${destKey(r.to)}`,
       text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to ${dest} (${mdText(r.label)}).${why}${quote(req)}`,
     });
   }
@@ -298,7 +331,7 @@ export function explainSite(input: ExplainInput): string {
   out.push('## Warnings', '');
   const warnings = [
     ...input.specWarnings.filter((d) => d.severity === 'warning').map((d) => `- \`${d.code}\` (spec, \`${d.path || '-'}\`): ${mdText(d.message)}`),
-    ...variants(plans, (p) => p.warnings.map((w) => `${w.code}\u0000${w.message}`).sort(), (v) => v.join('\u0001')).flatMap((v) =>
+    ...variants(plans, (p) => p.warnings.map((w) => `${w.code}\u0000${w.message}`).sort()).flatMap((v) =>
       v.value.map((w) => {
         const [code, message] = w.split('\u0000');
         return `- \`${code}\`${forTargets(v.targets)}: ${mdText(message)}`;
