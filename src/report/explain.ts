@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../spec/diagnostics.js';
 import type { Site } from '../spec/types.js';
 import type { Profile } from '../profiles/types.js';
-import type { Plan } from '../plan/types.js';
+import type { Destination, Plan } from '../plan/types.js';
 import { ipToInt } from '../util/ipv4.js';
 import { mdCode, mdText, mermaidText } from './escape.js';
 
@@ -22,33 +22,71 @@ interface Variant<T> {
   targets: string[];
 }
 
-function variants<T>(plans: [string, Plan][], pick: (p: Plan) => T, key: (v: T) => string = (v) => JSON.stringify(v)): Variant<T>[] {
-  const out = new Map<string, Variant<T>>();
+function variants<T>(plans: [string, Plan][], pick: (p: Plan) => T): Variant<T>[] {
+  const out: Variant<T>[] = [];
   for (const [id, plan] of plans) {
     const v = pick(plan);
-    const k = key(v);
-    const entry = out.get(k);
+    const entry = out.find((e) => sameData(e.value, v));
     if (entry) entry.targets.push(id);
-    else out.set(k, { value: v, targets: [id] });
+    else out.push({ value: v, targets: [id] });
   }
-  return [...out.values()];
+  return out;
+}
+
+/**
+ * Equal plain data (strings, numbers, booleans, arrays, objects with the same keys in the same order):
+ * what comparing JSON.stringify of both says for plan values, without building the two strings.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    if (a.length !== bs.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], bs[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (let i = 0; i < ak.length; i++) if (ak[i] !== bk[i] || !sameData(ao[ak[i]], bo[ak[i]])) return false;
+  return true;
 }
 
 const codes = (ids: string[]) => ids.map((i) => `\`${i}\``).join(', ');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const fmtMB = (mb: number) => (mb >= 1000 ? `${round(mb)} MB (${round(mb / 1000)} GB)` : `${round(mb)} MB`);
 /** Escaped text as a sentence: capital first letter, one full stop. */
-const sentence = (s: string) => mdText(s.charAt(0).toUpperCase() + s.slice(1)).replace(/\.?$/, '.');
+const sentence = (s: string) => {
+  const t = mdText(s.charAt(0).toUpperCase() + s.slice(1));
+  return t.endsWith('.') ? t : `${t}.`;
+};
 const round = (n: number) => String(Math.round(n * 100) / 100);
 
 function protoPorts(protocols: string[], ports: number[]): string {
-  return `${protocols.map((p) => p.toUpperCase()).join('/')} ${ports.join(', ')}`;
+  return `${protocols.join('/').toUpperCase()} ${ports.join(', ')}`;
 }
 
 /** A rule line (plain words + why + requirement) with a stable key so equal rules merge across targets. */
 interface RuleLine {
   key: string;
   text: string;
+  /** Kind order in the report: 0 redirect, 1 router, 2 forwarded, 3 default. */
+  rank: number;
+}
+
+/** A destination as part of a rule line's key. */
+function destKey(to: Destination): string {
+  switch (to.kind) {
+    case 'group':
+      return `group:${to.group}`;
+    case 'addresses':
+      return `addresses:${to.addresses.join(',')}`;
+    case 'any':
+      return 'any';
+  }
 }
 
 function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
@@ -58,6 +96,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
   for (const r of plan.redirects) {
     const req = r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
     lines.push({
+      rank: 0,
       key: `redirect:${r.id}:${r.port}`,
       text: `**Redirect** ${protoPorts(r.protocols, [r.port])} (${mdText(r.label)}) from the chargers to the router, whatever address they ask for. Why: ${sentence(r.why)}${quote(req)}`,
     });
@@ -66,6 +105,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     const req = r.id === 'dhcp' ? profile.dhcp?.requirement : r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
+      rank: 1,
       key: `router:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}`,
       text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to the router itself (${mdText(r.label)}).${why}${quote(req)}`,
     });
@@ -86,11 +126,13 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     }
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
-      key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${JSON.stringify(r.to)}`,
+      rank: 2,
+      key: `forward:${r.id}:${r.protocols.join('/')}:${r.ports.join(',')}:${destKey(r.to)}`,
       text: `**Allow** ${protoPorts(r.protocols, r.ports)} from the chargers to ${dest} (${mdText(r.label)}).${why}${quote(req)}`,
     });
   }
   lines.push({
+    rank: 3,
     key: `default:${plan.defaultAction}:${plan.log}`,
     text:
       plan.defaultAction === 'drop'
@@ -137,6 +179,13 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
   return lines.join('\n');
 }
 
+/** Every endpoint host of every plan, first occurrence first. */
+function cloudHosts(plans: [string, Plan][]): Set<string> {
+  const hosts = new Set<string>();
+  for (const [, p] of plans) for (const e of p.endpoints) for (const h of e.hosts) hosts.add(h);
+  return hosts;
+}
+
 /** The explain report: what an admin attaches to a change ticket. Target-neutral; Markdown. Pure. */
 export function explainSite(input: ExplainInput): string {
   const { site, profile } = input;
@@ -167,7 +216,7 @@ export function explainSite(input: ExplainInput): string {
     `| Profile | ${mdText(profile.name)} (\`${profile.id}\`); source: ${mdText(profile.source)} |`,
     `| Segment | \`${plan.network.subnet}\` (netmask ${plan.network.netmask}), gateway \`${plan.network.gateway}\`${plan.network.vlan !== undefined ? `, VLAN ${plan.network.vlan}` : ''} |`,
     `| Uplink for the chargers | ${site.wifi ? `Wi-Fi 2.4 GHz, channel ${site.wifi.channel}` : 'no Wi-Fi in the spec: 4G, PLC/Ethernet or an existing WLAN'} |`,
-    `| Cloud endpoints | ${[...new Set(plans.flatMap(([, p]) => p.endpoints.flatMap((e) => e.hosts)))].map(mdCode).join(', ')} |`,
+    `| Cloud endpoints | ${[...cloudHosts(plans)].map(mdCode).join(', ')} |`,
     `| Everything else | ${plan.defaultAction === 'drop' ? `dropped${plan.log ? ' and logged' : ''}` : 'accepted (defaultDeny: false)'} |`,
     `| Targets | ${codes(all)} |`,
   );
@@ -177,15 +226,20 @@ export function explainSite(input: ExplainInput): string {
   // Rules.
   out.push('## Rules', '', 'Traffic from the charger segment, in the order the targets apply it (redirects first, then what the router itself accepts, then what is forwarded):', '');
   const merged: { line: RuleLine; targets: string[] }[] = [];
+  // Lines with the same key, to find an equal line without comparing against every line so far.
+  const byKey = new Map<string, { line: RuleLine; targets: string[] }[]>();
   for (const [id, p] of plans) {
     for (const line of ruleLines(p, profile)) {
-      const m = merged.find((x) => x.line.key === line.key && x.line.text === line.text);
+      const same = byKey.get(line.key);
+      const m = same?.find((x) => x.line.text === line.text);
       if (m) m.targets.push(id);
       else {
+        const entry = { line, targets: [id] };
+        if (same) same.push(entry);
+        else byKey.set(line.key, [entry]);
         // Keep the kinds in order (redirects, router, forwarded, default) when another target adds a line.
-        const rank = (key: string) => ['redirect', 'router', 'forward', 'default'].indexOf(key.split(':')[0]);
-        const at = merged.findIndex((x) => rank(x.line.key) > rank(line.key));
-        merged.splice(at === -1 ? merged.length : at, 0, { line, targets: [id] });
+        const at = merged.findIndex((x) => x.line.rank > line.rank);
+        merged.splice(at === -1 ? merged.length : at, 0, entry);
       }
     }
   }
@@ -277,7 +331,7 @@ export function explainSite(input: ExplainInput): string {
   out.push('## Warnings', '');
   const warnings = [
     ...input.specWarnings.filter((d) => d.severity === 'warning').map((d) => `- \`${d.code}\` (spec, \`${d.path || '-'}\`): ${mdText(d.message)}`),
-    ...variants(plans, (p) => p.warnings.map((w) => `${w.code}\u0000${w.message}`).sort(), (v) => v.join('\u0001')).flatMap((v) =>
+    ...variants(plans, (p) => p.warnings.map((w) => `${w.code}\u0000${w.message}`).sort()).flatMap((v) =>
       v.value.map((w) => {
         const [code, message] = w.split('\u0000');
         return `- \`${code}\`${forTargets(v.targets)}: ${mdText(message)}`;

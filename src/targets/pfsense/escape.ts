@@ -14,13 +14,19 @@
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** Any character the two replacements below could touch (every surrogate, paired or not). */
+const MAY_NEED_CLEANING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff\ud800-\udfff]/;
+
 /** One line of free text with nothing XML cannot carry. */
 export function cleanText(text: string): string {
+  // Almost every text is clean: one test instead of two replacements.
+  if (!MAY_NEED_CLEANING.test(text)) return text;
   return text.replace(LONE_SURROGATE, '\ufffd').replace(FORBIDDEN, ' ');
 }
 
 /** htmlentities(ENT_QUOTES | ENT_XML1): the five XML entities. */
 export function xmlEntities(text: string): string {
+  if (!/[&<>"']/.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
@@ -38,10 +44,14 @@ export function plain(value: string | number): string {
 
 /** Truncates to at most `max` UTF-8 bytes (PHP strlen) without splitting a character. */
 export function truncateBytes(text: string, max: number): string {
+  // Fits as a whole (the common case): the loop below would keep every character.
+  if (text.length <= max && Buffer.byteLength(text, 'utf8') <= max) return text.trimEnd();
   let out = '';
   let bytes = 0;
   for (const ch of text) {
-    const n = Buffer.byteLength(ch, 'utf8');
+    // UTF-8 length of one code point (a lone surrogate is written as U+FFFD, 3 bytes).
+    const cp = ch.codePointAt(0)!;
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (bytes + n > max) break;
     out += ch;
     bytes += n;

@@ -94,12 +94,14 @@ export function buildModel(plan: Plan, iface: string): PfModel {
   }));
   const groupAlias = new Map(plan.endpoints.map((e, i) => [e.id, aliases[i].name]));
 
-  const rules: Omit<PfRule, 'tracker'>[] = [];
+  const base = trackerBase(id);
+  // Each rule gets its tracker as it is added (base + position): no copy of every rule afterwards.
+  const rules: PfRule[] = [];
   // Traffic to the firewall itself (DHCP is passed by pfSense's own rule when its DHCP server runs on the interface).
   for (const r of plan.routerRules) {
     if (r.id === 'dhcp') continue;
     for (const port of r.ports) {
-      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination: { network: `${iface}ip` }, port, log: false, descr: descr(`${r.label.replace(/ to the router$/, '')} ${r.protocols.join('/').toUpperCase()} ${port} to the firewall`), why: r.why });
+      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination: { network: `${iface}ip` }, port, log: false, descr: descr(`${r.label.replace(/ to the router$/, '')} ${r.protocols.join('/').toUpperCase()} ${port} to the firewall`), tracker: base + rules.length, why: r.why });
     }
   }
   for (const r of plan.rules) {
@@ -111,21 +113,21 @@ export function buildModel(plan: Plan, iface: string): PfModel {
       aliases.push({ name, hosts: [...r.to.addresses], descr: `${tag} ${r.label}`, details: r.to.addresses.map((a) => detailEntry(`${r.label}: ${a}`)) });
       destination = { address: name };
     }
+    const label = r.to.kind === 'group' ? plan.endpoints.find((e) => e.id === (r.to as { group: string }).group)!.label : r.label.replace(/ (TCP|UDP).*$/, '');
+    const protocols = r.protocols.join('/').toUpperCase();
     for (const port of r.ports) {
-      const label = r.to.kind === 'group' ? plan.endpoints.find((e) => e.id === (r.to as { group: string }).group)!.label : r.label.replace(/ (TCP|UDP).*$/, '');
-      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination, port, log: false, descr: descr(`${label} ${r.protocols.join('/').toUpperCase()} ${port}`), why: r.why });
+      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination, port, log: false, descr: descr(`${label} ${protocols} ${port}`), tracker: base + rules.length, why: r.why });
     }
   }
   if (plan.defaultAction === 'drop') {
-    rules.push({ action: 'block', ipprotocol: 'inet46', destination: { any: true }, log: plan.log, descr: descr(`block everything else${plan.log ? ' (logged)' : ''}`), why: 'default deny: the chargers need nothing else' });
+    rules.push({ action: 'block', ipprotocol: 'inet46', destination: { any: true }, log: plan.log, descr: descr(`block everything else${plan.log ? ' (logged)' : ''}`), tracker: base + rules.length, why: 'default deny: the chargers need nothing else' });
   } else {
-    rules.push({ action: 'pass', ipprotocol: 'inet', destination: { any: true }, log: false, descr: descr('pass everything else (policy.defaultDeny: false)'), why: 'policy.defaultDeny is false: everything else from the chargers is allowed' });
+    rules.push({ action: 'pass', ipprotocol: 'inet', destination: { any: true }, log: false, descr: descr('pass everything else (policy.defaultDeny: false)'), tracker: base + rules.length, why: 'policy.defaultDeny is false: everything else from the chargers is allowed' });
   }
   if (rules.length > 100) throw new UnsupportedError(target, `${rules.length} filter rules`, 'chargewall reserves 100 trackers per site');
 
   const names = new Set(aliases.map((a) => a.name));
   if (names.size !== aliases.length) throw new UnsupportedError(target, 'endpoint group names', 'two groups map to the same alias name');
-  const base = trackerBase(id);
 
   const nat: PfNat[] = plan.redirects.map((r) => ({
     protocol: protoOf(r.protocols),
@@ -146,7 +148,7 @@ export function buildModel(plan: Plan, iface: string): PfModel {
   };
   if (dhcp.dnsservers.length > 4 || dhcp.ntpservers.length > 4) throw new UnsupportedError(target, 'more than 4 DHCP DNS/NTP servers', 'pfSense hands out at most 4');
 
-  return { iface, tag, aliases, rules: rules.map((r, i) => ({ ...r, tracker: base + i })), nat, dhcp };
+  return { iface, tag, aliases, rules, nat, dhcp };
 }
 
 // ---- XML elements, written the way pfSense writes them ----

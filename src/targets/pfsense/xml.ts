@@ -18,10 +18,13 @@ export const flag = (tag: string): El => ({ tag, text: '' });
 
 /** Serialises as pfSense's writer does: tabs, one element per line, empty elements as `<x></x>`. */
 export function writeEl(e: El, depth: number): string {
-  const pad = '\t'.repeat(depth);
+  const pad = depth < PADS.length ? PADS[depth] : '\t'.repeat(depth);
   if (!e.children) return `${pad}<${e.tag}>${e.text ?? ''}</${e.tag}>\n`;
-  return `${pad}<${e.tag}>\n${e.children.map((c) => writeEl(c, depth + 1)).join('')}${pad}</${e.tag}>\n`;
+  let out = `${pad}<${e.tag}>\n`;
+  for (const c of e.children) out += writeEl(c, depth + 1);
+  return `${out}${pad}</${e.tag}>\n`;
 }
+const PADS = ['', '\t', '\t\t', '\t\t\t', '\t\t\t\t', '\t\t\t\t\t', '\t\t\t\t\t\t'];
 
 export interface XNode {
   name: string;

@@ -21,7 +21,11 @@ export function apiLiteral(value: string): string {
   return value.startsWith('$$') ? value.slice(1) : value;
 }
 
+/** Any character mdText changes: most texts have none and come back as they are. */
+const MD_CHANGES = /[\\`*_[\]|~&<>\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 export function mdText(text: string): string {
+  if (!MD_CHANGES.test(text)) return text;
   return blankControls(text)
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')

@@ -146,14 +146,16 @@ export const unifiTarget: Target = {
       for (const p of externalPolicies(plan, rule, portOnly, warnings)) {
         const pid = `allow-${p.suffix}`;
         externalIds.push(pid);
-        post(pid, '/firewall/policies', policy(name(pid), p.description, 'ALLOW', EXTERNAL, p.filter, p.protocols, false));
-        policyRows.push({ id: pid, action: 'ALLOW', to: 'External', what: p.what, protocols: p.protocols, ports: rule.ports });
+        const policyName = name(pid);
+        post(pid, '/firewall/policies', policy(policyName, p.description, 'ALLOW', EXTERNAL, p.filter, p.protocols, false));
+        policyRows.push({ id: pid, name: policyName, action: 'ALLOW', to: 'External', what: p.what, protocols: p.protocols, ports: rule.ports });
       }
     }
     if (plan.defaultAction === 'drop') {
       externalIds.push('block-external');
-      post('block-external', '/firewall/policies', policy(name('block-external'), 'everything else from the chargers to the internet', 'BLOCK', EXTERNAL, undefined, [], plan.log));
-      policyRows.push({ id: 'block-external', action: 'BLOCK', to: 'External', what: 'everything else', protocols: [], ports: [] });
+      const policyName = name('block-external');
+      post('block-external', '/firewall/policies', policy(policyName, 'everything else from the chargers to the internet', 'BLOCK', EXTERNAL, undefined, [], plan.log));
+      policyRows.push({ id: 'block-external', name: policyName, action: 'BLOCK', to: 'External', what: 'everything else', protocols: [], ports: [] });
     }
 
     // 5. Policies charger zone → Gateway (DHCP, DNS), then the block.
@@ -161,13 +163,15 @@ export const unifiTarget: Target = {
     for (const rule of plan.routerRules) {
       const pid = `gateway-${rule.id}`;
       gatewayIds.push(pid);
-      post(pid, '/firewall/policies', policy(name(pid), `${rule.label}: ${rule.why}`, 'ALLOW', GATEWAY, portsFilter(rule.ports), rule.protocols, false));
-      policyRows.push({ id: pid, action: 'ALLOW', to: 'Gateway', what: mdText(rule.label), protocols: rule.protocols, ports: rule.ports });
+      const policyName = name(pid);
+      post(pid, '/firewall/policies', policy(policyName, `${rule.label}: ${rule.why}`, 'ALLOW', GATEWAY, portsFilter(rule.ports), rule.protocols, false));
+      policyRows.push({ id: pid, name: policyName, action: 'ALLOW', to: 'Gateway', what: mdText(rule.label), protocols: rule.protocols, ports: rule.ports });
     }
     if (plan.defaultAction === 'drop') {
       gatewayIds.push('block-gateway');
-      post('block-gateway', '/firewall/policies', policy(name('block-gateway'), 'everything else from the chargers to the gateway itself', 'BLOCK', GATEWAY, undefined, [], plan.log));
-      policyRows.push({ id: 'block-gateway', action: 'BLOCK', to: 'Gateway', what: 'everything else', protocols: [], ports: [] });
+      const policyName = name('block-gateway');
+      post('block-gateway', '/firewall/policies', policy(policyName, 'everything else from the chargers to the gateway itself', 'BLOCK', GATEWAY, undefined, [], plan.log));
+      policyRows.push({ id: 'block-gateway', name: policyName, action: 'BLOCK', to: 'Gateway', what: 'everything else', protocols: [], ports: [] });
     }
 
     // 6. Ordering: our policies before the system-defined ones of each pair, allows before the block.
@@ -225,6 +229,8 @@ type Filter = Record<string, unknown>;
 
 interface PolicyRow {
   id: string;
+  /** The policy's name, as posted. */
+  name: string;
   action: 'ALLOW' | 'BLOCK';
   to: 'External' | 'Gateway';
   what: string;
@@ -347,15 +353,15 @@ function stepsView(plan: Plan, site: Site, file: IntegrationApiFile, rows: Polic
     zoneName: zone.name,
     policies: rows.map((r, i) => ({
       n: i + 1,
-      name: objectName('cw', plan.site.id, r.id, NAME_MAX),
+      name: r.name,
       action: r.action,
       to: r.to,
       what: r.what,
       protocol: proto(r),
       ports: r.ports.length ? r.ports.join(', ') : 'any',
     })),
-    externalOrder: rows.filter((r) => r.to === 'External').map((r) => objectName('cw', plan.site.id, r.id, NAME_MAX)),
-    gatewayOrder: rows.filter((r) => r.to === 'Gateway').map((r) => objectName('cw', plan.site.id, r.id, NAME_MAX)),
+    externalOrder: rows.filter((r) => r.to === 'External').map((r) => r.name),
+    gatewayOrder: rows.filter((r) => r.to === 'Gateway').map((r) => r.name),
     block: plan.defaultAction === 'drop',
     log: plan.log,
     dns: plan.dns,
