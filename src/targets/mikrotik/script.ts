@@ -160,12 +160,17 @@ class Parser {
     for (;;) {
       this.skipBlanks(false);
       const c = this.code();
-      if (c === END || c === SEMI || c === LF || c === close) return items ? { items, line } : CHECKED_COMMAND;
-      if (c === HASH) this.fail('"#" after a command is read as an argument; put comments on their own line');
-      if (c === RBRACKET || c === RBRACE || c === RPAREN) this.fail(`unbalanced "${this.s[this.i]}"`);
-      if (c === EQ) this.fail('"=" without a name');
       const at = this.i;
-      const v = this.value();
+      let v: Value;
+      // Most items start with a letter, `/`, `:` or a digit: a word, nothing else to rule out.
+      if ((c >= 48 && c <= 58) || (c >= 97 && c <= 122) || c === 47) v = this.word();
+      else {
+        if (c === END || c === SEMI || c === LF || c === close) return items ? { items, line } : CHECKED_COMMAND;
+        if (c === HASH) this.fail('"#" after a command is read as an argument; put comments on their own line');
+        if (c === RBRACKET || c === RBRACE || c === RPAREN) this.fail(`unbalanced "${this.s[this.i]}"`);
+        if (c === EQ) this.fail('"=" without a name');
+        v = this.value();
+      }
       if (v.kind === 'word' && this.code() === EQ) {
         const name = this.s.slice(at, this.i);
         this.i++;
@@ -213,6 +218,11 @@ class Parser {
         items?.push(v);
       }
     }
+    return this.word();
+  }
+
+  /** A bare word: up to a blank, quote, bracket, `;` or `=`; no `$` or backslash in it. */
+  word(): Value {
     // A word never holds a newline (WORD_CLASS 1), so the line count needs no update while scanning.
     const s = this.s;
     const start = this.i;
@@ -243,10 +253,14 @@ class Parser {
     let i = start;
     for (;;) {
       if (i >= s.length) throw new ScriptSyntaxError('unterminated string', line);
-      const c = s.charCodeAt(i);
-      if (c === QUOTE) break;
+      const c = s.charCodeAt(i++);
+      // Everything above `$` but the backslash is plain text: the usual case, one test.
+      if (c > DOLLAR && c !== BACKSLASH) continue;
+      if (c === QUOTE) {
+        i--;
+        break;
+      }
       if (c === LF || c === CR) throw new ScriptSyntaxError('line break inside a string', line);
-      i++;
       if (c === DOLLAR) bad ??= STRING_DOLLAR;
       else if (c === BACKSLASH) {
         const n = i < s.length ? s.charCodeAt(i) : END;
@@ -267,15 +281,17 @@ class Parser {
 
   private skipBlanks(newlines: boolean): void {
     const s = this.s;
+    let i = this.i;
     for (;;) {
-      const c = this.code();
-      if (c === SPACE || c === TAB || c === CR) this.i++;
+      const c = s.charCodeAt(i); // NaN past the end: matches nothing below
+      if (c === SPACE || c === TAB || c === CR) i++;
       else if (c === LF && newlines) {
-        this.i++;
+        i++;
         this.line++;
-      } else if (c === BACKSLASH && (s.charCodeAt(this.i + 1) === LF || s.charCodeAt(this.i + 1) === CR)) this.fail('line continuation');
-      else return;
+      } else break;
     }
+    this.i = i;
+    if (s.charCodeAt(i) === BACKSLASH && (s.charCodeAt(i + 1) === LF || s.charCodeAt(i + 1) === CR)) this.fail('line continuation');
   }
 }
 
