@@ -11,9 +11,10 @@
  */
 // Tables instead of a regex per character: str and commentText run for every comment, name and
 // note of every script.
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** `[A-Za-z0-9 ._:/@,+=-]`: written as is inside a string. */
 const SAFE = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._:/@,+=-') SAFE[c.charCodeAt(0)] = 1;
+for (const c of `${ALNUM} ._:/@,+=-`) SAFE[c.charCodeAt(0)] = 1;
 /** `\XX` for every byte value. */
 const HEX = Array.from({ length: 256 }, (_, b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`);
 
@@ -41,22 +42,35 @@ export function str(text: string): string {
   return `${out}"`;
 }
 
+/** `[A-Za-z0-9 ._:/@,+=^~*!-]`: what `lit` lets through. */
+const LIT = new Uint8Array(128);
+for (const c of `${ALNUM} ._:/@,+=^~*!-`) LIT[c.charCodeAt(0)] = 1;
+/** `[A-Za-z0-9._:/,-]`: what `bare` lets through. */
+const BARE = new Uint8Array(128);
+for (const c of `${ALNUM}._:/,-`) BARE[c.charCodeAt(0)] = 1;
+
+/** Every code unit of `text` is marked in `table` (anything from 128 up never is). */
+function allIn(table: Uint8Array, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (table[text.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
 /** A quoted literal chargewall built from validated parts; throws rather than escape. */
 export function lit(text: string): string {
-  if (!/^[A-Za-z0-9 ._:/@,+=^~*!-]*$/.test(text)) throw new Error(`internal: unsafe RouterOS literal ${JSON.stringify(text)}`);
+  if (!allIn(LIT, text)) throw new Error(`internal: unsafe RouterOS literal ${JSON.stringify(text)}`);
   return `"${text}"`;
 }
 
 /** A bare (unquoted) value: numbers, addresses, MACs, enum words. */
 export function bare(text: string | number): string {
   const s = String(text);
-  if (!/^[A-Za-z0-9._:/,-]+$/.test(s)) throw new Error(`internal: unsafe RouterOS bare value ${JSON.stringify(s)}`);
+  if (!s || !allIn(BARE, s)) throw new Error(`internal: unsafe RouterOS bare value ${JSON.stringify(s)}`);
   return s;
 }
 
 /** `[A-Za-z0-9 .,:/@+=_()'&%!*<>|-]`: kept in a comment line. */
 const COMMENT_SAFE = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,:/@+=_()'&%!*<>|-") COMMENT_SAFE[c.charCodeAt(0)] = 1;
+for (const c of `${ALNUM} .,:/@+=_()'&%!*<>|-`) COMMENT_SAFE[c.charCodeAt(0)] = 1;
 
 /**
  * Text for a `#` comment line: diacritics folded to ASCII, then only printable ASCII that no
