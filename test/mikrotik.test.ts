@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { exampleFiles, renderFile, renderText, root } from './helpers.js';
 import { checkScript, housingVariant, renderMikrotik, tree, variants } from './mikrotik-tree.js';
-import { allCommands, allStrings, parseScript, ScriptSyntaxError, unescapeString, type Command } from '../src/targets/mikrotik/script.js';
+import { allCommands, allStrings, checkSyntax, parseScript, ScriptSyntaxError, unescapeString, type Command } from '../src/targets/mikrotik/script.js';
 import { str } from '../src/targets/mikrotik/escape.js';
 import { holdable } from './arbitraries.js';
 
@@ -236,9 +236,46 @@ describe('mikrotik: string escaping', () => {
   });
 
   it('the tokenizer rejects what would break out', () => {
-    for (const bad of [':put "a', ':put "a$b"', ':put "a\\', ':put [:len "x"', ':put {', ':put a$b', ':put "a\nb"', ':put "\\q"', '/ip dns set servers=1.1.1.1 \\\n']) {
+    const bads = [':put "a', ':put "a$b"', ':put "a\\', ':put [:len "x"', ':put {', ':put a$b', ':put "a\nb"', ':put "\\q"', '/ip dns set servers=1.1.1.1 \\\n'];
+    // Broken hex escapes: one digit, lower case, a digit then a non-digit, a `$` after a good escape.
+    bads.push(':put "\\4"', ':put "\\4g"', ':put "\\c3\\a5"', ':put "\\C3$"', ':put "a\\\r"', ':put x=', ':put x= y', ':put (1', ':put a]', 'a=\u00a0');
+    for (const bad of bads) {
       expect(() => parseScript(bad), JSON.stringify(bad)).toThrow(ScriptSyntaxError);
+      expect(() => checkSyntax(bad), JSON.stringify(bad)).toThrow(ScriptSyntaxError);
     }
+  });
+
+  it('checkSyntax (the check every render runs) accepts and rejects exactly what parseScript does, with the same error', () => {
+    const script = renderMikrotik(variants.find((v) => v.name === 'v7-wifi')!.yaml());
+    const outcome = (f: (s: string) => unknown, s: string) => {
+      try {
+        f(s);
+        return 'ok';
+      } catch (e) {
+        expect(e).toBeInstanceOf(ScriptSyntaxError);
+        return (e as Error).message;
+      }
+    };
+    const same = (s: string) => expect(outcome(checkSyntax, s), JSON.stringify(s)).toBe(outcome(parseScript, s));
+    same(script);
+    const piece = fc.constantFrom('"', '$', '\\', ';', '\n', '\r', '\t', ' ', '[', ']', '{', '}', '(', ')', '#', '=', 'a', 'A', '0', 'F', 'q', '_', 'é', '\u00a0', '\u2028', '\ud83d', ':put ', 'x=', '"\\41', '\\4', '$[');
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (a) => {
+        const s = a.join('');
+        if (outcome(parseScript, s) === 'ok') accepted++;
+        same(s);
+      }),
+      { numRuns: 3000 },
+    );
+    // One character of the real script replaced or inserted.
+    fc.assert(
+      fc.property(fc.nat(script.length - 1), piece, fc.boolean(), (at, c, insert) => {
+        same(script.slice(0, at) + c + script.slice(insert ? at : at + 1));
+      }),
+      { numRuns: 1500 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 
   const hostile = fc.oneof(

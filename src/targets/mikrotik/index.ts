@@ -8,7 +8,7 @@ import type { Site } from '../../spec/types.js';
 import type { Target } from '../types.js';
 import { routerosCountry, supportedCountries } from './countries.js';
 import { bare, commentText, lit, str } from './escape.js';
-import { parseScript } from './script.js';
+import { checkSyntax } from './script.js';
 
 /** Interface names stay short enough for every RouterOS version; other names get more room. */
 const IFACE_MAX = 31;
@@ -236,7 +236,7 @@ export const mikrotikTarget: Target = {
       undo,
     });
     // The generator checks its own output: a script that does not parse is never written.
-    parseScript(script);
+    checkSyntax(script);
     return { 'chargewall.rsc': script };
   },
 };
