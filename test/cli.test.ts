@@ -316,3 +316,11 @@ describe('init questions', () => {
     expect(answers).toEqual({ ...initDefaults, target: targets.has(initDefaults.target) ? initDefaults.target : [...targets.keys()][0] });
   });
 });
+
+describe('start-up', () => {
+  it('the launcher runs the bundle with the code cache made at build time (same V8 flags when made and used)', () => {
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'targets'], { encoding: 'utf8', env: { ...process.env, CHARGEWALL_DEBUG_CODE_CACHE: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('code cache: used');
+  });
+});
