@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import IPCIDR from 'ip-cidr';
+import { createHash } from 'node:crypto';
+import { sha256Hex } from '../src/util/sha256.js';
 import { buildPlan, UnsupportedError } from '../src/plan/build.js';
 import { objectName } from '../src/plan/names.js';
 import { autoPool } from '../src/plan/pool.js';
@@ -116,6 +118,15 @@ describe('plan', () => {
       { numRuns: 5000, seed: 20261123 },
     );
     for (const t of ['0.0.0.0', '255.255.255.255', '10.0.0.01', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.256', ' 1.2.3.4']) expect(isIPv4(t)).toBe(plain(t));
+  });
+
+  it('hashes like node:crypto SHA-256 (ids and spec hashes in every output depend on it)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ minLength: 55, maxLength: 70 })), (t) => {
+        expect(sha256Hex(t)).toBe(createHash('sha256').update(t).digest('hex'));
+      }),
+      { numRuns: 2000, seed: 20261123 },
+    );
   });
 
   it('handles 10 000 chargers on a /16', () => {

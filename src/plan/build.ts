@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import type { Profile } from '../profiles/types.js';
 import type { Site } from '../spec/types.js';
 import { leaseSeconds } from '../spec/normalize.js';
@@ -184,7 +184,7 @@ function hashSite(site: Site): string {
 function computeSiteHash(site: Site): string {
   // A literal passphrase never feeds the hash: the header must not help anyone guess it.
   const hidden = site.wifi?.passphrase.kind === 'literal' ? { ...site, wifi: { ...site.wifi, passphrase: { kind: 'literal' } } } : site;
-  return createHash('sha256').update(stableStringify(hidden)).digest('hex').slice(0, 12);
+  return sha256Hex(stableStringify(hidden)).slice(0, 12);
 }
 
 function stableStringify(v: unknown): string {

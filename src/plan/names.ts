@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 
 /**
  * Builds an identifier from validated ids only (site id, group ids), within a target's length limit.
@@ -8,7 +8,7 @@ export function objectName(prefix: string, siteId: string, suffix: string, max: 
   const parts = (site: string) => [prefix, site, suffix].filter(Boolean).join(sep);
   const full = parts(siteId);
   if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 4);
+  const hash = sha256Hex(full).slice(0, 4);
   const room = max - parts('').length - 4 - 1;
   if (room < 1) throw new Error(`cannot fit '${full}' into ${max} characters`);
   return parts(`${siteId.slice(0, room)}${hash}`);

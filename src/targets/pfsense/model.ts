@@ -2,7 +2,7 @@
  * Plan → the pfSense objects chargewall owns: host aliases, filter rules, NAT port forwards, the DHCP
  * server of the charger interface. Pure translation: every choice was made in the plan.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../util/sha256.js';
 import { objectName } from '../../plan/names.js';
 import type { Plan } from '../../plan/types.js';
 import { UnsupportedError } from '../../plan/build.js';
@@ -74,7 +74,7 @@ export function aliasName(siteId: string, group: string): string {
  * UI's own trackers (the creation time in seconds, ~1.7e9).
  */
 export function trackerBase(siteId: string): number {
-  const h = parseInt(createHash('sha256').update(`chargewall:${siteId}`).digest('hex').slice(0, 8), 16);
+  const h = parseInt(sha256Hex(`chargewall:${siteId}`).slice(0, 8), 16);
   return 200_000_000 + (h % 1_000_000) * 100;
 }
 
