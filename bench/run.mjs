@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { siteSpec } from './sites.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'dist', 'cli', 'main.cjs'); // the bin, as `npx chargewall` runs it
 const quick = process.env.BENCH_QUICK === '1';
 const work = mkdtempSync(join(tmpdir(), 'cw-bench-'));
 // Outputs go to a tmpfs when there is one, so the numbers measure chargewall, not the disk;

@@ -1,10 +1,10 @@
 // Bundles the CLI into one CommonJS file (dist/cli/chargewall.cjs) and puts the launcher at
-// dist/cli/main.js (the bin). Start-up then reads one module instead of ~150 (yaml alone is ~80 ESM
+// dist/cli/main.cjs (the bin; dist/cli/main.js loads it for `node dist/cli/main.js`). Start-up then reads one module instead of ~150 (yaml alone is ~80 ESM
 // files), and the launcher runs it with a V8 code cache made here by one real render, so the
 // functions a render needs are not compiled again at every run. Library entry points (dist/index.js
 // and the modules under it) stay tsc's unbundled ESM.
 import { build } from 'esbuild';
-import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,15 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-copyFileSync('scripts/launcher.js', 'dist/cli/main.js');
+copyFileSync('scripts/launcher.cjs', 'dist/cli/main.cjs');
+chmodSync('dist/cli/main.cjs', 0o755);
+// tsc's dist/cli/main.js (the unbundled CLI) becomes a shim: the same launcher for `node dist/cli/main.js`.
+writeFileSync('dist/cli/main.js', "#!/usr/bin/env node\n// Runs the launcher (see scripts/launcher.cjs); the bin is main.cjs, which skips the ESM loader.\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./main.cjs');\n");
 chmodSync('dist/cli/main.js', 0o755);
 
 // The code cache: one render of every target with the launcher's cache writer on.
 const out = mkdtempSync(join(tmpdir(), 'cw-cache-'));
-const r = spawnSync(process.execPath, ['dist/cli/main.js', 'render', 'examples/housing-association.yaml', '--target', 'all', '-o', out], {
+const r = spawnSync(process.execPath, ['dist/cli/main.cjs', 'render', 'examples/housing-association.yaml', '--target', 'all', '-o', out], {
   env: { ...process.env, CHARGEWALL_MAKE_CODE_CACHE: '1' },
   encoding: 'utf8',
 });

@@ -135,8 +135,8 @@ export async function runBatch(job: BatchJob, threads: number, onStart?: (index:
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
-  // The launcher (dist/cli/main.js) starts the bundle with its code cache; the flag makes it work, not parse a command line.
-  const workers = Array.from({ length: threads - 1 }, () => new Worker!(new URL('./main.js', import.meta.url), { argv: [WORKER_FLAG], workerData: { chargewallBatch: job, shared: shared.buffer } }));
+  // The launcher (dist/cli/main.cjs) starts the bundle with its code cache; the flag makes it work, not parse a command line.
+  const workers = Array.from({ length: threads - 1 }, () => new Worker!(new URL('./main.cjs', import.meta.url), { argv: [WORKER_FLAG], workerData: { chargewallBatch: job, shared: shared.buffer } }));
   const failures: Failure[] = [];
   const take = ([i, o]: [number, SiteOutcome]) => (outcomes[i] = o);
   const finished = workers.map(
