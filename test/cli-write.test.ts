@@ -257,6 +257,20 @@ describe('render on several threads', () => {
     expect(temps(out)).toEqual([]);
   });
 
+  it('render --check meeting a folder where a file belongs: one line, exit 1, no stack, on one thread or two', () => {
+    const out = join(work, 'check-dir');
+    expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);
+    const file = join(out, 'verkstad-lund', 'iptables', 'rules.v4');
+    rmSync(file);
+    mkdirSync(file);
+    for (const threads of ['1', '2']) {
+      const r = run(['render', example, example.replace('small-garage', 'no-wifi-4g'), '-t', 'iptables', '-o', out, '--check'], { CHARGEWALL_THREADS: threads });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${file} is a directory, not a file`);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+
   it('uses one thread for small batches and at most one per core', async () => {
     const { threadCount } = await import(join(root, 'dist', 'cli', 'batch.js'));
     expect(threadCount(1, {})).toBe(1);

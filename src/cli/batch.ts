@@ -91,7 +91,12 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
 
 function toFailure(index: number, e: unknown): Failure {
   if (e instanceof UsageError) return { index, kind: 'usage', message: e.message };
-  if (e instanceof WriteError) return { index, kind: 'write', message: e.message, code: e.code, syscall: e.syscall };
+  // A file-system failure (WriteError, or --check meeting a folder where a file belongs) keeps its
+  // code and syscall, so main() reports it as it always has: one line, exit 1, no stack.
+  const fs = e as { code?: unknown; syscall?: unknown };
+  if (e instanceof Error && typeof fs.code === 'string' && typeof fs.syscall === 'string') {
+    return { index, kind: 'write', message: e.message, code: fs.code, syscall: fs.syscall };
+  }
   return { index, kind: 'internal', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
 }
 
