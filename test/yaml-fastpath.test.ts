@@ -111,7 +111,7 @@ describe('YAML fast path: every tricky scalar in every position', () => {
       'true: a\nTrue: b\n', '0: a\n-0: b\n', '__proto__: a\n', '__proto__: {x: 1}\n', 'constructor: a\n', 'toString: a\n',
       '\ta: 1\n', 'a:\t1\n', 'a: 1\t\n', 'a:\n\t- 1\n', 'a: 1\r\nb: 2\r\n', 'a: 1\rb: 2\r', '\ufeffa: 1\n', 'a: \ufeff1\n', 'a: "\t"\n',
       `${long}: 1\n`, `k: ${long}\n`, `"${long}": 1\n`, `k: [${long}]\n`, `${'k'.repeat(995)}: 1\n`,
-      'a: b: c\n', 'a: - b\n', 'a: [b\n', 'a: {b\n', 'a: "b\n', "a: 'b\n", 'a: "b"c\n', "a: 'b'c\n", 'a: "b"#c\n', 'a: b #c\n', 'a: b#c\n',
+      'a: b: c\n', 'a: - b\n', 'a: [b\n', 'a: {b\n', 'a: "b\n', "a: 'b\n", 'a: "b"c\n', "a: 'b'c\n", 'a: "b"#c\n', 'a: { b: 1 }#c\n', 'a: [1, 2]#c\n', '- [1]#c\n', 'a: {b: [1]#c}\n', 'a: [1]x\n', 'a: b #c\n', 'a: b#c\n',
       '"a":b\n', '{"a":b}\n', '["a":b]\n', '{a:b}\n', '[a:b]\n', '{a: b,}\n', '[a,]\n', '[a,,b]\n', '{a: b, , c: d}\n', '[,a]\n',
       'a:\n  - b\n - c\n', 'a:\n  b: 1\n c: 2\n', 'a:\n    b: 1\n  c: 2\n', 'a:\n  b\n  c\n', 'a: b\n  c\n', 'a: b\n c: d\n',
       'a:\n  - b\n  -\n  - c\n', '- - a\n  - b\n- c\n', '- a: 1\n  b: 2\n- c\n', '-\n  a: 1\n', 'a:\n- b\n- c\nd: e\n',

@@ -204,7 +204,8 @@ const flow: number[] = [];
  * scalar or a flow collection that ends on the same line. So nothing spans lines except block
  * structure (the two parsers differ on multi-line scalars and flow collections and on their
  * indentation rules), there is one `: ` per line (no `a: b: c`), a quoted scalar is followed by
- * a space, `,`, `]`, `}` or `: ` (`"b"#c` is an error in `yaml`), no key is a flow collection
+ * a space, `,`, `]`, `}` or `: ` (`"b"#c` is an error in `yaml`), so is the end of a flow
+ * collection (`[1]#c` too), no key is a flow collection
  * (js-yaml turns `[a]` into the key "a"), no flow entry is empty, and a flow sequence holds no
  * `a: b` pairs. A line longer than 1000 characters is left to `yaml` as well (its limit
  * on implicit keys is 1024).
@@ -268,6 +269,10 @@ function oneNodePerLine(text: string): boolean {
         } else {
           if ((flow[depth - 1] === SEQ) !== (c === RBRACKET)) return false;
           depth--;
+          // As after a quoted scalar: `[1]#c` is an error in `yaml` (a comment needs a space before it)
+          // and a comment for js-yaml.
+          const next = text.charCodeAt(i + 1);
+          if (!(i + 1 >= n || next === SP || next === LF || next === COMMA || next === RBRACKET || next === RBRACE)) return false;
         }
         atStart = false;
       } else if (c === COMMA && depth > 0) {
