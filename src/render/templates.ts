@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsFull from 'handlebars';
 import compiledTemplates from '../generated/templates.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 
 /**
@@ -22,7 +22,7 @@ export function renderTemplate(target: string, name: string, view: object): stri
 
 /** A template added since the last build: compile it from templates/ with the full Handlebars compiler. */
 function compileFromSource(key: string): Template {
-  const full = createRequire(import.meta.url)('handlebars') as typeof HandlebarsFull;
+  const full = lazyRequire('handlebars') as typeof HandlebarsFull;
   const source = readFileSync(join(packageRoot, 'templates', `${key}.hbs`), 'utf8');
   const template = full.create().compile(source, { noEscape: true, strict: true }) as Template;
   fromSource.set(key, template);

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { load as jsYamlLoad, FAILSAFE_SCHEMA, Type } from 'js-yaml';
 import type * as YamlLib from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+import { lazyRequire } from '../util/lazy-require.js';
 
 let yamlLib: typeof YamlLib | undefined;
 /**
@@ -11,7 +11,7 @@ let yamlLib: typeof YamlLib | undefined;
  * module; the unbundled ESM build has no `require` and asks Node for the same (CommonJS) module.
  */
 function yaml(): typeof YamlLib {
-  return (yamlLib ??= typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml'));
+  return (yamlLib ??= typeof require === 'function' ? require('yaml') : lazyRequire('yaml'));
 }
 
 /** A parsed YAML document that can answer "where is this path?" for error messages. */
