@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 export interface Drift {
@@ -93,11 +93,14 @@ const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOTDIR: 'a file is in the way of a folder',
   EEXIST: 'a file is in the way of a folder',
+  // Only a site folder staged whole and renamed into place meets this: something filled the folder meanwhile.
+  ENOTEMPTY: 'a folder was created there while rendering',
 };
 
 function wrap(e: any, path: string, renamed: number, total: number): never {
   if (!e || typeof e.code !== 'string') throw e;
-  const what = e.code === 'EISDIR' ? `${path} is a directory, not a file` : `${path}: ${REASONS[e.code] ? `${REASONS[e.code]} (${e.code})` : e.message}`;
+  const reason = e.reason ?? REASONS[e.code];
+  const what = e.code === 'EISDIR' ? `${path} is a directory, not a file` : `${path}: ${reason ? `${reason} (${e.code})` : e.message}`;
   const state =
     renamed === 0
       ? 'no file was changed'
@@ -115,10 +118,14 @@ export interface SiteWriteCounts {
  * What staging one site did, as plain data another thread can hand over: the files written to temp
  * names (`<dir>/.<name><suffix>`, renamed over `<root>/<rel>` by commit), the unchanged and stale files,
  * and the counts. Paths are kept relative: thousands of staged sites stay small in memory.
+ * A site whose folder did not exist is staged whole instead: `folder` is set, and every written file
+ * sits under its final name in the hidden folder `<root>/.<folder><suffix>`, which commit renames to
+ * `<root>/<folder>` in one step.
  */
 export interface StagedSite {
   root: string;
   suffix: string;
+  folder?: string;
   written: string[];
   unchanged: string[];
   stale: string[];
@@ -130,22 +137,80 @@ function tempPath(staged: StagedSite, rel: string): string {
   return join(staged.root, rel.slice(0, slash + 1), `.${rel.slice(slash + 1)}${staged.suffix}`);
 }
 
+function tempFolder(staged: StagedSite & { folder: string }): string {
+  return join(staged.root, `.${staged.folder}${staged.suffix}`);
+}
+
+/** A path segment that is empty, `.` or `..`: such a path is left to join()'s normalising (the per-file path). */
+const UNPLAIN_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /**
- * Writes a site's changed files to temp files next to their targets. On a failure it removes the temp
- * files it wrote and throws a WriteError; nothing else is touched.
+ * The one folder every file is in, when the paths are plain (`<folder>/...`, no empty, `.` or `..`
+ * segment), else undefined.
+ */
+function commonFolder(rels: string[]): string | undefined {
+  let folder: string | undefined;
+  for (const rel of rels) {
+    const slash = rel.indexOf('/');
+    if (slash < 0 || UNPLAIN_SEGMENT.test(rel)) return undefined;
+    if (folder === undefined) folder = rel.slice(0, slash);
+    else if (rel.length <= folder.length || !rel.startsWith(folder) || rel.charCodeAt(folder.length) !== 47 /* / */) return undefined;
+  }
+  return folder;
+}
+
+/**
+ * Writes a new file (mode 0644, or exactly 0755 for a .sh script whatever the umask). The string goes
+ * straight to fs.writeSync, which encodes it natively: writeFileSync would first copy it into a new
+ * JS Buffer. A short write (a disk filling up) writes the rest from bytes, which then fails with the
+ * real error, so no file is ever left cut short without one.
+ */
+function writeNew(path: string, content: string, executable: boolean): void {
+  const fd = openSync(path, 'w', executable ? 0o755 : 0o644);
+  try {
+    if (executable) fchmodSync(fd, 0o755);
+    const done = writeSync(fd, content);
+    if (done !== Buffer.byteLength(content)) {
+      const bytes = Buffer.from(content);
+      for (let at = done; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a site's changed files to temp files next to their targets (or, for a site folder that does
+ * not exist yet, the whole site to one hidden temp folder). On a failure it removes what it wrote and
+ * throws a WriteError; nothing else is touched.
  */
 export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[]): StagedSite {
   const staged: StagedSite = { root, suffix: `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`, written: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
-  const madeDirs = new Set<string>();
   let current = root;
   try {
-    // A site folder that does not exist yet (every site of a fresh output) holds no file to compare
-    // or remove: one check instead of one per file.
-    const siteFolders = new Set(Object.keys(files).map((rel) => rel.split('/', 1)[0]));
-    const fresh = ![...siteFolders].some((folder) => existsSync(join(root, folder)));
+    const rels = Object.keys(files).sort();
+    const folder = commonFolder(rels);
+    // lstat, not exists: a dangling link where the folder goes is left to the per-file path.
+    if (folder !== undefined && !lstatSync(join(root, folder), { throwIfNoEntry: false })) {
+      stageFolder(staged, folder, rels, files, (path) => (current = path));
+      return staged;
+    }
+    // A site folder that does not exist yet holds no file to compare or remove: one check instead of one per file.
+    let fresh = true;
+    const checked = new Set<string>();
+    for (const rel of rels) {
+      const top = rel.split('/', 1)[0];
+      if (checked.has(top)) continue;
+      checked.add(top);
+      if (existsSync(join(root, top))) {
+        fresh = false;
+        break;
+      }
+    }
     // Stale files are listed before any temp file exists next to them.
     staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
-    for (const rel of Object.keys(files).sort()) {
+    const madeDirs = new Set<string>();
+    for (const rel of rels) {
       const content = files[rel];
       const path = join(root, rel);
       current = path;
@@ -162,11 +227,8 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
         madeDirs.add(dir);
         current = path;
       }
-      const tmp = tempPath(staged, rel);
       staged.written.push(rel);
-      const executable = rel.endsWith('.sh');
-      writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
-      if (executable) chmodSync(tmp, 0o755);
+      writeNew(tempPath(staged, rel), content, rel.endsWith('.sh'));
       staged.counts.written++;
     }
     staged.counts.removed = staged.stale.length;
@@ -177,10 +239,49 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
   return staged;
 }
 
-/** Removes a staged site's temp files (a failed run, or a site dropped after staging). */
+/**
+ * Stages a site whose folder does not exist: every file under its final name in one hidden temp folder.
+ * `at` is told the path (as the user will know it) being made, for the error message.
+ */
+function stageFolder(staged: StagedSite, folder: string, rels: string[], files: Record<string, string>, at: (path: string) => void): void {
+  staged.folder = folder;
+  const temp = tempFolder(staged as StagedSite & { folder: string });
+  const target = join(staged.root, folder);
+  at(target);
+  try {
+    mkdirSync(temp);
+  } catch (e: any) {
+    if (e?.code !== 'ENOENT') throw e;
+    // No output folder yet.
+    at(staged.root);
+    mkdirSync(staged.root, { recursive: true });
+    at(target);
+    mkdirSync(temp);
+  }
+  // The paths are plain (commonFolder): string building gives what join() would.
+  let madeDir = folder;
+  for (const rel of rels) {
+    const slash = rel.lastIndexOf('/');
+    if (slash !== madeDir.length || !rel.startsWith(madeDir)) {
+      const dir = rel.slice(0, slash);
+      at(`${target}${dir.slice(folder.length)}`);
+      mkdirSync(`${temp}${dir.slice(folder.length)}`, { recursive: true });
+      madeDir = dir;
+    }
+    const tail = rel.slice(folder.length);
+    at(`${target}${tail}`);
+    staged.written.push(rel);
+    writeNew(`${temp}${tail}`, files[rel], rel.endsWith('.sh'));
+  }
+  staged.counts.written = rels.length;
+}
+
+/** Removes a staged site's temp files or temp folder (a failed run, or a site dropped after staging). */
 export function discardStaged(staged: StagedSite): void {
-  for (const rel of staged.written) rmSync(tempPath(staged, rel), { force: true });
+  if (staged.folder !== undefined) rmSync(tempFolder(staged as StagedSite & { folder: string }), { recursive: true, force: true });
+  else for (const rel of staged.written) rmSync(tempPath(staged, rel), { force: true });
   staged.written.length = 0;
+  staged.folder = undefined;
 }
 
 /**
@@ -218,19 +319,42 @@ export class OutputWriter {
     this.pending.length = 0;
   }
 
-  /** Renames every staged file over its target and removes stale files. */
+  /**
+   * Renames every staged file over its target (a site staged whole: its temp folder to the site
+   * folder) and removes stale files.
+   */
   commit(): WriteReport {
-    const total = this.pending.reduce((n, s) => n + s.written.length, 0);
+    let total = 0;
+    for (const staged of this.pending) total += staged.written.length;
+    let renamed = 0;
     let current = this.root;
     try {
+      // A site folder that appeared since its site was staged whole (another program, another run)
+      // stops the run here, before any file is changed: a rename would replace an empty folder and
+      // fail on a full one half-way through.
+      for (const staged of this.pending) {
+        if (staged.folder === undefined) continue;
+        current = join(staged.root, staged.folder);
+        if (lstatSync(current, { throwIfNoEntry: false })) throw Object.assign(new Error('exists'), { code: 'EEXIST', syscall: 'rename', reason: 'it was created while rendering' });
+      }
       for (const staged of this.pending) {
         for (const rel of staged.unchanged) this.report.unchanged.push(rel);
+        if (staged.folder !== undefined) {
+          current = join(staged.root, staged.folder);
+          renameSync(tempFolder(staged as StagedSite & { folder: string }), current);
+          staged.folder = undefined;
+          for (const rel of staged.written) this.report.written.push(rel);
+          renamed += staged.written.length;
+          staged.written.length = 0;
+          continue;
+        }
         while (staged.written.length) {
           const rel = staged.written[0];
           current = join(staged.root, rel);
           renameSync(tempPath(staged, rel), current);
           staged.written.shift();
           this.report.written.push(rel);
+          renamed++;
         }
       }
       for (const staged of this.pending) {
@@ -241,7 +365,6 @@ export class OutputWriter {
         }
       }
     } catch (e) {
-      const renamed = this.report.written.length;
       this.abort();
       wrap(e, current, renamed, total);
     }
