@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTools, root } from './helpers.js';
+import { renderFile, requireTools, root } from './helpers.js';
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const example = join(root, 'examples', 'small-garage.yaml');
@@ -160,8 +160,8 @@ describe('render writes', () => {
     const r = run(['render', example, join(work, 'nope-2.yaml'), '-t', 'iptables', '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nope-2\.yaml: cannot read the spec \(no such file\)/);
-    // The first site's files were staged as temp files; the stop removed them all.
-    expect(tree(out).filter((f) => !statSync(join(out, f)).isDirectory())).toEqual([]);
+    // The first site was staged (as a hidden temp folder: its folder did not exist); the stop removed it.
+    expect(tree(out)).toEqual([]);
   });
 
   it('refuses an unknown target and a missing spec with exit 2', () => {
@@ -280,5 +280,153 @@ describe('render on several threads', () => {
     expect(threadCount(50, { CHARGEWALL_THREADS: '3' })).toBe(3);
     expect(threadCount(2, { CHARGEWALL_THREADS: '3' })).toBe(2);
     expect(threadCount(50, { CHARGEWALL_THREADS: 'lots' })).toBe(1);
+  });
+});
+
+describe('a site whose folder does not exist is staged whole', () => {
+  type Write = typeof import('../src/cli/write.js');
+  const load = async (): Promise<Write> => import(join(root, 'dist', 'cli', 'write.js'));
+  const all = ['iptables', 'mikrotik', 'pfsense', 'unifi'];
+  /** Every entry under `dir` with its kind, mode and content: what a user (or a router import) sees. */
+  const state = (dir: string) =>
+    Object.fromEntries(
+      tree(dir).map((f) => {
+        const st = statSync(join(dir, f));
+        return [f, st.isDirectory() ? `dir ${(st.mode & 0o7777).toString(8)}` : `file ${(st.mode & 0o7777).toString(8)} ${readFileSync(join(dir, f), 'utf8')}`];
+      }),
+    );
+  const files = () => renderFile('examples/housing-association.yaml', 'all');
+
+  it('writes the same tree, bytes and modes as the per-file path, through one hidden temp folder', async () => {
+    const { OutputWriter, stageSite } = await load();
+    const rendered = files();
+    expect(Object.keys(rendered).length).toBeGreaterThan(8);
+    // Fresh: the site folder does not exist, so the whole site goes to one temp folder.
+    const fresh = join(work, 'whole-fresh');
+    const staged = stageSite(fresh, rendered, all);
+    expect(staged.folder).toBe('brf-solgarden');
+    expect(readdirSync(fresh)).toEqual([`.brf-solgarden${staged.suffix}`]);
+    expect(staged.counts).toEqual({ written: Object.keys(rendered).length, unchanged: 0, removed: 0 });
+    const writer = new OutputWriter(fresh, all);
+    writer.adopt(staged);
+    const report = writer.commit();
+    expect(report.written).toEqual(Object.keys(rendered).sort());
+    // Per file: an (empty) site folder already there takes the per-file path.
+    const perFile = join(work, 'whole-perfile');
+    mkdirSync(join(perFile, 'brf-solgarden'), { recursive: true });
+    const other = stageSite(perFile, rendered, all);
+    expect(other.folder).toBeUndefined();
+    const w2 = new OutputWriter(perFile, all);
+    w2.adopt(other);
+    expect(w2.commit().written).toEqual(report.written);
+    expect(state(fresh)).toEqual(state(perFile));
+    expect(state(fresh)['brf-solgarden/iptables/apply.sh']).toMatch(/^file 755 /);
+    expect(state(fresh)['brf-solgarden/iptables/rules.v4']).toMatch(/^file 644 /);
+    for (const [f, text] of Object.entries(rendered)) expect(readFileSync(join(fresh, f), 'utf8')).toBe(text);
+  });
+
+  it('keeps the modes of the per-file path under any umask: .sh exactly 0755, others 0644 less the umask', () => {
+    const out = join(work, 'umask');
+    const cmd = (o: string) => `umask 077 && exec "${process.execPath}" "${cli}" render "${example}" -t iptables -o "${o}"`;
+    expect(spawnSync('sh', ['-c', cmd(join(out, 'fresh'))]).status).toBe(0);
+    mkdirSync(join(out, 'perfile', 'verkstad-lund'), { recursive: true, mode: 0o700 });
+    expect(spawnSync('sh', ['-c', cmd(join(out, 'perfile'))]).status).toBe(0);
+    const fresh = state(join(out, 'fresh'));
+    expect(fresh['verkstad-lund/iptables/apply.sh']).toMatch(/^file 755 /);
+    expect(fresh['verkstad-lund/iptables/rules.v4']).toMatch(/^file 600 /);
+    expect(fresh['verkstad-lund']).toBe('dir 700');
+    expect(fresh).toEqual(state(join(out, 'perfile')));
+  });
+
+  it('a failure at a later site removes the staged temp folder: nothing written, nothing left', async () => {
+    const { OutputWriter } = await load();
+    const out = join(work, 'whole-fail');
+    // The second site exists and has a folder where a file belongs.
+    const second = renderFile('examples/small-garage.yaml', ['iptables']);
+    mkdirSync(join(out, 'verkstad-lund', 'iptables', 'rules.v4'), { recursive: true });
+    const writer = new OutputWriter(out, all);
+    writer.stage(files());
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1);
+    expect(() => writer.stage(second)).toThrow(/rules\.v4 is a directory, not a file; no file was changed/);
+    expect(tree(out)).toEqual(['verkstad-lund', 'verkstad-lund/iptables', 'verkstad-lund/iptables/rules.v4']);
+  });
+
+  it('a site folder created between stage and commit: a located WriteError, no file changed, no temp folder left', async () => {
+    const { OutputWriter, WriteError } = await load();
+    for (const what of ['full', 'empty', 'file'] as const) {
+      const out = join(work, `appeared-${what}`);
+      const writer = new OutputWriter(out, all);
+      writer.stage(renderFile('examples/small-garage.yaml', ['iptables']));
+      writer.stage(files());
+      const site = join(out, 'brf-solgarden');
+      if (what === 'file') writeFileSync(site, 'a user file\n');
+      else mkdirSync(site);
+      if (what === 'full') writeFileSync(join(site, 'notes.txt'), 'mine\n');
+      // What the user sees: everything but the staged temp folders.
+      const before = Object.fromEntries(Object.entries(state(out)).filter(([f]) => !f.includes('.chargewall-')));
+      expect(Object.keys(before).length).toBe(what === 'full' ? 2 : 1);
+      let error: any;
+      try {
+        writer.commit();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WriteError);
+      expect(error.message).toBe(`${site}: it was created while rendering (EEXIST); no file was changed`);
+      // The first site (staged whole too) was not renamed into place either: all or nothing.
+      expect(state(out)).toEqual(before);
+      expect(tree(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+      expect(existsSync(join(out, 'verkstad-lund'))).toBe(false);
+    }
+  });
+
+  it('the CLI reports a fresh output as before, and a second render finds every file unchanged', () => {
+    const out = join(work, 'whole-cli');
+    const args = ['render', example, join(root, 'examples', 'housing-association.yaml'), '-t', 'iptables,mikrotik,pfsense', '-o', out];
+    const first = run(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^verkstad-lund: \d+ written, 0 unchanged in \S+\nbrf-solgarden: \d+ written, 0 unchanged in \S+\n$/);
+    expect(tree(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+    const second = run(args);
+    expect(second.stderr).toBe(first.stderr.replace(/(\d+) written, 0 unchanged/g, '0 written, $1 unchanged'));
+  });
+
+  it('disk full while staging a fresh site: ENOSPC named, no temp folder, no site folder', () => {
+    if (!requireTools(['mount', 'umount']).ok) return;
+    const mnt = join(work, 'tiny-fresh');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status).toBe(0);
+    try {
+      spawnSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=1k count=40 2>/dev/null; true`]);
+      const r = run(['render', join(root, 'examples', 'housing-association.yaml'), '-t', 'all', '-o', mnt]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^chargewall: cannot write output: \S+brf-solgarden\/\S+: no space left on device \(ENOSPC\); no file was changed\n$/);
+      expect(readdirSync(mnt)).toEqual(['filler']);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('a file bigger than the free space: the short write is not taken for a whole file (ENOSPC, nothing left)', async () => {
+    if (!requireTools(['mount', 'umount']).ok) return;
+    const { stageSite, WriteError } = await load();
+    const mnt = join(work, 'tiny-short');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status).toBe(0);
+    try {
+      // One write call gets part of the text onto the disk, the rest must fail loudly.
+      const big = { 'big-site/iptables/rules.v4': 'x'.repeat(200_000), 'big-site/iptables/apply.sh': '#!/bin/sh\n' };
+      let error: any;
+      try {
+        stageSite(mnt, big, all);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WriteError);
+      expect(error.message).toBe(`${mnt}/big-site/iptables/rules.v4: no space left on device (ENOSPC); no file was changed`);
+      expect(readdirSync(mnt)).toEqual([]);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });
