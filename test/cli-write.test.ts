@@ -50,6 +50,23 @@ describe('render writes', () => {
     expect(statSync(join(out, 'verkstad-lund', 'iptables', 'apply.sh')).mode & 0o111).toBeTruthy();
   });
 
+  it('an existing site: a missing, a changed and an extra file are found; the rest is left alone', () => {
+    const out = join(work, 'existing');
+    expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);
+    const site = join(out, 'verkstad-lund');
+    const fresh = snapshot(site);
+    const mtime = statSync(join(site, 'iptables', 'ipset.conf')).mtimeMs;
+    rmSync(join(site, 'iptables', 'rules.v4'));
+    writeFileSync(join(site, 'README.md'), 'edited\n');
+    writeFileSync(join(site, 'iptables', 'old.conf'), 'from an older render\n');
+    writeFileSync(join(site, 'notes.txt'), 'the user\'s file\n');
+    const r = run(['render', example, '-t', 'iptables', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^verkstad-lund: 2 written, 4 unchanged, 1 removed in \S+\n$/);
+    expect(snapshot(site)).toEqual({ ...fresh, 'notes.txt': "the user's file\n" });
+    expect(statSync(join(site, 'iptables', 'ipset.conf')).mtimeMs).toBe(mtime);
+  });
+
   it('a directory where a file belongs: clear error, every existing file whole, no temp files', () => {
     const out = join(work, 'b');
     expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);

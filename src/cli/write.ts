@@ -23,20 +23,55 @@ export function setStageThread(id: number): void {
   stageThread = id;
 }
 
-/** Files under `root` that chargewall owns for these folders (recursively), relative to `root`. */
-function existingFiles(root: string, folders: string[]): string[] {
+/**
+ * Files under `root` that chargewall owns for these folders (recursively), relative to `root`, sorted.
+ * `seen` (when given) also gets every entry met, folders included: whether a path exists, without
+ * asking the file system again.
+ */
+function existingFiles(root: string, folders: string[], seen?: Set<string>): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    // One stat (no entry: undefined); any other failure means nothing to list, as existsSync did.
+    let st;
+    try {
+      st = statSync(dir, { throwIfNoEntry: false });
+    } catch {
+      return;
+    }
+    if (!st?.isDirectory()) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const name = entry.name;
+      const path = `${rel}/${name}`;
+      seen?.add(path);
+      if (entry.isDirectory()) walk(`${dir}/${name}`, path);
+      // Another stage's temp file (a duplicate site id rendered on another thread) is not the user's file.
+      else if (!TEMP_NAME.test(name)) found.push(path);
+    }
+  };
+  for (const f of folders) {
+    // The folders come from rendered paths: plain, so `<f>/<name>` is what relative(root, join(root, f, name)) gives.
+    if (UNPLAIN_SEGMENT.test(f)) {
+      const rel = relative(root, join(root, f));
+      if (rel && !UNPLAIN_SEGMENT.test(rel)) walk(join(root, rel), rel);
+      else for (const file of existingFilesSlow(root, f)) found.push(file);
+    } else walk(join(root, f), f);
+  }
+  return found.sort();
+}
+
+/** The general walk, for a folder path that is not plain (never one chargewall renders). */
+function existingFilesSlow(root: string, folder: string): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      // Another stage's temp file (a duplicate site id rendered on another thread) is not the user's file.
       else if (!TEMP_NAME.test(entry.name)) found.push(relative(root, path));
     }
   };
-  for (const f of folders) walk(join(root, f));
-  return found.sort();
+  walk(join(root, folder));
+  return found;
 }
 
 /** The file's text, or undefined when there is none. A directory in the way is an error, found before anything is written. */
@@ -57,10 +92,17 @@ function readIfFile(path: string): string | undefined {
  */
 function ownedFolders(files: Record<string, string>, knownTargets: readonly string[] = []): string[] {
   const folders = new Set<string>();
+  let lastTop: string | undefined;
   for (const f of Object.keys(files)) {
-    const parts = f.split('/');
-    if (parts.length > 2) folders.add(parts.slice(0, 2).join('/'));
-    for (const t of knownTargets) folders.add(`${parts[0]}/${t}`);
+    const first = f.indexOf('/');
+    const top = first < 0 ? f : f.slice(0, first);
+    const second = first < 0 ? -1 : f.indexOf('/', first + 1);
+    if (second >= 0) folders.add(f.slice(0, second));
+    // Every file of a site starts with the same folder: add its known-target folders once.
+    if (top !== lastTop) {
+      for (const t of knownTargets) folders.add(`${top}/${t}`);
+      lastTop = top;
+    }
   }
   return [...folders].sort();
 }
@@ -207,15 +249,17 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
         break;
       }
     }
-    // Stale files are listed before any temp file exists next to them.
-    staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
+    // Stale files are listed before any temp file exists next to them. The walk also tells which
+    // paths in the owned folders exist (every rendered path two folders deep is in one).
+    const seen = new Set<string>();
+    staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets), seen).filter((f) => !(f in files));
     const madeDirs = new Set<string>();
     for (const rel of rels) {
       const content = files[rel];
       const path = join(root, rel);
       current = path;
-      // existsSync first: a missing file costs no thrown error.
-      if (!fresh && existsSync(path) && readIfFile(path) === content) {
+      // Only an existing path is read: a missing file costs no thrown error.
+      if (!fresh && (isInOwnedFolder(rel) ? seen.has(rel) : existsSync(path)) && readIfFile(path) === content) {
         staged.unchanged.push(rel);
         staged.counts.unchanged++;
         continue;
@@ -274,6 +318,12 @@ function stageFolder(staged: StagedSite, folder: string, rels: string[], files: 
     writeNew(`${temp}${tail}`, files[rel], rel.endsWith('.sh'));
   }
   staged.counts.written = rels.length;
+}
+
+/** A plain path at least two folders deep: ownedFolders lists its folder, so the walk met it if it exists. */
+function isInOwnedFolder(rel: string): boolean {
+  const first = rel.indexOf('/');
+  return first > 0 && rel.indexOf('/', first + 1) > first + 1 && !UNPLAIN_SEGMENT.test(rel);
 }
 
 /** Removes a staged site's temp files or temp folder (a failed run, or a site dropped after staging). */
