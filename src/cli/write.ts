@@ -49,19 +49,15 @@ function existingFiles(root: string, folders: string[], seen?: Set<string>): str
     }
   };
   for (const f of folders) {
-    // The folders come from rendered paths: plain, so `<f>/<name>` is what relative(root, join(root, f, name)) gives.
-    if (UNPLAIN_SEGMENT.test(f)) {
-      const rel = relative(root, join(root, f));
-      if (rel && !UNPLAIN_SEGMENT.test(rel)) walk(join(root, rel), rel);
-      else for (const file of existingFilesSlow(root, f)) found.push(file);
-    } else walk(join(root, f), f);
+    // Rendered paths are plain: `<f>/<name>` is then what relative(root, join(root, f, name)) gives.
+    if (UNPLAIN_SEGMENT.test(f)) existingFilesSlow(root, f, found);
+    else walk(join(root, f), f);
   }
   return found.sort();
 }
 
 /** The general walk, for a folder path that is not plain (never one chargewall renders). */
-function existingFilesSlow(root: string, folder: string): string[] {
-  const found: string[] = [];
+function existingFilesSlow(root: string, folder: string, found: string[]): void {
   const walk = (dir: string) => {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -71,7 +67,6 @@ function existingFilesSlow(root: string, folder: string): string[] {
     }
   };
   walk(join(root, folder));
-  return found;
 }
 
 /** The file's text, or undefined when there is none. A directory in the way is an error, found before anything is written. */
@@ -179,8 +174,8 @@ function tempPath(staged: StagedSite, rel: string): string {
   return join(staged.root, rel.slice(0, slash + 1), `.${rel.slice(slash + 1)}${staged.suffix}`);
 }
 
-function tempFolder(staged: StagedSite & { folder: string }): string {
-  return join(staged.root, `.${staged.folder}${staged.suffix}`);
+function tempFolder(staged: StagedSite, folder: string): string {
+  return join(staged.root, `.${folder}${staged.suffix}`);
 }
 
 /** A path segment that is empty, `.` or `..`: such a path is left to join()'s normalising (the per-file path). */
@@ -289,7 +284,7 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
  */
 function stageFolder(staged: StagedSite, folder: string, rels: string[], files: Record<string, string>, at: (path: string) => void): void {
   staged.folder = folder;
-  const temp = tempFolder(staged as StagedSite & { folder: string });
+  const temp = tempFolder(staged, folder);
   const target = join(staged.root, folder);
   at(target);
   try {
@@ -328,7 +323,7 @@ function isInOwnedFolder(rel: string): boolean {
 
 /** Removes a staged site's temp files or temp folder (a failed run, or a site dropped after staging). */
 export function discardStaged(staged: StagedSite): void {
-  if (staged.folder !== undefined) rmSync(tempFolder(staged as StagedSite & { folder: string }), { recursive: true, force: true });
+  if (staged.folder !== undefined) rmSync(tempFolder(staged, staged.folder), { recursive: true, force: true });
   else for (const rel of staged.written) rmSync(tempPath(staged, rel), { force: true });
   staged.written.length = 0;
   staged.folder = undefined;
@@ -391,7 +386,7 @@ export class OutputWriter {
         for (const rel of staged.unchanged) this.report.unchanged.push(rel);
         if (staged.folder !== undefined) {
           current = join(staged.root, staged.folder);
-          renameSync(tempFolder(staged as StagedSite & { folder: string }), current);
+          renameSync(tempFolder(staged, staged.folder), current);
           staged.folder = undefined;
           for (const rel of staged.written) this.report.written.push(rel);
           renamed += staged.written.length;
