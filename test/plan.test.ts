@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import IPCIDR from 'ip-cidr';
 import { createHash } from 'node:crypto';
-import { sha256Hex } from '../src/util/sha256.js';
+import { sha256Hex, useNativeSha256 } from '../src/util/sha256.js';
 import { buildPlan, UnsupportedError } from '../src/plan/build.js';
 import { objectName } from '../src/plan/names.js';
 import { autoPool } from '../src/plan/pool.js';
@@ -127,6 +127,13 @@ describe('plan', () => {
       }),
       { numRuns: 2000, seed: 20261123 },
     );
+  });
+
+  it('hashes the same after a batch switches to node:crypto (useNativeSha256)', () => {
+    const texts = ['', 'a', 'ÅÄÖ ssid', '\ud800 lone surrogate', 'x'.repeat(64), ...fc.sample(fc.string({ unit: 'binary', maxLength: 120 }), { numRuns: 500, seed: 20261123 })];
+    const withNoble = texts.map(sha256Hex);
+    useNativeSha256();
+    expect(texts.map(sha256Hex)).toEqual(withNoble);
   });
 
   it('handles 10 000 chargers on a /16', () => {

@@ -1,12 +1,23 @@
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { lazyRequire } from './lazy-require.js';
 
 /**
- * SHA-256 of a string's UTF-8 bytes, as hex. @noble/hashes (audited, no dependencies) instead of
- * node:crypto: loading node:crypto costs about 12 ms of every run's start-up, longer than the whole
- * render of one site, and chargewall only needs short stable ids from it. test/plan.test.ts checks
- * it against node:crypto.
+ * SHA-256 of a string's UTF-8 bytes, as hex. @noble/hashes (audited, no dependencies) by default:
+ * loading node:crypto costs about 12 ms of start-up, longer than the whole render of one site, and
+ * chargewall only needs short stable ids from it. A batch of many sites switches to node:crypto once
+ * (useNativeSha256): there the load is paid once and each hash is several times cheaper.
+ * test/plan.test.ts checks both against each other.
  */
+let native: ((text: string) => string) | undefined;
+
 export function sha256Hex(text: string): string {
-  return bytesToHex(sha256(utf8ToBytes(text)));
+  return native ? native(text) : bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** From now on hash with node:crypto (same bytes in, same hex out). For runs over many sites. */
+export function useNativeSha256(): void {
+  if (native) return;
+  const { createHash } = lazyRequire('node:crypto') as typeof import('node:crypto');
+  native = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 }
