@@ -4,9 +4,9 @@ import { lazyRequire } from './lazy-require.js';
 
 /**
  * SHA-256 of a string's UTF-8 bytes, as hex. @noble/hashes (audited, no dependencies) by default:
- * loading node:crypto costs about 12 ms of start-up, longer than the whole render of one site, and
- * chargewall only needs short stable ids from it. A batch of many sites switches to node:crypto once
- * (useNativeSha256): there the load is paid once and each hash is several times cheaper.
+ * for one site, loading node:crypto costs more than hashing in JavaScript (a one-site render: 652 M
+ * instructions with noble, 674 M with node:crypto, callgrind). A batch switches to node:crypto once
+ * (useNativeSha256): the load is paid once, and each cold hash costs ~20 µs instead of ~200 µs.
  * test/plan.test.ts checks both against each other.
  */
 let native: ((text: string) => string) | undefined;
