@@ -6,7 +6,8 @@ import { lazyRequire } from './lazy-require.js';
  * SHA-256 of a string's UTF-8 bytes, as hex. @noble/hashes (audited, no dependencies) by default:
  * for one site, loading node:crypto costs more than hashing in JavaScript (a one-site render: 652 M
  * instructions with noble, 674 M with node:crypto, callgrind). A batch switches to node:crypto once
- * (useNativeSha256): the load is paid once, and each cold hash costs ~20 µs instead of ~200 µs.
+ * (useNativeSha256): the load is paid once, and a 1.4 KB hash then costs about 17 µs instead of 73
+ * (average of the first 500 calls in a fresh process).
  * test/plan.test.ts checks both against each other.
  */
 let native: ((text: string) => string) | undefined;
