@@ -41,32 +41,17 @@ function existingFiles(root: string, folders: string[], seen?: Set<string>): str
     if (!st?.isDirectory()) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const name = entry.name;
-      const path = `${rel}/${name}`;
+      const path = rel ? `${rel}/${name}` : name;
       seen?.add(path);
       if (entry.isDirectory()) walk(`${dir}/${name}`, path);
       // Another stage's temp file (a duplicate site id rendered on another thread) is not the user's file.
       else if (!TEMP_NAME.test(name)) found.push(path);
     }
   };
-  for (const f of folders) {
-    // Rendered paths are plain: `<f>/<name>` is then what relative(root, join(root, f, name)) gives.
-    if (UNPLAIN_SEGMENT.test(f)) existingFilesSlow(root, f, found);
-    else walk(join(root, f), f);
-  }
+  // The folder's path as relative() gives it (rendered folders are plain, so it is `f` itself); below
+  // it, `<rel>/<name>` is what relative(root, join(dir, name)) would give, without a call per entry.
+  for (const f of folders) walk(join(root, f), relative(root, join(root, f)));
   return found.sort();
-}
-
-/** The general walk, for a folder path that is not plain (never one chargewall renders). */
-function existingFilesSlow(root: string, folder: string, found: string[]): void {
-  const walk = (dir: string) => {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (!TEMP_NAME.test(entry.name)) found.push(relative(root, path));
-    }
-  };
-  walk(join(root, folder));
 }
 
 /** The file's text, or undefined when there is none. A directory in the way is an error, found before anything is written. */
