@@ -69,7 +69,7 @@ const trickyPlain = [
 ];
 /** Double-quoted contents with escapes, and single-quoted contents. */
 const trickyDouble = [
-  '', ' ', '\\x41', '\\u00e9', '\\U0001F600', '\\ud83d\\ude00', '\\ud800', '\\N', '\\_', '\\L', '\\P', '\\0', '\\a', '\\b', '\\e', '\\f',
+  '', ' ', '\\x41', '\\u00e9', '\\U0001F600', '\\U0010FFFF', '\\U00110000', '\\U10001F60', '\\UFFFFFFFF', '\\\\U10001F60', '\\ud83d\\ude00', '\\ud800', '\\N', '\\_', '\\L', '\\P', '\\0', '\\a', '\\b', '\\e', '\\f',
   '\\v', '\\ ', '\\/', '\\t', '\\\t', '\\"', '\\\\', '\\q', '\\x4', '\\u12', 'a\\\nb', '# ', ': ', 'a: b', '- a', '[a]', '{a: b}', "it's",
   'a  b', ' lead', 'trail ', 'é', '🚗', '\\r\\n', 'null', '1', 'true', '0x1F',
 ];

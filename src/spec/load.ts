@@ -171,9 +171,10 @@ const yamlCoreSchema = FAILSAFE_SCHEMA.extend({
  * (| >), explicit keys (?), reserved indicators (@ `), merge keys (<<), document markers (a line
  * starting with --- or ...), a flow collection used as a key (] or } followed by :), tabs, CR,
  * BOM, control characters and Unicode line separators. Where the two parsers treat such text
- * differently, `yaml` decides.
+ * differently, `yaml` decides. So does a `\U` escape that may lie beyond U+10FFFF: `yaml`
+ * rejects it, js-yaml reads garbage (anything but \U000xxxxx and \U0010xxxx goes slow).
  */
-const slowText = /[&*!%|>?@`\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|<<|^(?:---|\.\.\.)|[\]}][ \t]*:/m;
+const slowText = /[&*!%|>?@`\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|<<|^(?:---|\.\.\.)|[\]}][ \t]*:|\\U(?!000|0010)/m;
 /** `yaml` rejects an implicit key longer than 1024 characters; keep lines well below that. */
 const maxLineLength = 1000;
 
