@@ -8,7 +8,7 @@ import { renderText, requireTools, sharedData } from './helpers.js';
 import { renderSpec } from '../src/pipeline.js';
 import { freeText, holdable, hostileSpec, propertyRuns, ssidAcceptable, textAcceptable } from './arbitraries.js';
 import { targetIds } from '../src/targets/registry.js';
-import * as iptablesEsc from '../src/targets/iptables/escape.js';
+import * as linuxEsc from '../src/targets/linux/escape.js';
 import * as mikrotikEsc from '../src/targets/mikrotik/escape.js';
 import * as pfsenseEsc from '../src/targets/pfsense/escape.js';
 import * as unifiEsc from '../src/targets/unifi/escape.js';
@@ -82,7 +82,7 @@ const iptables: Entry<Files> = {
     unitName: all(/^# (.*)\ndhcp-host=/m, files['dnsmasq.conf']),
   }),
   holds: ['siteName', 'unitName', 'ssid'],
-  escapes: [iptablesEsc.commentText],
+  escapes: [linuxEsc.commentText],
   real: {
     tools: ['ip', 'ipset', 'iptables-restore', 'dnsmasq', 'hostapd'],
     root: true,
@@ -101,6 +101,25 @@ const iptables: Entry<Files> = {
     },
   },
   secretLines: [{ file: 'hostapd.conf', line: /^wpa_passphrase=/ }],
+};
+
+/** nftables: the same Linux files, with chargewall.nft checked by `nft -c` instead of ipset/iptables-restore. */
+const nftables: Entry<Files> = {
+  ...iptables,
+  real: {
+    tools: ['ip', 'nft', 'dnsmasq', 'hostapd'],
+    root: true,
+    check(files) {
+      const p = (n: string) => join(work, `nft-${n}`);
+      for (const [name, text] of Object.entries(files)) writeFileSync(p(name), text);
+      const nft = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', p('chargewall.nft')], { encoding: 'utf8' });
+      expect(nft.status, nft.stderr).toBe(0);
+      const dnsmasq = spawnSync('dnsmasq', ['--test', `--conf-file=${p('dnsmasq.conf')}`], { encoding: 'utf8' });
+      expect(dnsmasq.status, dnsmasq.stderr).toBe(0);
+      const sh = spawnSync('sh', ['-n', p('apply.sh')], { encoding: 'utf8' });
+      expect(sh.status, sh.stderr).toBe(0);
+    },
+  },
 };
 
 // ---------------------------------------------------------------- mikrotik (RouterOS script)
@@ -231,7 +250,7 @@ const unifi: Entry<{ api: any }> = {
 };
 
 /** One entry per target; a registered target without an entry fails the first test. */
-const table: Record<string, Entry<any>> = { iptables, mikrotik, pfsense, unifi };
+const table: Record<string, Entry<any>> = { iptables, nftables, mikrotik, pfsense, unifi };
 
 // ---------------------------------------------------------------- harness
 const ids = targetIds();
@@ -244,7 +263,7 @@ let realOk: Record<string, boolean> = {};
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'cw-hostile-'));
   realOk = Object.fromEntries(Object.entries(table).map(([id, e]) => [id, !e.real || requireTools(e.real.tools, e.real.root).ok]));
-  if (realOk.iptables) {
+  if (realOk.iptables || realOk.nftables) {
     ns = `cwh${process.pid}`;
     expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
   }

@@ -1,5 +1,6 @@
 /**
- * End to end for the Linux (iptables) target, in three network namespaces made here:
+ * End to end for the Linux targets (iptables, then nftables: the same lab and the same checks for
+ * each), in network namespaces made here:
  *
  *   charger (udhcpc)  eth0 ──veth── lan-a ┐
  *                     pool address        ├ br-lan  router (apply.sh, generated dnsmasq)  wan0 ──veth── up0  cloud
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { renderText, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, runAsync, waitFor } from './netns.js';
 
-const tools = requireTools(['ip', 'ss', 'iptables', 'iptables-save', 'ipset', 'dnsmasq', 'udhcpc', 'socat']);
+const tools = requireTools(['ip', 'ss', 'iptables', 'iptables-save', 'ipset', 'nft', 'dnsmasq', 'udhcpc', 'socat']);
 
 const SPEC = `version: 1
 site: { id: e2e-lab, name: "End-to-end lab" }
@@ -29,6 +30,7 @@ chargers:
 network: { subnet: 10.99.0.0/24, dhcp: { pool: auto } }
 targets:
   iptables: { lanInterface: br-lan, wanInterface: wan0 }
+  nftables: { lanInterface: br-lan, wanInterface: wan0 }
 `;
 
 const GW = '10.99.0.1';
@@ -53,285 +55,297 @@ const UDP_HOSTS = ['203.0.113.30', '203.0.113.10', STRANGER];
 type Probe = { kind: 'dns' | 'dns-tcp'; server: string; name: string } | { kind: 'tcp' | 'udp'; host: string; port: number };
 type ProbeResult = { ok: boolean; addresses?: string[]; reply?: string; error?: string };
 
-const lab = tools.ok ? new Lab('e2e') : undefined;
-let charger = '';
-let staticCharger = '';
-let router = '';
-let cloud = '';
-let lease: Record<string, string> = {};
-let staticLease: Record<string, string> = {};
-let files: Record<string, string> = {};
-const timings: Record<string, number> = {};
 const PROBE = join(root, 'test', 'fixtures', 'probe.mjs');
 
-/** Runs udhcpc in a charger namespace; resolves with what its script was given. */
-async function dhcp(ns: string): Promise<Record<string, string>> {
-  const l = lab!;
-  const role = ns.split('-').pop()!;
-  const script = join(l.dir, `udhcpc-${role}.sh`);
-  const leaseFile = join(l.dir, `${role}.lease`);
-  writeFileSync(
-    script,
-    `#!/bin/sh
-case "$1" in
-  deconfig) ip -4 addr flush dev "$interface"; ip link set "$interface" up ;;
-  bound|renew)
-    ip addr add "$ip/$subnet" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nntpsrv=%s\\nserverid=%s\\nlease=%s\\n' "$ip" "$subnet" "$router" "$dns" "$ntpsrv" "$serverid" "$lease" > '${leaseFile}' ;;
-esac
-exit 0
-`,
-  );
-  chmodSync(script, 0o755);
-  // At most 10 discovers one second apart, then give up (-n).
-  const r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 20_000 });
-  if (r.status !== 0 || !existsSync(leaseFile)) throw new Error(`udhcpc in ${ns} got no lease (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return Object.fromEntries(readFileSync(leaseFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
-
-function probe(ns: string, probes: Probe[]): ProbeResult[] {
-  const r = lab!.exec(ns, process.execPath, [PROBE, JSON.stringify(probes)], { timeoutMs: 10_000 });
-  if (r.status !== 0) throw new Error(`probe failed in ${ns}: ${r.status ?? r.signal}\n${r.stderr}`);
-  return JSON.parse(r.stdout) as ProbeResult[];
-}
-
-function setMembers(set: string): string[] {
-  const out = lab!.mustExec(router, 'ipset', ['list', `cw-e2e-lab-${set}`]);
-  return out
-    .slice(out.indexOf('Members:') + 'Members:'.length)
-    .split('\n')
-    .map((l) => l.trim().split(' ')[0])
-    .filter(Boolean)
-    .sort();
-}
-
-const listening = (ns: string, proto: 'tcp' | 'udp', addrPort: string) => () =>
-  lab!.exec(ns, 'ss', ['-Hln', proto === 'tcp' ? '-t' : '-u']).stdout.split(/\s+/).includes(addrPort);
-
-describe.skipIf(!tools.ok)('Linux target end to end (charger ↔ router ↔ cloud namespaces)', () => {
-  beforeAll(async () => {
-    const t0 = Date.now();
+/** The whole lab and every check, for one Linux target (each in namespaces of its own). */
+function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
+  const lab = tools.ok ? new Lab(labName) : undefined;
+  let charger = '';
+  let staticCharger = '';
+  let router = '';
+  let cloud = '';
+  let lease: Record<string, string> = {};
+  let staticLease: Record<string, string> = {};
+  let files: Record<string, string> = {};
+  const timings: Record<string, number> = {};
+  /** Runs udhcpc in a charger namespace; resolves with what its script was given. */
+  async function dhcp(ns: string): Promise<Record<string, string>> {
     const l = lab!;
-    const result = renderText(SPEC, ['iptables']);
-    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    files = Object.fromEntries(Object.entries(result.files).map(([k, v]) => [k.split('/').pop()!, v]));
-    const rdir = join(l.dir, 'router');
-    mkdirSync(rdir);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(rdir, name), text);
-
-    charger = l.ns('charger');
-    staticCharger = l.ns('static');
-    router = l.ns('router');
-    cloud = l.ns('cloud');
-    const ipn = (ns: string, ...args: string[]) => l.mustExec(ns, 'ip', args);
-    ipn(router, 'link', 'add', 'br-lan', 'type', 'bridge');
-    ipn(router, 'link', 'add', 'lan-a', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', charger);
-    ipn(router, 'link', 'add', 'lan-b', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', staticCharger);
-    ipn(staticCharger, 'link', 'set', 'eth0', 'address', STATIC.mac);
-    for (const port of ['lan-a', 'lan-b']) {
-      ipn(router, 'link', 'set', port, 'master', 'br-lan');
-      ipn(router, 'link', 'set', port, 'up');
-    }
-    ipn(router, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', cloud);
-    ipn(router, 'addr', 'add', `${GW}/24`, 'dev', 'br-lan');
-    ipn(router, 'addr', 'add', '198.51.100.1/24', 'dev', 'wan0');
-    ipn(router, 'link', 'set', 'br-lan', 'up');
-    ipn(router, 'link', 'set', 'wan0', 'up');
-    // The router's upstream is the cloud namespace (which has no way out of the lab).
-    ipn(router, 'route', 'add', 'default', 'via', '198.51.100.2');
-    ipn(cloud, 'addr', 'add', '198.51.100.2/24', 'dev', 'up0');
-    for (const a of CLOUD_ADDRS) ipn(cloud, 'addr', 'add', `${a}/32`, 'dev', 'lo');
-    ipn(cloud, 'link', 'set', 'up0', 'up');
-    // Lets the cloud try to open connections to the chargers (they must be dropped by the router).
-    ipn(cloud, 'route', 'add', '10.99.0.0/24', 'via', '198.51.100.1');
-    ipn(charger, 'link', 'set', 'eth0', 'up');
-    ipn(staticCharger, 'link', 'set', 'eth0', 'up');
-
-    // Cloud services.
-    const dnsmasqCloud = (name: string, listen: string, answers: string[]) =>
-      l.start(cloud, name, 'dnsmasq', [
-        '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--bind-interfaces',
-        `--listen-address=${listen}`, '--port=53', `--pid-file=${join(l.dir, `${name}.pid`)}`, '--user=root',
-        '--log-queries', `--log-facility=${join(l.dir, `${name}.queries`)}`, ...answers.map((a) => `--address=${a}`),
-      ]);
-    dnsmasqCloud('upstream', UPSTREAM, HOSTS.map((h) => `/${h.name}/${h.ip}`));
-    dnsmasqCloud('rogue', ROGUE, [`/#/${ROGUE_ANSWER}`]);
-    for (const port of TCP_PORTS) {
-      l.start(cloud, `tcp${port}`, 'socat', [`TCP4-LISTEN:${port},fork,reuseaddr`, 'SYSTEM:echo "cloud $SOCAT_SOCKADDR:$SOCAT_SOCKPORT from $SOCAT_PEERADDR"']);
-    }
-    l.start(cloud, 'ntp', process.execPath, [PROBE, 'udp-responder', ...UDP_HOSTS]);
-    l.start(charger, 'charger-listener', 'socat', ['TCP4-LISTEN:8080,fork,reuseaddr', 'SYSTEM:echo "charger $SOCAT_SOCKADDR:8080"']);
-
-    // Router: the generated apply.sh, then the generated dnsmasq.conf with its lease and pid files moved
-    // into the lab and its upstream pointed at the fake resolver (the real file reads /etc/resolv.conf).
-    const t1 = Date.now();
-    const apply = l.exec(router, 'sh', [join(rdir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
-    timings.applyMs = Date.now() - t1;
-    if (apply.status !== 0) throw new Error(`apply.sh failed: ${apply.stdout}\n${apply.stderr}`);
-    expect(apply.stdout).toContain('chargewall: e2e-lab applied');
-    expect(apply.stderr).toBe('');
-    let conf = files['dnsmasq.conf'];
-    const moved = { leases: join(l.dir, 'router.leases'), pid: join(l.dir, 'router-dnsmasq.pid') };
-    expect(conf.match(/^dhcp-leasefile=.*$/gm)).toHaveLength(1);
-    expect(conf.match(/^pid-file=.*$/gm)).toHaveLength(1);
-    conf = conf.replace(/^dhcp-leasefile=.*$/m, `dhcp-leasefile=${moved.leases}`).replace(/^pid-file=.*$/m, `pid-file=${moved.pid}`);
-    writeFileSync(join(l.dir, 'router-dnsmasq.conf'), conf);
-    const routerDns = l.start(router, 'router-dnsmasq', 'dnsmasq', [
-      '--keep-in-foreground', `--conf-file=${join(l.dir, 'router-dnsmasq.conf')}`, '--no-resolv', `--server=${UPSTREAM}`,
-      '--log-queries', '--log-dhcp', `--log-facility=${join(l.dir, 'router-dnsmasq.queries')}`,
-    ]);
-
-    const services: [string, () => boolean][] = [
-      ['upstream resolver', listening(cloud, 'udp', `${UPSTREAM}:53`)],
-      ['rogue resolver', listening(cloud, 'udp', `${ROGUE}:53`)],
-      ...TCP_PORTS.map((p): [string, () => boolean] => [`cloud tcp ${p}`, listening(cloud, 'tcp', `0.0.0.0:${p}`)]),
-      ...UDP_HOSTS.map((ip): [string, () => boolean] => [`cloud ntp ${ip}`, listening(cloud, 'udp', `${ip}:123`)]),
-      ['charger listener', listening(charger, 'tcp', '0.0.0.0:8080')],
-      ['router dns', listening(router, 'udp', `${GW}:53`)],
-      ['router dhcp', listening(router, 'udp', '0.0.0.0%br-lan:67')],
-    ];
-    let pending: string[] = [];
-    await waitFor(
-      'cloud and router services to listen',
-      () => {
-        if (!l.alive(routerDns)) throw new Error(`router dnsmasq exited:\n${readFileSync(join(l.dir, 'router-dnsmasq.log'), 'utf8')}`);
-        pending = services.filter(([, ready]) => !ready()).map(([name]) => name);
-        return pending.length === 0;
-      },
-      8_000,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}: ${pending.join(', ')}`);
-    });
-    timings.labReadyMs = Date.now() - t0;
-
-    // Chargers: a DHCP client whose script configures the lease and records what it was given. Both ask
-    // at once (dnsmasq checks an address is free with a ping before it offers it, about 3 s).
-    const t2 = Date.now();
-    [lease, staticLease] = await Promise.all([dhcp(charger), dhcp(staticCharger)]);
-    timings.dhcpMs = Date.now() - t2;
-  }, 45_000);
-
-  afterAll(async () => {
-    if (lab) {
-      await lab.cleanup();
-      console.log(`[linux-e2e] timings: ${JSON.stringify(timings)}`);
-    }
-  }, 20_000);
-
-  it('the charger gets a lease from the pool with the router as gateway and DNS server', () => {
-    const range = /^dhcp-range=set:[^,]+,([\d.]+),([\d.]+),/m.exec(files['dnsmasq.conf']);
-    expect(range).not.toBeNull();
-    const n = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-    expect(n(lease.ip)).toBeGreaterThanOrEqual(n(range![1]));
-    expect(n(lease.ip)).toBeLessThanOrEqual(n(range![2]));
-    expect(lease.subnet).toBe('255.255.255.0');
-    expect(lease.router).toBe(GW);
-    expect(lease.dns).toBe(GW);
-    expect(lease.serverid).toBe(GW);
-    expect(lab!.mustExec(charger, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`inet ${lease.ip}/24`);
-    expect(readFileSync(join(lab!.dir, 'router.leases'), 'utf8')).toContain(` ${lease.ip} `);
-  });
-
-  it('before any DNS answer, no cloud address is open to the charger (the allow-sets start empty)', () => {
-    for (const set of ['https', 'mqtt', 'ntp']) expect(setMembers(set)).toEqual([]);
-    const probes: Probe[] = HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port }));
-    expect(probe(charger, probes).map((r) => r.ok)).toEqual(HOSTS.map(() => false));
-    // Control: the same addresses and ports answer the router itself.
-    expect(probe(router, probes).map((r) => r.ok)).toEqual(HOSTS.map(() => true));
-  });
-
-  it('resolves every Zaptec name through the DHCP-given DNS server, which fills the allow-sets', () => {
-    const t = Date.now();
-    const res = probe(charger, HOSTS.map((h) => ({ kind: 'dns', server: lease.dns, name: h.name })));
-    timings.resolveMs = Date.now() - t;
-    expect(res).toEqual(HOSTS.map((h) => ({ ok: true, addresses: [h.ip] })));
-    expect(setMembers('https')).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.12']);
-    expect(setMembers('mqtt')).toEqual(['203.0.113.20']);
-    expect(setMembers('ntp')).toEqual(['203.0.113.30']);
-    const log = readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
-    for (const h of HOSTS) expect(log).toContain(`forwarded ${h.name} to ${UPSTREAM}`);
-  });
-
-  it('reaches each host on its own port, masqueraded behind the router', () => {
-    const res = probe(charger, HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port })));
-    expect(res).toEqual(
-      HOSTS.map((h) => ({
-        ok: true,
-        reply: h.proto === 'tcp' ? `cloud ${h.ip}:${h.port} from 198.51.100.1` : `ntp ${h.ip}:123 from 198.51.100.1`,
-      })),
+    const role = ns.split('-').pop()!;
+    const script = join(l.dir, `udhcpc-${role}.sh`);
+    const leaseFile = join(l.dir, `${role}.lease`);
+    writeFileSync(
+      script,
+      `#!/bin/sh
+  case "$1" in
+    deconfig) ip -4 addr flush dev "$interface"; ip link set "$interface" up ;;
+    bound|renew)
+      ip addr add "$ip/$subnet" dev "$interface"
+      [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
+      printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nntpsrv=%s\\nserverid=%s\\nlease=%s\\n' "$ip" "$subnet" "$router" "$dns" "$ntpsrv" "$serverid" "$lease" > '${leaseFile}' ;;
+  esac
+  exit 0
+  `,
     );
-  });
+    chmodSync(script, 0o755);
+    // At most 10 discovers one second apart, then give up (-n).
+    const r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 20_000 });
+    if (r.status !== 0 || !existsSync(leaseFile)) throw new Error(`udhcpc in ${ns} got no lease (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return Object.fromEntries(readFileSync(leaseFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  }
 
-  it('is refused on other ports of those hosts and on any other host', () => {
-    const denied: Probe[] = [
-      { kind: 'tcp', host: '203.0.113.20', port: 443 }, // MQTT host, HTTPS port
-      { kind: 'tcp', host: '203.0.113.10', port: 8883 }, // HTTPS host, MQTT port
-      { kind: 'tcp', host: '203.0.113.12', port: 22 },
-      { kind: 'tcp', host: '203.0.113.11', port: 80 },
-      { kind: 'udp', host: '203.0.113.10', port: 123 }, // NTP to an HTTPS host
-      { kind: 'tcp', host: '203.0.113.30', port: 443 }, // NTP host, HTTPS port
-      { kind: 'tcp', host: STRANGER, port: 443 }, // an address no DNS answer handed out
-      { kind: 'tcp', host: STRANGER, port: 8883 },
-      { kind: 'udp', host: STRANGER, port: 123 },
-      { kind: 'tcp', host: UPSTREAM, port: 443 },
-    ];
-    const t = Date.now();
-    const res = probe(charger, denied);
-    timings.deniedProbesMs = Date.now() - t;
-    expect(res.map((r) => r.ok)).toEqual(denied.map(() => false));
-    // Dropped, not rejected: the charger sees silence.
-    expect(res.map((r) => r.error)).toEqual(denied.map(() => 'timeout'));
-    // Control: every one of them is listening, as the router itself sees.
-    expect(probe(router, denied).map((r) => r.ok)).toEqual(denied.map(() => true));
-  });
+  function probe(ns: string, probes: Probe[]): ProbeResult[] {
+    const r = lab!.exec(ns, process.execPath, [PROBE, JSON.stringify(probes)], { timeoutMs: 10_000 });
+    if (r.status !== 0) throw new Error(`probe failed in ${ns}: ${r.status ?? r.signal}\n${r.stderr}`);
+    return JSON.parse(r.stdout) as ProbeResult[];
+  }
 
-  it('a DNS query (UDP and TCP) to another resolver is answered by the router (redirect), not by that resolver', () => {
-    const names = ['api.zaptec.com', 'zapcloud.azure-devices.net'];
-    const routerLog = () => readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
-    const asked = (log: string, name: string) => log.split('\n').filter((l) => l.includes(`query[A] ${name} from ${lease.ip}`)).length;
-    const before = routerLog();
-    const res = probe(charger, [
-      { kind: 'dns', server: ROGUE, name: names[0] },
-      { kind: 'dns-tcp', server: ROGUE, name: names[1] },
-    ]);
-    expect(res).toEqual([
-      { ok: true, addresses: ['203.0.113.12'] },
-      { ok: true, addresses: ['203.0.113.20'] },
-    ]);
-    // The router's resolver got each query from the charger once more ...
-    const after = routerLog();
-    for (const name of names) expect(asked(after, name)).toBe(asked(before, name) + 1);
-    // ... and the other resolver never saw them.
-    const rogueLog = () => readFileSync(join(lab!.dir, 'rogue.queries'), 'utf8');
-    expect(rogueLog()).not.toMatch(/query\[/);
-    // Control: asked directly from the router, the other resolver answers with its own address (and logs it).
-    expect(probe(router, [{ kind: 'dns', server: ROGUE, name: 'api.zaptec.com' }, { kind: 'dns-tcp', server: ROGUE, name: 'devices.zaptec.com' }])).toEqual([
-      { ok: true, addresses: [ROGUE_ANSWER] },
-      { ok: true, addresses: [ROGUE_ANSWER] },
-    ]);
-    expect(rogueLog()).toContain('query[A] api.zaptec.com from 198.51.100.1');
-  });
+  /** The addresses in the router's allow-set for one endpoint group (an ipset, or a set in the nftables table). */
+  function setMembers(set: string): string[] {
+    if (target === 'nftables') {
+      const json = JSON.parse(lab!.mustExec(router, 'nft', ['--json', 'list', 'set', 'inet', 'cw-e2e-lab', `allow-${set}`]));
+      const elems: unknown[] = json.nftables.find((o: { set?: unknown }) => o.set).set.elem ?? [];
+      return elems.map((e) => (typeof e === 'string' ? e : (e as { elem: { val: string } }).elem.val)).sort();
+    }
+    const out = lab!.mustExec(router, 'ipset', ['list', `cw-e2e-lab-${set}`]);
+    return out
+      .slice(out.indexOf('Members:') + 'Members:'.length)
+      .split('\n')
+      .map((l) => l.trim().split(' ')[0])
+      .filter(Boolean)
+      .sort();
+  }
 
-  it('no connection from the internet side reaches the charger', () => {
-    const target: Probe[] = [{ kind: 'tcp', host: lease.ip, port: 8080 }];
-    expect(probe(cloud, target)).toEqual([{ ok: false, error: 'timeout' }]);
-    // Control: the charger's listener answers the router.
-    expect(probe(router, target)).toEqual([{ ok: true, reply: `charger ${lease.ip}:8080` }]);
-  });
+  const listening = (ns: string, proto: 'tcp' | 'udp', addrPort: string) => () =>
+    lab!.exec(ns, 'ss', ['-Hln', proto === 'tcp' ? '-t' : '-u']).stdout.split(/\s+/).includes(addrPort);
 
-  it('the charger whose MAC is reserved in the spec gets its address, with the site\'s DHCP options', () => {
-    expect(staticLease).toMatchObject({ ip: STATIC.ip, subnet: '255.255.255.0', router: GW, dns: GW, serverid: GW });
-    expect(lab!.mustExec(staticCharger, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`inet ${STATIC.ip}/24`);
-    // The options came from the site's tagged dhcp-option lines: dnsmasq set the range's tag for this host.
-    const log = readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
-    const xid = new RegExp(`(\\d+) DHCPACK\\(br-lan\\) ${STATIC.ip.replace(/\./g, '\\.')} ${STATIC.mac}`).exec(log);
-    expect(xid).not.toBeNull();
-    expect(log).toContain(`${xid![1]} tags: cw-e2e-lab, `);
-    // And it is filtered like every charger: an address no DNS answer named is closed, a resolved one is open.
-    const https = HOSTS[2];
-    expect(probe(staticCharger, [{ kind: 'tcp', host: STRANGER, port: 443 }])).toEqual([{ ok: false, error: 'timeout' }]);
-    expect(probe(staticCharger, [{ kind: 'dns', server: staticLease.dns, name: https.name }])).toEqual([{ ok: true, addresses: [https.ip] }]);
-    expect(probe(staticCharger, [{ kind: 'tcp', host: https.ip, port: 443 }])).toEqual([{ ok: true, reply: `cloud ${https.ip}:443 from 198.51.100.1` }]);
+  describe.skipIf(!tools.ok)(`Linux target ${target} end to end (charger ↔ router ↔ cloud namespaces)`, () => {
+    beforeAll(async () => {
+      const t0 = Date.now();
+      const l = lab!;
+      const result = renderText(SPEC, [target]);
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      files = Object.fromEntries(Object.entries(result.files).map(([k, v]) => [k.split('/').pop()!, v]));
+      const rdir = join(l.dir, 'router');
+      mkdirSync(rdir);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(rdir, name), text);
+
+      charger = l.ns('charger');
+      staticCharger = l.ns('static');
+      router = l.ns('router');
+      cloud = l.ns('cloud');
+      const ipn = (ns: string, ...args: string[]) => l.mustExec(ns, 'ip', args);
+      ipn(router, 'link', 'add', 'br-lan', 'type', 'bridge');
+      ipn(router, 'link', 'add', 'lan-a', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', charger);
+      ipn(router, 'link', 'add', 'lan-b', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', staticCharger);
+      ipn(staticCharger, 'link', 'set', 'eth0', 'address', STATIC.mac);
+      for (const port of ['lan-a', 'lan-b']) {
+        ipn(router, 'link', 'set', port, 'master', 'br-lan');
+        ipn(router, 'link', 'set', port, 'up');
+      }
+      ipn(router, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', cloud);
+      ipn(router, 'addr', 'add', `${GW}/24`, 'dev', 'br-lan');
+      ipn(router, 'addr', 'add', '198.51.100.1/24', 'dev', 'wan0');
+      ipn(router, 'link', 'set', 'br-lan', 'up');
+      ipn(router, 'link', 'set', 'wan0', 'up');
+      // The router's upstream is the cloud namespace (which has no way out of the lab).
+      ipn(router, 'route', 'add', 'default', 'via', '198.51.100.2');
+      ipn(cloud, 'addr', 'add', '198.51.100.2/24', 'dev', 'up0');
+      for (const a of CLOUD_ADDRS) ipn(cloud, 'addr', 'add', `${a}/32`, 'dev', 'lo');
+      ipn(cloud, 'link', 'set', 'up0', 'up');
+      // Lets the cloud try to open connections to the chargers (they must be dropped by the router).
+      ipn(cloud, 'route', 'add', '10.99.0.0/24', 'via', '198.51.100.1');
+      ipn(charger, 'link', 'set', 'eth0', 'up');
+      ipn(staticCharger, 'link', 'set', 'eth0', 'up');
+
+      // Cloud services.
+      const dnsmasqCloud = (name: string, listen: string, answers: string[]) =>
+        l.start(cloud, name, 'dnsmasq', [
+          '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--bind-interfaces',
+          `--listen-address=${listen}`, '--port=53', `--pid-file=${join(l.dir, `${name}.pid`)}`, '--user=root',
+          '--log-queries', `--log-facility=${join(l.dir, `${name}.queries`)}`, ...answers.map((a) => `--address=${a}`),
+        ]);
+      dnsmasqCloud('upstream', UPSTREAM, HOSTS.map((h) => `/${h.name}/${h.ip}`));
+      dnsmasqCloud('rogue', ROGUE, [`/#/${ROGUE_ANSWER}`]);
+      for (const port of TCP_PORTS) {
+        l.start(cloud, `tcp${port}`, 'socat', [`TCP4-LISTEN:${port},fork,reuseaddr`, 'SYSTEM:echo "cloud $SOCAT_SOCKADDR:$SOCAT_SOCKPORT from $SOCAT_PEERADDR"']);
+      }
+      l.start(cloud, 'ntp', process.execPath, [PROBE, 'udp-responder', ...UDP_HOSTS]);
+      l.start(charger, 'charger-listener', 'socat', ['TCP4-LISTEN:8080,fork,reuseaddr', 'SYSTEM:echo "charger $SOCAT_SOCKADDR:8080"']);
+
+      // Router: the generated apply.sh, then the generated dnsmasq.conf with its lease and pid files moved
+      // into the lab and its upstream pointed at the fake resolver (the real file reads /etc/resolv.conf).
+      const t1 = Date.now();
+      const apply = l.exec(router, 'sh', [join(rdir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+      timings.applyMs = Date.now() - t1;
+      if (apply.status !== 0) throw new Error(`apply.sh failed: ${apply.stdout}\n${apply.stderr}`);
+      expect(apply.stdout).toContain('chargewall: e2e-lab applied');
+      expect(apply.stderr).toBe('');
+      let conf = files['dnsmasq.conf'];
+      const moved = { leases: join(l.dir, 'router.leases'), pid: join(l.dir, 'router-dnsmasq.pid') };
+      expect(conf.match(/^dhcp-leasefile=.*$/gm)).toHaveLength(1);
+      expect(conf.match(/^pid-file=.*$/gm)).toHaveLength(1);
+      conf = conf.replace(/^dhcp-leasefile=.*$/m, `dhcp-leasefile=${moved.leases}`).replace(/^pid-file=.*$/m, `pid-file=${moved.pid}`);
+      writeFileSync(join(l.dir, 'router-dnsmasq.conf'), conf);
+      const routerDns = l.start(router, 'router-dnsmasq', 'dnsmasq', [
+        '--keep-in-foreground', `--conf-file=${join(l.dir, 'router-dnsmasq.conf')}`, '--no-resolv', `--server=${UPSTREAM}`,
+        '--log-queries', '--log-dhcp', `--log-facility=${join(l.dir, 'router-dnsmasq.queries')}`,
+      ]);
+
+      const services: [string, () => boolean][] = [
+        ['upstream resolver', listening(cloud, 'udp', `${UPSTREAM}:53`)],
+        ['rogue resolver', listening(cloud, 'udp', `${ROGUE}:53`)],
+        ...TCP_PORTS.map((p): [string, () => boolean] => [`cloud tcp ${p}`, listening(cloud, 'tcp', `0.0.0.0:${p}`)]),
+        ...UDP_HOSTS.map((ip): [string, () => boolean] => [`cloud ntp ${ip}`, listening(cloud, 'udp', `${ip}:123`)]),
+        ['charger listener', listening(charger, 'tcp', '0.0.0.0:8080')],
+        ['router dns', listening(router, 'udp', `${GW}:53`)],
+        ['router dhcp', listening(router, 'udp', '0.0.0.0%br-lan:67')],
+      ];
+      let pending: string[] = [];
+      await waitFor(
+        'cloud and router services to listen',
+        () => {
+          if (!l.alive(routerDns)) throw new Error(`router dnsmasq exited:\n${readFileSync(join(l.dir, 'router-dnsmasq.log'), 'utf8')}`);
+          pending = services.filter(([, ready]) => !ready()).map(([name]) => name);
+          return pending.length === 0;
+        },
+        8_000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}: ${pending.join(', ')}`);
+      });
+      timings.labReadyMs = Date.now() - t0;
+
+      // Chargers: a DHCP client whose script configures the lease and records what it was given. Both ask
+      // at once (dnsmasq checks an address is free with a ping before it offers it, about 3 s).
+      const t2 = Date.now();
+      [lease, staticLease] = await Promise.all([dhcp(charger), dhcp(staticCharger)]);
+      timings.dhcpMs = Date.now() - t2;
+    }, 45_000);
+
+    afterAll(async () => {
+      if (lab) {
+        await lab.cleanup();
+        console.log(`[linux-e2e ${target}] timings: ${JSON.stringify(timings)}`);
+      }
+    }, 20_000);
+
+    it('the charger gets a lease from the pool with the router as gateway and DNS server', () => {
+      const range = /^dhcp-range=set:[^,]+,([\d.]+),([\d.]+),/m.exec(files['dnsmasq.conf']);
+      expect(range).not.toBeNull();
+      const n = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+      expect(n(lease.ip)).toBeGreaterThanOrEqual(n(range![1]));
+      expect(n(lease.ip)).toBeLessThanOrEqual(n(range![2]));
+      expect(lease.subnet).toBe('255.255.255.0');
+      expect(lease.router).toBe(GW);
+      expect(lease.dns).toBe(GW);
+      expect(lease.serverid).toBe(GW);
+      expect(lab!.mustExec(charger, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`inet ${lease.ip}/24`);
+      expect(readFileSync(join(lab!.dir, 'router.leases'), 'utf8')).toContain(` ${lease.ip} `);
+    });
+
+    it('before any DNS answer, no cloud address is open to the charger (the allow-sets start empty)', () => {
+      for (const set of ['https', 'mqtt', 'ntp']) expect(setMembers(set)).toEqual([]);
+      const probes: Probe[] = HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port }));
+      expect(probe(charger, probes).map((r) => r.ok)).toEqual(HOSTS.map(() => false));
+      // Control: the same addresses and ports answer the router itself.
+      expect(probe(router, probes).map((r) => r.ok)).toEqual(HOSTS.map(() => true));
+    });
+
+    it('resolves every Zaptec name through the DHCP-given DNS server, which fills the allow-sets', () => {
+      const t = Date.now();
+      const res = probe(charger, HOSTS.map((h) => ({ kind: 'dns', server: lease.dns, name: h.name })));
+      timings.resolveMs = Date.now() - t;
+      expect(res).toEqual(HOSTS.map((h) => ({ ok: true, addresses: [h.ip] })));
+      expect(setMembers('https')).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.12']);
+      expect(setMembers('mqtt')).toEqual(['203.0.113.20']);
+      expect(setMembers('ntp')).toEqual(['203.0.113.30']);
+      const log = readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
+      for (const h of HOSTS) expect(log).toContain(`forwarded ${h.name} to ${UPSTREAM}`);
+    });
+
+    it('reaches each host on its own port, masqueraded behind the router', () => {
+      const res = probe(charger, HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port })));
+      expect(res).toEqual(
+        HOSTS.map((h) => ({
+          ok: true,
+          reply: h.proto === 'tcp' ? `cloud ${h.ip}:${h.port} from 198.51.100.1` : `ntp ${h.ip}:123 from 198.51.100.1`,
+        })),
+      );
+    });
+
+    it('is refused on other ports of those hosts and on any other host', () => {
+      const denied: Probe[] = [
+        { kind: 'tcp', host: '203.0.113.20', port: 443 }, // MQTT host, HTTPS port
+        { kind: 'tcp', host: '203.0.113.10', port: 8883 }, // HTTPS host, MQTT port
+        { kind: 'tcp', host: '203.0.113.12', port: 22 },
+        { kind: 'tcp', host: '203.0.113.11', port: 80 },
+        { kind: 'udp', host: '203.0.113.10', port: 123 }, // NTP to an HTTPS host
+        { kind: 'tcp', host: '203.0.113.30', port: 443 }, // NTP host, HTTPS port
+        { kind: 'tcp', host: STRANGER, port: 443 }, // an address no DNS answer handed out
+        { kind: 'tcp', host: STRANGER, port: 8883 },
+        { kind: 'udp', host: STRANGER, port: 123 },
+        { kind: 'tcp', host: UPSTREAM, port: 443 },
+      ];
+      const t = Date.now();
+      const res = probe(charger, denied);
+      timings.deniedProbesMs = Date.now() - t;
+      expect(res.map((r) => r.ok)).toEqual(denied.map(() => false));
+      // Dropped, not rejected: the charger sees silence.
+      expect(res.map((r) => r.error)).toEqual(denied.map(() => 'timeout'));
+      // Control: every one of them is listening, as the router itself sees.
+      expect(probe(router, denied).map((r) => r.ok)).toEqual(denied.map(() => true));
+    });
+
+    it('a DNS query (UDP and TCP) to another resolver is answered by the router (redirect), not by that resolver', () => {
+      const names = ['api.zaptec.com', 'zapcloud.azure-devices.net'];
+      const routerLog = () => readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
+      const asked = (log: string, name: string) => log.split('\n').filter((l) => l.includes(`query[A] ${name} from ${lease.ip}`)).length;
+      const before = routerLog();
+      const res = probe(charger, [
+        { kind: 'dns', server: ROGUE, name: names[0] },
+        { kind: 'dns-tcp', server: ROGUE, name: names[1] },
+      ]);
+      expect(res).toEqual([
+        { ok: true, addresses: ['203.0.113.12'] },
+        { ok: true, addresses: ['203.0.113.20'] },
+      ]);
+      // The router's resolver got each query from the charger once more ...
+      const after = routerLog();
+      for (const name of names) expect(asked(after, name)).toBe(asked(before, name) + 1);
+      // ... and the other resolver never saw them.
+      const rogueLog = () => readFileSync(join(lab!.dir, 'rogue.queries'), 'utf8');
+      expect(rogueLog()).not.toMatch(/query\[/);
+      // Control: asked directly from the router, the other resolver answers with its own address (and logs it).
+      expect(probe(router, [{ kind: 'dns', server: ROGUE, name: 'api.zaptec.com' }, { kind: 'dns-tcp', server: ROGUE, name: 'devices.zaptec.com' }])).toEqual([
+        { ok: true, addresses: [ROGUE_ANSWER] },
+        { ok: true, addresses: [ROGUE_ANSWER] },
+      ]);
+      expect(rogueLog()).toContain('query[A] api.zaptec.com from 198.51.100.1');
+    });
+
+    it('no connection from the internet side reaches the charger', () => {
+      const target: Probe[] = [{ kind: 'tcp', host: lease.ip, port: 8080 }];
+      expect(probe(cloud, target)).toEqual([{ ok: false, error: 'timeout' }]);
+      // Control: the charger's listener answers the router.
+      expect(probe(router, target)).toEqual([{ ok: true, reply: `charger ${lease.ip}:8080` }]);
+    });
+
+    it('the charger whose MAC is reserved in the spec gets its address, with the site\'s DHCP options', () => {
+      expect(staticLease).toMatchObject({ ip: STATIC.ip, subnet: '255.255.255.0', router: GW, dns: GW, serverid: GW });
+      expect(lab!.mustExec(staticCharger, 'ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`inet ${STATIC.ip}/24`);
+      // The options came from the site's tagged dhcp-option lines: dnsmasq set the range's tag for this host.
+      const log = readFileSync(join(lab!.dir, 'router-dnsmasq.queries'), 'utf8');
+      const xid = new RegExp(`(\\d+) DHCPACK\\(br-lan\\) ${STATIC.ip.replace(/\./g, '\\.')} ${STATIC.mac}`).exec(log);
+      expect(xid).not.toBeNull();
+      expect(log).toContain(`${xid![1]} tags: cw-e2e-lab, `);
+      // And it is filtered like every charger: an address no DNS answer named is closed, a resolved one is open.
+      const https = HOSTS[2];
+      expect(probe(staticCharger, [{ kind: 'tcp', host: STRANGER, port: 443 }])).toEqual([{ ok: false, error: 'timeout' }]);
+      expect(probe(staticCharger, [{ kind: 'dns', server: staticLease.dns, name: https.name }])).toEqual([{ ok: true, addresses: [https.ip] }]);
+      expect(probe(staticCharger, [{ kind: 'tcp', host: https.ip, port: 443 }])).toEqual([{ ok: true, reply: `cloud ${https.ip}:443 from 198.51.100.1` }]);
+    });
   });
-});
+}
+
+endToEnd('iptables', 'e2e');
+endToEnd('nftables', 'e2n');

@@ -60,6 +60,7 @@ export function normalize(raw: any): Site {
     })),
     targets: {
       iptables: { lanInterface: 'br-chargers', wanInterface: 'eth0', wifiInterface: 'wlan0', ...targets.iptables },
+      nftables: { lanInterface: 'br-chargers', wanInterface: 'eth0', wifiInterface: 'wlan0', ...targets.nftables },
       mikrotik: {
         routeros,
         interface: 'bridge-chargers',

@@ -52,8 +52,16 @@ export interface ExtraEndpoint {
   hosts: string[];
 }
 
+/** The Linux targets' settings (iptables, nftables): the charger segment, the uplink, the radio. */
+export interface LinuxSettings {
+  lanInterface: string;
+  wanInterface: string;
+  wifiInterface: string;
+}
+
 export interface TargetSettings {
-  iptables: { lanInterface: string; wanInterface: string; wifiInterface: string };
+  iptables: LinuxSettings;
+  nftables: LinuxSettings;
   mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
   pfsense: { interface: string };
   unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };

@@ -1,0 +1,93 @@
+import type { ForwardRule } from '../../plan/types.js';
+import { objectName } from '../../plan/names.js';
+import { renderTemplate } from '../../render/templates.js';
+import type { Target } from '../types.js';
+import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, type LinuxSet } from '../linux/files.js';
+import { nftComment, nftInterface } from './escape.js';
+
+/**
+ * Linux with nftables: one table of its own (`inet cw-<site>`), whose base chains sit just before the
+ * usual filter priority. Sets are filled by dnsmasq (`nftset=`) from its answers to the chargers, like
+ * the iptables target's ipsets; dnsmasq.conf, hostapd.conf and apply.sh are the shared Linux files.
+ */
+export const nftablesTarget: Target = {
+  id: 'nftables',
+  description: 'Linux router: one nftables table (nft -f) with sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
+  files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
+  placement:
+    'an nftables table of its own, whose forward and input chains run just before the usual filter priority and match the charger interface; its drops are final, but its accepts do not override a drop in another table, so a ruleset with a drop policy must also let the charger interface through',
+  capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
+  render(plan, site, options) {
+    const t = site.targets.nftables;
+    const id = plan.site.id;
+    const table = objectName('cw', id, '', 64);
+    const header = headerLines(plan);
+    const drop = plan.defaultAction === 'drop';
+    // `allow-` keeps a group id from ever reading as an nft keyword (a set named `counter` would not parse).
+    const sets = linuxSets(plan, (group) => `allow-${group}`);
+    const lan = nftInterface(t.lanInterface);
+    const note = (text: string) => nftComment(`chargewall ${id}: ${text}`);
+
+    const out = [
+      'ct state established,related accept',
+      ...plan.rules.flatMap((r) => forwardLines(r, sets, note)),
+      ...(plan.log && drop ? [`limit rate 10/minute log prefix "${table.slice(0, 20)} drop: "`] : []),
+      `${drop ? 'drop' : 'accept'} ${note(drop ? 'default deny' : 'default allow')}`,
+    ];
+    const into = ['ct state established,related accept', `${drop ? 'drop' : 'return'} ${note('no inbound connections to chargers')}`];
+    const router = [
+      ...plan.routerRules.flatMap((r) => r.protocols.map((p) => `${p} dport ${portList(r.ports)} accept ${note(r.id)}`)),
+      'ct state established,related accept',
+      `${drop ? 'drop' : 'return'} ${note('chargers need nothing else on the router')}`,
+    ];
+    const dnat = plan.redirects.flatMap((r) =>
+      r.protocols.map((p) => `iifname ${lan} ${p} dport ${r.port} redirect to :${r.port} ${note(`${r.id} to the router`)}`),
+    );
+
+    const files: Record<string, string> = {};
+    files['chargewall.nft'] = renderTemplate('nftables', 'chargewall.nft', {
+      header,
+      table,
+      sets: sets.filter((s) => s.names.length),
+      lanQuoted: lan,
+      wanQuoted: nftInterface(t.wanInterface),
+      subnet: plan.network.subnet,
+      out,
+      in: into,
+      router,
+      dnat,
+      ntpRedirect: plan.ntp.strategy === 'redirect',
+      masqComment: note('masquerade'),
+    });
+    files['dnsmasq.conf'] = dnsmasqConf(plan, t, table, header, sets, 'nft sets', (s) => ({ option: 'nftset', target: `4#inet#${table}#${s.name}` }));
+    const hostapd = hostapdConf(plan, t, header, options);
+    if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
+    files['apply.sh'] = applySh(plan, t, table, header, options, { nft: { table } });
+    return files;
+  },
+};
+
+/** One port, or an anonymous set of ports (nft sets have no 15-port limit, unlike iptables multiport). */
+const portList = (ports: number[]) => (ports.length === 1 ? `${ports[0]}` : `{ ${ports.join(', ')} }`);
+
+function forwardLines(r: ForwardRule, sets: LinuxSet[], note: (text: string) => string): string[] {
+  const comment = note(`${r.id} ${r.protocols.join('/')} ${r.ports.join(',')}`);
+  return r.protocols.flatMap((p) => {
+    const port = `${p} dport ${portList(r.ports)}`;
+    switch (r.to.kind) {
+      case 'group': {
+        const set = sets.find((s) => s.group === (r.to as { group: string }).group);
+        if (!set) throw new Error(`internal: no set for endpoint group ${r.to.group}`);
+        // Literal addresses in a group are permanent: they go in the rule, not in the set whose entries expire.
+        return [
+          ...(set.names.length ? [`ip daddr @${set.name} ${port} accept ${comment}`] : []),
+          ...(set.addresses.length ? [`ip daddr { ${set.addresses.join(', ')} } ${port} accept ${comment}`] : []),
+        ];
+      }
+      case 'any':
+        return [`${port} accept ${comment}`];
+      case 'addresses':
+        return [`ip daddr { ${r.to.addresses.join(', ')} } ${port} accept ${comment}`];
+    }
+  });
+}
