@@ -1,0 +1,227 @@
+/**
+ * The nftables target's files fed to the real tools, in namespaces made here: `nft -c -f` and a real
+ * `nft -f` load for every example and every policy variant, reloads that keep the DNS-learnt set
+ * elements, apply.sh run twice, and dnsmasq --test with the nftset= lines. Each check has a negative
+ * control showing it can fail. (The namespace end-to-end run is in linux-e2e.test.ts.)
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleFiles, renderFile, renderText, requireTools } from './helpers.js';
+import { Lab, cleanEnv, run } from './netns.js';
+
+const tools = requireTools(['ip', 'nft', 'dnsmasq', 'sh']);
+const lab = tools.ok ? new Lab('nft') : undefined;
+afterAll(async () => {
+  await lab?.cleanup();
+}, 20_000);
+
+type Files = Record<string, string>;
+const byName = (files: Files): Files => Object.fromEntries(Object.entries(files).map(([k, v]) => [k.split('/').pop()!, v]));
+
+/** A spec with the given policy and extra lines (the variants differ only there). */
+const variantSpec = (o: { id?: string; policy?: string; extra?: string; wifi?: boolean } = {}) => `version: 1
+site: { id: ${o.id ?? 'nft-variant'}, name: "nftables variant" }
+profile: zaptec-pro
+chargers: { count: 4 }
+network: { subnet: 10.66.0.0/24 }
+${o.wifi === false ? '' : 'wifi: { ssid: Chargers, passphrase: { env: CHARGER_WIFI_PSK }, channel: 6, country: SE }\n'}policy: { ${o.policy ?? ''} }
+${o.extra ?? ''}
+targets:
+  nftables: { lanInterface: br-lan, wanInterface: wan0, wifiInterface: wlan0 }
+`;
+
+const ports40 = Array.from({ length: 40 }, (_, i) => 9000 + i);
+const longHosts = Array.from({ length: 60 }, (_, i) => `host-${i}-${'x'.repeat(40)}.example.com`);
+const variants: Record<string, string> = {
+  'dns redirect, ntp auto (default)': variantSpec(),
+  'ntp redirect (the router answers NTP)': variantSpec({ policy: 'ntp: redirect' }),
+  'ntp any': variantSpec({ policy: 'ntp: any' }),
+  'ntp fqdn': variantSpec({ policy: 'ntp: fqdn' }),
+  'dns allow-fallback': variantSpec({ policy: 'dns: allow-fallback' }),
+  'dns router-only': variantSpec({ policy: 'dns: router-only' }),
+  'default allow, logging on': variantSpec({ policy: 'defaultDeny: false, log: true' }),
+  'default deny, logging on, no Wi-Fi': variantSpec({ policy: 'log: true', wifi: false }),
+  'extra endpoint with literal addresses and 40 ports': variantSpec({
+    extra: `extraEndpoints:\n  - { name: ocpp, protocol: tcp, ports: [${ports40.join(', ')}], hosts: [csms.example.com, 192.0.2.10, 192.0.2.11] }\n  - { name: lit-only, protocol: udp, ports: [5000], hosts: [198.51.100.7] }`,
+  }),
+  '60 long host names on one endpoint': variantSpec({ extra: `extraEndpoints:\n  - { name: many, protocol: tcp, ports: [443], hosts: [${longHosts.join(', ')}] }` }),
+  'the longest site id': variantSpec({ id: 'a-very-long-site-id-here' }),
+};
+
+function render(text: string): Files {
+  const r = renderText(text, ['nftables']);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n'));
+  return byName(r.files);
+}
+
+/** Writes files into a fresh folder of the lab. */
+function folder(name: string, files: Files): string {
+  const dir = join(lab!.dir, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return dir;
+}
+
+/** Replaces text that must be there (so a control never silently tests the unchanged file). */
+function corrupt(text: string, from: string | RegExp, to: string): string {
+  const out = text.replace(from, to);
+  if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
+  return out;
+}
+
+const nft = (ns: string, ...args: string[]) => lab!.exec(ns, 'nft', args);
+const tableOf = (text: string) => /^table inet (\S+)$/m.exec(text)![1];
+/** `nft list ruleset` without the element expiry countdowns, which change from second to second. */
+const ruleset = (ns: string) => lab!.mustExec(ns, 'nft', ['list', 'ruleset']).replace(/ expires [0-9hms.]+/g, '');
+
+const cases: [string, () => Files][] = [
+  ...exampleFiles().map((rel): [string, () => Files] => [rel, () => byName(renderFile(rel, ['nftables']))]),
+  ...Object.entries(variants).map(([name, text]): [string, () => Files] => [name, () => render(text)]),
+];
+
+describe.skipIf(!tools.ok)('real nft and dnsmasq accept the nftables target output', () => {
+  for (const [name, files] of cases) {
+    describe(name, () => {
+      it('nft -c -f accepts chargewall.nft; a real load twice gives the same ruleset; dnsmasq --test accepts dnsmasq.conf', () => {
+        const f = files();
+        const dir = folder(`${name.replace(/[^a-z0-9]+/gi, '-')}`, f);
+        const ns = lab!.ns(`c${cases.findIndex(([n]) => n === name)}`);
+        const check = nft(ns, '-c', '-f', join(dir, 'chargewall.nft'));
+        expect(check.status, check.stderr).toBe(0);
+        expect(nft(ns, 'list', 'ruleset').stdout).toBe(''); // -c commits nothing
+        const first = nft(ns, '-f', join(dir, 'chargewall.nft'));
+        expect(first.status, first.stderr).toBe(0);
+        const once = ruleset(ns);
+        expect(once).toContain(`table inet ${tableOf(f['chargewall.nft'])} {`);
+        expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
+        expect(ruleset(ns)).toBe(once);
+        // Every set dnsmasq is told to fill exists in the table.
+        for (const m of f['dnsmasq.conf'].matchAll(/^nftset=\/[^#]+\/4#inet#([^#]+)#(\S+)$/gm)) {
+          expect(m[1]).toBe(tableOf(f['chargewall.nft']));
+          expect(nft(ns, 'list', 'set', 'inet', m[1], m[2]).status, `set ${m[2]}`).toBe(0);
+        }
+        const dnsmasq = run('dnsmasq', ['--test', `--conf-file=${join(dir, 'dnsmasq.conf')}`]);
+        expect(dnsmasq.status, dnsmasq.stderr).toBe(0);
+        expect(run('sh', ['-n', join(dir, 'apply.sh')]).status).toBe(0);
+        // nft keeps at most 128 characters of a comment, and every line stays within dnsmasq's limit.
+        for (const c of f['chargewall.nft'].matchAll(/comment "([^"]*)"/g)) expect(c[1].length).toBeLessThanOrEqual(128);
+        for (const line of f['dnsmasq.conf'].split('\n')) expect(line.length).toBeLessThanOrEqual(1024);
+      });
+    });
+  }
+});
+
+describe.skipIf(!tools.ok)('what the rules say, per policy', () => {
+  const out = (files: Files) => {
+    const text = files['chargewall.nft'];
+    return text.slice(text.indexOf('chain chargers-out {'), text.indexOf('chain chargers-in {'));
+  };
+  it('each endpoint group opens only its own ports, to its own set', () => {
+    const o = out(render(variants['dns redirect, ntp auto (default)']));
+    expect(o).toMatch(/ip daddr @allow-https tcp dport 443 accept/);
+    expect(o).toMatch(/ip daddr @allow-mqtt tcp dport 8883 accept/);
+    expect(o).toMatch(/ip daddr @allow-ntp udp dport 123 accept/);
+    expect(o).toMatch(/\n\t\tdrop comment "chargewall nft-variant: default deny"\n\t\}/);
+  });
+  it('literal addresses are permanent rule matches, the names go to the set; 40 ports in one rule', () => {
+    const f = render(variants['extra endpoint with literal addresses and 40 ports']);
+    const o = out(f);
+    expect(o).toContain(`ip daddr @allow-ocpp tcp dport { ${ports40.join(', ')} } accept`);
+    expect(o).toContain(`ip daddr { 192.0.2.10, 192.0.2.11 } tcp dport { ${ports40.join(', ')} } accept`);
+    expect(o).toContain('ip daddr { 198.51.100.7 } udp dport 5000 accept');
+    // A group of literal addresses only needs no set, and dnsmasq is not told to fill one.
+    expect(f['chargewall.nft']).not.toContain('allow-lit-only');
+    expect(f['dnsmasq.conf']).toContain('nftset=/csms.example.com/4#inet#cw-nft-variant#allow-ocpp');
+    expect(f['dnsmasq.conf']).not.toContain('lit-only');
+  });
+  it('ntp any opens UDP 123 to every address; ntp redirect answers it on the router', () => {
+    expect(out(render(variants['ntp any']))).toMatch(/\n\t\tudp dport 123 accept/);
+    const redirect = render(variants['ntp redirect (the router answers NTP)'])['chargewall.nft'];
+    expect(redirect).toMatch(/iifname "br-lan" udp dport 123 redirect to :123/);
+    expect(redirect).not.toContain('@allow-ntp');
+  });
+  it('dns allow-fallback lets 53 reach the fallback resolvers and does not redirect', () => {
+    const f = render(variants['dns allow-fallback'])['chargewall.nft'];
+    expect(f).toMatch(/ip daddr \{ [\d., ]+ \} udp dport 53 accept/);
+    expect(f).not.toMatch(/dport 53 redirect/);
+  });
+  it('default allow: the chains end in accept/return, and no log rule is written without a drop', () => {
+    const f = render(variants['default allow, logging on'])['chargewall.nft'];
+    expect(out({ 'chargewall.nft': f })).toMatch(/\n\t\taccept comment "chargewall nft-variant: default allow"\n/);
+    expect(f).toMatch(/\n\t\treturn comment "chargewall nft-variant: no inbound connections to chargers"\n/);
+    expect(f).not.toContain('log prefix');
+    expect(render(variants['default deny, logging on, no Wi-Fi'])['chargewall.nft']).toContain('limit rate 10/minute log prefix "cw-nft-variant drop: "');
+  });
+});
+
+describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative controls', () => {
+  const files = () => render(variants['dns redirect, ntp auto (default)']);
+
+  it('an element added between loads (as dnsmasq adds them) survives the reload, with its timeout', () => {
+    const f = files();
+    const dir = folder('reload', f);
+    const ns = lab!.ns('reload');
+    const table = tableOf(f['chargewall.nft']);
+    expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
+    const add = nft(ns, 'add', 'element', 'inet', table, 'allow-https', '{ 203.0.113.10 }');
+    expect(add.status, add.stderr).toBe(0);
+    expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
+    const set = lab!.mustExec(ns, 'nft', ['list', 'set', 'inet', table, 'allow-https']);
+    expect(set).toMatch(/elements = \{ 203\.0\.113\.10 expires /);
+  });
+
+  it('negative control: a table that is deleted and recreated on load loses the element (the check can fail)', () => {
+    const f = files();
+    const table = tableOf(f['chargewall.nft']);
+    const deleting = corrupt(f['chargewall.nft'], `flush table inet ${table}`, `delete table inet ${table}`);
+    const dir = folder('reload-delete', { ...f, 'chargewall.nft': deleting });
+    const ns = lab!.ns('reload-del');
+    expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
+    expect(nft(ns, 'add', 'element', 'inet', table, 'allow-https', '{ 203.0.113.10 }').status).toBe(0);
+    expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
+    expect(lab!.mustExec(ns, 'nft', ['list', 'set', 'inet', table, 'allow-https'])).not.toContain('203.0.113.10');
+  });
+
+  it('negative controls: nft -c rejects an unknown set, a comment over 128 characters and a quote in a comment', () => {
+    const f = files()['chargewall.nft'];
+    const ns = lab!.ns('neg');
+    const bad = {
+      'unknown set': corrupt(f, '@allow-mqtt', '@allow-mqtx'),
+      'long comment': corrupt(f, /comment "chargewall nft-variant: default deny"/, `comment "${'x'.repeat(129)}"`),
+      'quote in comment': corrupt(f, /comment "chargewall nft-variant: default deny"/, 'comment "a"b"'),
+    };
+    for (const [what, text] of Object.entries(bad)) {
+      const dir = folder(`neg-${what.replace(/ /g, '-')}`, { 'chargewall.nft': text });
+      expect(nft(ns, '-c', '-f', join(dir, 'chargewall.nft')).status, what).not.toBe(0);
+    }
+  });
+
+  it('apply.sh run twice leaves the ruleset unchanged and loads the whole table; a broken table changes nothing', () => {
+    const f = files();
+    const ns = lab!.ns('apply');
+    lab!.mustExec(ns, 'ip', ['link', 'add', 'br-lan', 'type', 'bridge']);
+    lab!.mustExec(ns, 'ip', ['link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wanpeer']);
+    lab!.mustExec(ns, 'ip', ['addr', 'add', '10.66.0.1/24', 'dev', 'br-lan']);
+    const dir = folder('apply', f);
+    const env = { ...cleanEnv(), CHARGER_WIFI_PSK: 'apply-test-passphrase' };
+    // The passphrase file goes to the lab, not to /etc.
+    const pskFile = /'(\/etc\/chargewall\/[^']+\/hostapd\.psk)'/.exec(f['apply.sh'])![1];
+    writeFileSync(join(dir, 'apply.sh'), f['apply.sh'].split(`'${pskFile}'`).join(`'${join(dir, 'hostapd.psk')}'`));
+    const runApply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env });
+    const a = runApply();
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stderr).toBe('');
+    const once = ruleset(ns);
+    for (const chain of ['forward', 'chargers-out', 'chargers-in', 'input', 'chargers-router', 'dstnat', 'srcnat']) expect(once).toContain(`chain ${chain} {`);
+    expect(runApply().status).toBe(0);
+    expect(ruleset(ns)).toBe(once);
+    // A table nft refuses stops apply.sh with an error and leaves the loaded ruleset as it was (one transaction).
+    writeFileSync(join(dir, 'chargewall.nft'), corrupt(f['chargewall.nft'], '@allow-mqtt', '@allow-mqtx'));
+    const broken = runApply();
+    expect(broken.status).not.toBe(0);
+    expect(broken.stdout).not.toContain('applied');
+    expect(ruleset(ns)).toBe(once);
+  });
+});
