@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
-import { Lab, cleanEnv, run, runAsync } from './netns.js';
+import { Lab, cleanEnv, corrupt, run, runAsync } from './netns.js';
 
 const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout']);
 const lab = tools.ok ? new Lab('rt') : undefined;
@@ -17,21 +17,6 @@ const lab = tools.ok ? new Lab('rt') : undefined;
 function linuxFiles(rel: string, withSecrets = false): Record<string, string> {
   const all = renderFile(rel, ['iptables'], withSecrets);
   return Object.fromEntries(Object.entries(all).map(([k, v]) => [k.split('/').pop()!, v]));
-}
-
-/** Writes files into a fresh folder of the lab. */
-function folder(name: string, files: Record<string, string>): string {
-  const dir = join(lab!.dir, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-  return dir;
-}
-
-/** Replaces text that must be there (so a control never silently tests the unchanged file). */
-function corrupt(text: string, from: string | RegExp, to: string): string {
-  const out = text.replace(from, to);
-  if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
-  return out;
 }
 
 const settings = (rules: string) => ({
@@ -88,7 +73,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       const id = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
 
       it('ipset -exist restore, then iptables-restore --test and a real --noflush load (nf_tables)', () => {
-        const dir = folder(`${id}-restore`, files);
+        const dir = lab!.folder(`${id}-restore`, files);
         const ns = lab!.ns(`${id.slice(0, 6)}-nft`);
         const ipt = (args: string[], file: string) => lab!.exec(ns, 'sh', ['-c', `iptables-restore ${args.join(' ')} < "$1"`, 'sh', join(dir, file)]);
 
@@ -121,7 +106,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       });
 
       it('iptables-legacy-restore --test accepts the rules too (legacy rejects jumps to undeclared chains)', () => {
-        const dir = folder(`${id}-legacy`, files);
+        const dir = lab!.folder(`${id}-legacy`, files);
         const ns = lab!.ns(`${id.slice(0, 6)}-leg`);
         lab!.mustExec(ns, 'sh', ['-c', 'ipset -exist restore < "$1"', 'sh', join(dir, 'ipset.conf')]);
         const test = lab!.exec(ns, 'sh', ['-c', 'iptables-legacy-restore --test < "$1"', 'sh', join(dir, 'rules.v4')]);
@@ -136,7 +121,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       });
 
       it('dnsmasq --test accepts dnsmasq.conf', () => {
-        const dir = folder(`${id}-dnsmasq`, files);
+        const dir = lab!.folder(`${id}-dnsmasq`, files);
         const check = (file: string) => run('dnsmasq', ['--test', `--conf-file=${join(dir, file)}`]);
         const ok = check('dnsmasq.conf');
         expect(ok.stderr.trim()).toBe('dnsmasq: syntax check OK.');
@@ -152,7 +137,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       });
 
       it('apply.sh run twice leaves iptables-save and ipset list unchanged, each jump present once', () => {
-        const dir = folder(`${id}-apply`, files);
+        const dir = lab!.folder(`${id}-apply`, files);
         const ns = routerNs(`${id.slice(0, 6)}-app`, files['apply.sh']);
         // The router's own rules and sets, which apply.sh must leave alone.
         const s = settings(files['apply.sh']);
@@ -199,7 +184,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
     const ns = lab!.ns('nobr');
     lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
     lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
-    const dir = folder('nobr-apply', files);
+    const dir = lab!.folder('nobr-apply', files);
     const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`${s.lan} is not a bridge`);
@@ -208,7 +193,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
   it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
     const files = linuxFiles(exampleFiles()[0]);
     const naive = corrupt(files['apply.sh'], 'iptables -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
-    const dir = folder('naive-apply', { ...files, 'apply.sh': naive });
+    const dir = lab!.folder('naive-apply', { ...files, 'apply.sh': naive });
     const ns = routerNs('naive', files['apply.sh']);
     const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv() });
     expect(apply().status).toBe(0);
@@ -236,7 +221,7 @@ describe.skipIf(!tools.ok)('apply.sh writes the Wi-Fi passphrase file that hosta
       const local = join(dir, 'etc', 'hostapd.psk');
       // The copy writes into the lab instead of /etc/chargewall.
       const apply = files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`);
-      folder(`${site}-psk`, { ...files, 'apply.sh': apply });
+      lab!.folder(`${site}-psk`, { ...files, 'apply.sh': apply });
       const ns = routerNs(`${site.slice(0, 6)}-psk`, files['apply.sh']);
       const run1 = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: PSK }) });
       expect(run1.stderr).toBe('');
@@ -269,7 +254,7 @@ describe.skipIf(!tools.ok)('apply.sh writes the Wi-Fi passphrase file that hosta
       const env = /apply\.sh writes it from \$(\w+)/.exec(files['hostapd.conf'])![1];
       const site = /^# Site: ([a-z0-9-]+) /m.exec(files['rules.v4'])![1];
       const local = join(lab!.dir, `${site}-badpsk`, 'hostapd.psk');
-      const dir = folder(`${site}-badpsk`, { ...files, 'apply.sh': files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`) });
+      const dir = lab!.folder(`${site}-badpsk`, { ...files, 'apply.sh': files['apply.sh'].split(`'${pskFile}'`).join(`'${local}'`) });
       const ns = routerNs(`${site.slice(0, 6)}-bps`, files['apply.sh']);
       const apply = (psk: string) => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ [env]: psk }), timeoutMs: 20_000 });
       for (const bad of ['short7c', 'x'.repeat(64), 'line one\nline two', 'grön-lösenord', 'tab\there-too']) {

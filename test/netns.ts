@@ -4,7 +4,7 @@
  * ended in cleanup(). Every command and wait is bounded in time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -95,6 +95,14 @@ export class Lab {
     return must('ip', ['netns', 'exec', ns, cmd, ...args], opts);
   }
 
+  /** Writes files into a fresh folder of the lab; returns its path. */
+  folder(name: string, files: Record<string, string>): string {
+    const dir = join(this.dir, name);
+    mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+    return dir;
+  }
+
   /** Starts a long-running program in a namespace (own process group), output to `<dir>/<name>.log`. */
   start(ns: string, name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
     const log = openSync(join(this.dir, `${name}.log`), 'a');
@@ -135,4 +143,11 @@ export class Lab {
     for (const name of this.namespaces.reverse()) run('ip', ['netns', 'del', name]);
     if (!process.env.KEEP_LAB) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Replaces text that must be there (so a negative control never silently tests the unchanged file). */
+export function corrupt(text: string, from: string | RegExp, to: string): string {
+  const out = text.replace(from, to);
+  if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
+  return out;
 }

@@ -5,10 +5,10 @@
  * control showing it can fail. (The namespace end-to-end run is in linux-e2e.test.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleFiles, renderFile, renderText, requireTools } from './helpers.js';
-import { Lab, cleanEnv, run } from './netns.js';
+import { Lab, cleanEnv, corrupt, run } from './netns.js';
 
 const tools = requireTools(['ip', 'nft', 'dnsmasq', 'sh']);
 const lab = tools.ok ? new Lab('nft') : undefined;
@@ -56,21 +56,6 @@ function render(text: string): Files {
   return byName(r.files);
 }
 
-/** Writes files into a fresh folder of the lab. */
-function folder(name: string, files: Files): string {
-  const dir = join(lab!.dir, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-  return dir;
-}
-
-/** Replaces text that must be there (so a control never silently tests the unchanged file). */
-function corrupt(text: string, from: string | RegExp, to: string): string {
-  const out = text.replace(from, to);
-  if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
-  return out;
-}
-
 const nft = (ns: string, ...args: string[]) => lab!.exec(ns, 'nft', args);
 const tableOf = (text: string) => /^table inet (\S+)$/m.exec(text)![1];
 /** `nft list ruleset` without the element expiry countdowns, which change from second to second. */
@@ -86,7 +71,7 @@ describe.skipIf(!tools.ok)('real nft and dnsmasq accept the nftables target outp
     describe(name, () => {
       it('nft -c -f accepts chargewall.nft; a real load twice gives the same ruleset; dnsmasq --test accepts dnsmasq.conf', () => {
         const f = files();
-        const dir = folder(`${name.replace(/[^a-z0-9]+/gi, '-')}`, f);
+        const dir = lab!.folder(`${name.replace(/[^a-z0-9]+/gi, '-')}`, f);
         const ns = lab!.ns(`c${cases.findIndex(([n]) => n === name)}`);
         const check = nft(ns, '-c', '-f', join(dir, 'chargewall.nft'));
         expect(check.status, check.stderr).toBe(0);
@@ -161,7 +146,7 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
 
   it('an element added between loads (as dnsmasq adds them) survives the reload, with its timeout', () => {
     const f = files();
-    const dir = folder('reload', f);
+    const dir = lab!.folder('reload', f);
     const ns = lab!.ns('reload');
     const table = tableOf(f['chargewall.nft']);
     expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
@@ -176,7 +161,7 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
     const f = files();
     const table = tableOf(f['chargewall.nft']);
     const deleting = corrupt(f['chargewall.nft'], `flush table inet ${table}`, `delete table inet ${table}`);
-    const dir = folder('reload-delete', { ...f, 'chargewall.nft': deleting });
+    const dir = lab!.folder('reload-delete', { ...f, 'chargewall.nft': deleting });
     const ns = lab!.ns('reload-del');
     expect(nft(ns, '-f', join(dir, 'chargewall.nft')).status).toBe(0);
     expect(nft(ns, 'add', 'element', 'inet', table, 'allow-https', '{ 203.0.113.10 }').status).toBe(0);
@@ -193,7 +178,7 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
       'quote in comment': corrupt(f, /comment "chargewall nft-variant: default deny"/, 'comment "a"b"'),
     };
     for (const [what, text] of Object.entries(bad)) {
-      const dir = folder(`neg-${what.replace(/ /g, '-')}`, { 'chargewall.nft': text });
+      const dir = lab!.folder(`neg-${what.replace(/ /g, '-')}`, { 'chargewall.nft': text });
       expect(nft(ns, '-c', '-f', join(dir, 'chargewall.nft')).status, what).not.toBe(0);
     }
   });
@@ -204,7 +189,7 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
     lab!.mustExec(ns, 'ip', ['link', 'add', 'br-lan', 'type', 'bridge']);
     lab!.mustExec(ns, 'ip', ['link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wanpeer']);
     lab!.mustExec(ns, 'ip', ['addr', 'add', '10.66.0.1/24', 'dev', 'br-lan']);
-    const dir = folder('apply', f);
+    const dir = lab!.folder('apply', f);
     const env = { ...cleanEnv(), CHARGER_WIFI_PSK: 'apply-test-passphrase' };
     // The passphrase file goes to the lab, not to /etc.
     const pskFile = /'(\/etc\/chargewall\/[^']+\/hostapd\.psk)'/.exec(f['apply.sh'])![1];
