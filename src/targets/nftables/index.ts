@@ -9,6 +9,12 @@ import { nftComment, nftInterface } from './escape.js';
  * Linux with nftables: one table of its own (`inet cw-<site>`), whose base chains sit just before the
  * usual filter priority. Sets are filled by dnsmasq (`nftset=`) from its answers to the chargers, like
  * the iptables target's ipsets; dnsmasq.conf, hostapd.conf and apply.sh are the shared Linux files.
+ *
+ * Compatibility: a router keeps the table between loads (flush, not delete), so a later version
+ * must not change a set's type or flags or a base chain's hook or priority: `nft -f` then fails
+ * with "File exists" / "Operation not supported" on every router that has the old table (checked
+ * with nft 1.0.6). Such a change needs new names, or a `delete table` step and a note on the
+ * addresses it forgets. A set's timeout, the rules and new sets or chains are free to change.
  */
 export const nftablesTarget: Target = {
   id: 'nftables',
