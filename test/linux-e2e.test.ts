@@ -294,6 +294,13 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
       expect(res.map((r) => r.error)).toEqual(denied.map(() => 'timeout'));
       // Control: every one of them is listening, as the router itself sees.
       expect(probe(router, denied).map((r) => r.ok)).toEqual(denied.map(() => true));
+      if (target === 'nftables') {
+        // The drops were chargewall's default deny: its counter saw at least one packet per probe.
+        const chain = lab!.mustExec(router, 'nft', ['list', 'chain', 'inet', 'cw-e2e-lab', 'chargers-out']);
+        const dropped = /counter packets (\d+) bytes \d+ drop comment "chargewall e2e-lab: default deny"/.exec(chain);
+        expect(dropped, chain).not.toBeNull();
+        expect(Number(dropped![1])).toBeGreaterThanOrEqual(denied.length);
+      }
     });
 
     it('a DNS query (UDP and TCP) to another resolver is answered by the router (redirect), not by that resolver', () => {

@@ -38,13 +38,14 @@ export const nftablesTarget: Target = {
       'ct state established,related accept',
       ...plan.rules.flatMap((r) => forwardLines(r, sets, note)),
       ...(plan.log && drop ? [`limit rate 10/minute log prefix "${table.slice(0, 20)} drop: "`] : []),
-      `${drop ? 'drop' : 'accept'} ${note(drop ? 'default deny' : 'default allow')}`,
+      // Counters on the last rule of each chain: `nft list chain` shows what the chargers were denied.
+      `counter ${drop ? 'drop' : 'accept'} ${note(drop ? 'default deny' : 'default allow')}`,
     ];
-    const into = ['ct state established,related accept', `${drop ? 'drop' : 'return'} ${note('no inbound connections to chargers')}`];
+    const into = ['ct state established,related accept', `counter ${drop ? 'drop' : 'return'} ${note('no inbound connections to chargers')}`];
     const router = [
       ...plan.routerRules.flatMap((r) => r.protocols.map((p) => `${p} dport ${portList(r.ports)} accept ${note(r.id)}`)),
       'ct state established,related accept',
-      `${drop ? 'drop' : 'return'} ${note('chargers need nothing else on the router')}`,
+      `counter ${drop ? 'drop' : 'return'} ${note('chargers need nothing else on the router')}`,
     ];
     const dnat = plan.redirects.flatMap((r) =>
       r.protocols.map((p) => `iifname ${lan} ${p} dport ${r.port} redirect to :${r.port} ${note(`${r.id} to the router`)}`),
