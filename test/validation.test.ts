@@ -94,6 +94,8 @@ const cases: { name: string; from: string; to: string; expect: Expect[] }[] = [
   { name: 'extra endpoint reusing a profile group id', from: 'wifi:', to: 'extraEndpoints:\n  - { name: https, protocol: tcp, ports: [443], hosts: [a.example.com] }\nwifi:', expect: [['duplicate-endpoint', 18, 13]] },
   { name: 'unknown target option', from: 'wifi:', to: 'targets:\n  iptables: { lanIface: br0 }\nwifi:', expect: [['unknown-key', 18, 15]] },
   { name: 'RouterOS 6 with the wifi package', from: 'wifi:', to: 'targets:\n  mikrotik: { routeros: 6, wifi: wifi }\nwifi:', expect: [['mikrotik-wifi-version', 18, 34]] },
+  { name: 'Linux uplink is the charger segment', from: 'wifi:', to: 'targets:\n  nftables: { lanInterface: eth1, wanInterface: eth1 }\nwifi:', expect: [['interface-clash', 18, 49]] },
+  { name: 'Linux radio is the charger bridge', from: 'wifi:', to: 'targets:\n  iptables: { lanInterface: br0, wifiInterface: br0 }\nwifi:', expect: [['interface-clash', 18, 49]] },
 ];
 
 describe('validation table', () => {

@@ -217,6 +217,27 @@ const mikrotikWifiVersion: Rule = ({ site, raw, error }) => {
   }
 };
 
+/**
+ * A Linux router's charger segment, uplink and radio are three different interfaces: with the LAN
+ * as the uplink the masquerade and the forward rules match the same traffic, and hostapd cannot
+ * add a radio to itself (bridge=). Checked where the user set them (the defaults differ).
+ */
+const linuxInterfacesDistinct: Rule = ({ site, raw, error }) => {
+  for (const id of ['iptables', 'nftables'] as const) {
+    const set = raw.targets?.[id];
+    if (!set) continue;
+    const t = site.targets[id];
+    const at = (key: string) => ['targets', id, set[key] !== undefined ? key : 'lanInterface'];
+    if (t.wanInterface === t.lanInterface) {
+      error('interface-clash', at('wanInterface'), `${id}: wanInterface and lanInterface are both '${t.lanInterface}': the uplink must be another interface than the charger segment`);
+    }
+    if (site.wifi && (t.wifiInterface === t.lanInterface || t.wifiInterface === t.wanInterface)) {
+      const other = t.wifiInterface === t.lanInterface ? 'lanInterface' : 'wanInterface';
+      error('interface-clash', at('wifiInterface'), `${id}: wifiInterface '${t.wifiInterface}' is also the ${other}: name the radio (e.g. wlan0), which hostapd adds to the lanInterface bridge`);
+    }
+  }
+};
+
 /** Run in order; each rule reports everything it finds. */
 export const rules: Rule[] = [
   subnetIsNetwork,
@@ -232,4 +253,5 @@ export const rules: Rule[] = [
   extraEndpoints,
   dnsBypass,
   mikrotikWifiVersion,
+  linuxInterfacesDistinct,
 ];
