@@ -114,6 +114,17 @@ describe.skipIf(!tools.ok)('what the rules say, per policy', () => {
     expect(o).toMatch(/ip daddr @allow-ntp udp dport 123 accept/);
     expect(o).toMatch(/\n\t\tcounter drop comment "chargewall nft-variant: default deny"\n\t\}/);
   });
+  it('IPv6 on the charger interface takes the same chains, so it meets the default (the allow rules are IPv4 only)', () => {
+    const f = render(variants['dns redirect, ntp auto (default)'])['chargewall.nft'];
+    const forward = f.slice(f.indexOf('chain forward {'), f.indexOf('chain chargers-out {'));
+    expect(forward).toContain('iifname "br-lan" meta nfproto ipv6 jump chargers-out');
+    expect(forward).toContain('oifname "br-lan" meta nfproto ipv6 jump chargers-in');
+    // No allow rule can match IPv6, in any variant: each names IPv4 addresses or an IPv4 set, or says ipv4
+    // (the last rule, `counter accept` with policy.defaultDeny false, is the default itself).
+    for (const [name, text] of Object.entries(variants)) {
+      for (const l of out(render(text)).split('\n').filter((x) => / accept comment/.test(x) && !x.includes('counter accept'))) expect(l, name).toMatch(/^\t\t(ip daddr |meta nfproto ipv4 )/);
+    }
+  });
   it('literal addresses are permanent rule matches, the names go to the set; 40 ports in one rule', () => {
     const f = render(variants['extra endpoint with literal addresses and 40 ports']);
     const o = out(f);
@@ -126,7 +137,7 @@ describe.skipIf(!tools.ok)('what the rules say, per policy', () => {
     expect(f['dnsmasq.conf']).not.toContain('lit-only');
   });
   it('ntp any opens UDP 123 to every address; ntp redirect answers it on the router', () => {
-    expect(out(render(variants['ntp any']))).toMatch(/\n\t\tudp dport 123 accept/);
+    expect(out(render(variants['ntp any']))).toMatch(/\n\t\tmeta nfproto ipv4 udp dport 123 accept/);
     const redirect = render(variants['ntp redirect (the router answers NTP)'])['chargewall.nft'];
     expect(redirect).toMatch(/iifname "br-lan" udp dport 123 redirect to :123/);
     expect(redirect).not.toContain('@allow-ntp');

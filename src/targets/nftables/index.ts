@@ -92,7 +92,8 @@ function forwardLines(r: ForwardRule, sets: LinuxSet[], note: (text: string) => 
         ];
       }
       case 'any':
-        return [`${port} accept ${comment}`];
+        // "Any address" is any IPv4 address: IPv6 from the chargers meets the default like everything else.
+        return [`meta nfproto ipv4 ${port} accept ${comment}`];
       case 'addresses':
         return [`ip daddr { ${r.to.addresses.join(', ')} } ${port} accept ${comment}`];
     }
