@@ -79,12 +79,13 @@ const portList = (ports: number[]) => (ports.length === 1 ? `${ports[0]}` : `{ $
 
 function forwardLines(r: ForwardRule, sets: LinuxSet[], note: (text: string) => string): string[] {
   const comment = note(`${r.id} ${r.protocols.join('/')} ${r.ports.join(',')}`);
+  const to = r.to;
   return r.protocols.flatMap((p) => {
     const port = `${p} dport ${portList(r.ports)}`;
-    switch (r.to.kind) {
+    switch (to.kind) {
       case 'group': {
-        const set = sets.find((s) => s.group === (r.to as { group: string }).group);
-        if (!set) throw new Error(`internal: no set for endpoint group ${r.to.group}`);
+        const set = sets.find((s) => s.group === to.group);
+        if (!set) throw new Error(`internal: no set for endpoint group ${to.group}`);
         // Literal addresses in a group are permanent: they go in the rule, not in the set whose entries expire.
         return [
           ...(set.names.length ? [`ip daddr @${set.name} ${port} accept ${comment}`] : []),
@@ -95,7 +96,7 @@ function forwardLines(r: ForwardRule, sets: LinuxSet[], note: (text: string) => 
         // "Any address" is any IPv4 address: IPv6 from the chargers meets the default like everything else.
         return [`meta nfproto ipv4 ${port} accept ${comment}`];
       case 'addresses':
-        return [`ip daddr { ${r.to.addresses.join(', ')} } ${port} accept ${comment}`];
+        return [`ip daddr { ${to.addresses.join(', ')} } ${port} accept ${comment}`];
     }
   });
 }
