@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, corrupt, run, runAsync } from './netns.js';
 
-const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout']);
+const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ip6tables-restore', 'ip6tables-save', 'ip6tables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout']);
 const lab = tools.ok ? new Lab('rt') : undefined;
 
 /** The iptables target's files of one example, keyed by file name. */
@@ -43,15 +43,18 @@ function routerNs(role: string, apply: string): string {
 }
 
 /** iptables-save without its date comments and counters. */
-const saved = (ns: string) =>
+const saved = (ns: string, cmd: 'iptables-save' | 'ip6tables-save' = 'iptables-save') =>
   lab!
-    .mustExec(ns, 'iptables-save', [])
+    .mustExec(ns, cmd, [])
     .split('\n')
     .filter((l) => !l.startsWith('#'))
     .map((l) => l.replace(/\[\d+:\d+\]$/, '[0:0]'))
     .join('\n');
 
 const ruleLines = (text: string) => text.split('\n').filter((l) => l.startsWith('-A '));
+
+/** A saved rule as the file writes it (iptables-save lists conntrack states in its own order). */
+const asWritten = (line: string) => line.replace('--ctstate RELATED,ESTABLISHED', '--ctstate ESTABLISHED,RELATED');
 
 /** The jump lines apply.sh adds to built-in chains (`-A FORWARD ... -j cw-...`). */
 const jumps = (save: string) => ruleLines(save).filter((l) => /^-A (INPUT|FORWARD|PREROUTING|POSTROUTING) .* -j cw-/.test(l));
@@ -120,6 +123,22 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         expect(bad.stderr).toContain("Couldn't load target `cw-undeclared'");
       });
 
+      it('rules.v6: ip6tables-restore --test (nf_tables and legacy) and a real --noflush load', () => {
+        const dir = lab!.folder(`${id}-v6`, files);
+        const ns = lab!.ns(`${id.slice(0, 6)}-v6`);
+        const ip6t = (cmd: string, args: string, file: string) => lab!.exec(ns, 'sh', ['-c', `${cmd} ${args} < "$1"`, 'sh', join(dir, file)]);
+        for (const cmd of ['ip6tables-restore', 'ip6tables-legacy-restore']) {
+          const test = ip6t(cmd, '--test', 'rules.v6');
+          expect(test.stderr, cmd).toBe('');
+          expect(test.status, cmd).toBe(0);
+        }
+        expect(ip6t('ip6tables-restore', '--noflush', 'rules.v6').status).toBe(0);
+        expect(ruleLines(saved(ns, 'ip6tables-save')).map(asWritten)).toEqual(ruleLines(files['rules.v6']));
+        // Negative control: IPv4 syntax in the IPv6 file is rejected.
+        writeFileSync(join(dir, 'bad.rules'), corrupt(files['rules.v6'], '-j DROP', '-d 10.0.0.1/32 -j DROP'));
+        expect(ip6t('ip6tables-restore', '--test', 'bad.rules').status).not.toBe(0);
+      });
+
       it('dnsmasq --test accepts dnsmasq.conf', () => {
         const dir = lab!.folder(`${id}-dnsmasq`, files);
         const check = (file: string) => run('dnsmasq', ['--test', `--conf-file=${join(dir, file)}`]);
@@ -154,15 +173,21 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         expect(first.stderr).not.toContain('does not have'); // the LAN has the gateway address
         expect(first.stderr).not.toContain('is not a bridge'); // the LAN is a bridge
         const save1 = saved(ns);
+        const v6save1 = saved(ns, 'ip6tables-save');
         const sets1 = lab!.mustExec(ns, 'ipset', ['list']);
 
         const second = apply();
         expect(second.status).toBe(0);
         const save2 = saved(ns);
+        const v6save2 = saved(ns, 'ip6tables-save');
         const sets2 = lab!.mustExec(ns, 'ipset', ['list']);
 
         expect(save2).toBe(save1);
+        expect(v6save2).toBe(v6save1);
         expect(sets2).toBe(sets1);
+        // IPv6: one jump each way on the charger interface, to chains holding exactly rules.v6.
+        expect(jumps(v6save2).sort()).toEqual([`-A FORWARD -i ${s.lan} -j cw-${id}-fwd`, `-A FORWARD -o ${s.lan} -j cw-${id}-ret`]);
+        expect(ruleLines(v6save2).filter((l) => l.startsWith('-A cw-')).map(asWritten)).toEqual(ruleLines(files['rules.v6']));
         const expected = ['-j cw-' + id + '-fwd', '-j cw-' + id + '-ret', '-j cw-' + id + '-in', '-j cw-' + id + '-snat'];
         if (files['rules.v4'].includes('REDIRECT')) expected.push('-j cw-' + id + '-dnat');
         const j = jumps(save2);
@@ -192,7 +217,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
 
   it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
     const files = linuxFiles(exampleFiles()[0]);
-    const naive = corrupt(files['apply.sh'], 'iptables -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
+    const naive = corrupt(files['apply.sh'], '"$cmd" -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
     const dir = lab!.folder('naive-apply', { ...files, 'apply.sh': naive });
     const ns = routerNs('naive', files['apply.sh']);
     const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv() });

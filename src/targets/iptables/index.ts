@@ -11,9 +11,9 @@ const SET_MAX = 31;
 
 export const iptablesTarget: Target = {
   id: 'iptables',
-  description: 'Linux router: iptables-restore rules, ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
-  files: ['rules.v4', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
-  placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT, PREROUTING (nat, for the redirects) and POSTROUTING (nat, masquerade), matching the charger interface or subnet; every other rule on the router stays as it is',
+  description: 'Linux router: iptables-restore rules (IPv6: ip6tables, default only), ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
+  files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
+  placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT, PREROUTING (nat, for the redirects) and POSTROUTING (nat, masquerade), matching the charger interface or subnet, and at the top of ip6tables FORWARD for IPv6 on the charger interface; every other rule on the router stays as it is',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
   render(plan, site, options) {
     const t = site.targets.iptables;
@@ -51,10 +51,21 @@ export const iptablesTarget: Target = {
       r.protocols.map((p) => `-A ${chains.dnat} -p ${p} -m ${p} --dport ${r.port} -m comment --comment ${ruleComment(`chargewall ${id}: ${r.id} to the router`)} -j REDIRECT --to-ports ${r.port}`),
     );
     const snat = [`-A ${chains.snat} -m comment --comment ${ruleComment(`chargewall ${id}: masquerade`)} -j MASQUERADE`];
+    // IPv6 has its own tables (ip6tables): the same chain names hold only the default, so a router that
+    // routes IPv6 to the charger segment neither bypasses the IPv4 allow-list nor exposes the chargers.
+    const fwd6 = [
+      `-A ${chains.fwd} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+      `-A ${chains.fwd} -m comment --comment ${ruleComment(`chargewall ${id}: IPv6 ${drop ? 'default deny' : 'default allow'}`)} -j ${drop ? 'DROP' : 'ACCEPT'}`,
+    ];
+    const ret6 = [
+      `-A ${chains.ret} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+      `-A ${chains.ret} -m comment --comment ${ruleComment(`chargewall ${id}: IPv6 no inbound connections to chargers`)} -j ${drop ? 'DROP' : 'RETURN'}`,
+    ];
 
     const sets = linuxSets(plan, setName);
     const files: Record<string, string> = {};
     files['rules.v4'] = renderTemplate('iptables', 'rules.v4', { header, chains, fwd, ret, input, dnat, snat });
+    files['rules.v6'] = renderTemplate('iptables', 'rules.v6', { header, chains, fwd6, ret6, drop });
     files['ipset.conf'] = renderTemplate('iptables', 'ipset.conf', { header, sets });
     files['dnsmasq.conf'] = dnsmasqConf(plan, t, tag, header, sets, 'ipsets', (s) => ({ option: 'ipset', target: s.name }));
     const hostapd = hostapdConf(plan, t, header, options);

@@ -40,17 +40,20 @@ fi
 # Sets first: the rules refer to them.
 ipset -exist restore < ipset.conf
 iptables-restore --noflush < rules.v4
+ip6tables-restore --noflush < rules.v6
 
-# ensure TABLE CHAIN RULE...: insert the jump at the top unless it is already there.
+# ensure COMMAND TABLE CHAIN RULE...: insert the jump at the top unless it is already there.
 ensure() {
-  table=$1; chain=$2; shift 2
-  iptables -t "$table" -C "$chain" "$@" 2>/dev/null || iptables -t "$table" -I "$chain" 1 "$@"
+  cmd=$1; table=$2; chain=$3; shift 3
+  "$cmd" -t "$table" -C "$chain" "$@" 2>/dev/null || "$cmd" -t "$table" -I "$chain" 1 "$@"
 }
-ensure filter FORWARD -i "$LAN" -s "$SUBNET" -j cw-brf-solgarden-fwd
-ensure filter FORWARD -o "$LAN" -d "$SUBNET" -j cw-brf-solgarden-ret
-ensure filter INPUT -i "$LAN" -j cw-brf-solgarden-in
-ensure nat PREROUTING -i "$LAN" -j cw-brf-solgarden-dnat
-ensure nat POSTROUTING -s "$SUBNET" -o "$WAN" -j cw-brf-solgarden-snat
+ensure iptables filter FORWARD -i "$LAN" -s "$SUBNET" -j cw-brf-solgarden-fwd
+ensure iptables filter FORWARD -o "$LAN" -d "$SUBNET" -j cw-brf-solgarden-ret
+ensure iptables filter INPUT -i "$LAN" -j cw-brf-solgarden-in
+ensure iptables nat PREROUTING -i "$LAN" -j cw-brf-solgarden-dnat
+ensure iptables nat POSTROUTING -s "$SUBNET" -o "$WAN" -j cw-brf-solgarden-snat
+ensure ip6tables filter FORWARD -i "$LAN" -j cw-brf-solgarden-fwd
+ensure ip6tables filter FORWARD -o "$LAN" -j cw-brf-solgarden-ret
 
 # The chargers' traffic is routed through this host.
 sysctl -qw net.ipv4.ip_forward=1
