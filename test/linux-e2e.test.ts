@@ -88,8 +88,15 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
   `,
     );
     chmodSync(script, 0o755);
-    // At most 10 discovers one second apart, then give up (-n).
-    const r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 20_000 });
+    // At most 10 discovers one second apart, then give up (-n). On a machine starved of CPU (the whole
+    // suite runs on two cores) udhcpc once missed the server's answers: one more client run is allowed,
+    // and counted in the printed timings, so a server that never answers still fails.
+    let r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script], { env: cleanEnv(), timeoutMs: 20_000 });
+    if (r.status !== 0 || !existsSync(leaseFile)) {
+      timings[`dhcpRetry-${role}`] = 1;
+      console.warn(`[linux-e2e ${target}] udhcpc in ${ns} got no lease (${r.status}), one more try:\n${r.stdout}\n${r.stderr}`);
+      r = await runAsync('ip', ['netns', 'exec', ns, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '2', '-s', script], { env: cleanEnv(), timeoutMs: 30_000 });
+    }
     if (r.status !== 0 || !existsSync(leaseFile)) throw new Error(`udhcpc in ${ns} got no lease (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return Object.fromEntries(readFileSync(leaseFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   }
@@ -220,7 +227,7 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
       const t2 = Date.now();
       [lease, staticLease] = await Promise.all([dhcp(charger), dhcp(staticCharger)]);
       timings.dhcpMs = Date.now() - t2;
-    }, 45_000);
+    }, 90_000);
 
     afterAll(async () => {
       if (lab) {
