@@ -84,12 +84,12 @@ const iptables: Entry<Files> = {
   holds: ['siteName', 'unitName', 'ssid'],
   escapes: [linuxEsc.commentText],
   real: {
-    tools: ['ip', 'ipset', 'iptables-restore', 'dnsmasq', 'hostapd'],
+    tools: ['ip', 'ipset', 'iptables-restore', 'ip6tables-restore', 'dnsmasq', 'hostapd'],
     root: true,
     check(files) {
       const p = (n: string) => join(work, n);
       for (const [name, text] of Object.entries(files)) writeFileSync(p(name), text);
-      const ipt = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `ipset -exist restore < ${p('ipset.conf')} && iptables-restore --test ${p('rules.v4')}`], { encoding: 'utf8' });
+      const ipt = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `ipset -exist restore < ${p('ipset.conf')} && iptables-restore --test ${p('rules.v4')} && ip6tables-restore --test ${p('rules.v6')}`], { encoding: 'utf8' });
       expect(ipt.status, ipt.stderr).toBe(0);
       const dnsmasq = spawnSync('dnsmasq', ['--test', `--conf-file=${p('dnsmasq.conf')}`], { encoding: 'utf8' });
       expect(dnsmasq.status, dnsmasq.stderr).toBe(0);
