@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, corrupt, run, runAsync } from './netns.js';
 
-const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ip6tables-restore', 'ip6tables-save', 'ip6tables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout']);
+const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ip6tables-restore', 'ip6tables-save', 'ip6tables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout', 'systemd-analyze']);
 const lab = tools.ok ? new Lab('rt') : undefined;
 
 /** The iptables target's files of one example, keyed by file name. */
@@ -228,6 +228,32 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
     expect(save2).not.toBe(save1);
     expect(jumps(save2)).toHaveLength(2 * jumps(save1).length);
   });
+});
+
+describe.skipIf(!tools.ok)('systemd accepts the boot unit of both Linux targets', () => {
+  const verify = (file: string) => run('systemd-analyze', ['verify', file]);
+  for (const rel of exampleFiles()) {
+    it(`${rel}: systemd-analyze verify, with nothing to say; the unit runs this site's apply.sh --restart at boot`, () => {
+      for (const target of ['iptables', 'nftables']) {
+        const files = Object.fromEntries(Object.entries(renderFile(rel, [target])).map(([k, v]) => [k.split('/').pop()!, v]));
+        const name = Object.keys(files).find((f) => f.endsWith('.service'))!;
+        const id = /^chargewall-([a-z0-9-]+)\.service$/.exec(name)![1];
+        const dir = lab!.folder(`${id}-${target}-unit`, { [name]: files[name] });
+        const r = verify(join(dir, name));
+        expect(r.stderr, `${target} ${name}`).toBe('');
+        expect(r.status).toBe(0);
+        expect(files[name]).toContain(`ExecStart=/bin/sh /etc/chargewall/${id}/apply.sh --restart`);
+        expect(files[name]).toMatch(/^WantedBy=multi-user\.target$/m);
+        // Negative controls: a misspelt value and a command that does not exist are reported.
+        const bad = lab!.folder(`${id}-${target}-unit-bad`, {
+          [name]: corrupt(files[name], 'Type=oneshot', 'Type=oneshoot'),
+          [`x-${name}`]: corrupt(files[name], 'ExecStart=/bin/sh', 'ExecStart=/bin/no-such-shell'),
+        });
+        expect(verify(join(bad, name)).stderr).toContain('Failed to parse service type');
+        expect(verify(join(bad, `x-${name}`)).status).not.toBe(0);
+      }
+    });
+  }
 });
 
 describe.skipIf(!tools.ok)('apply.sh writes the Wi-Fi passphrase file that hostapd reads', () => {

@@ -2,7 +2,7 @@ import type { Plan, ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
-import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets } from '../linux/files.js';
+import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, systemdUnit } from '../linux/files.js';
 import { ruleComment } from './escape.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
@@ -12,7 +12,7 @@ const SET_MAX = 31;
 export const iptablesTarget: Target = {
   id: 'iptables',
   description: 'Linux router: iptables-restore rules (IPv6: ip6tables, default only), ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
-  files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
+  files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service'],
   placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT, PREROUTING (nat, for the redirects) and POSTROUTING (nat, masquerade), matching the charger interface or subnet, and at the top of ip6tables FORWARD for IPv6 on the charger interface; every other rule on the router stays as it is',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
   render(plan, site, options) {
@@ -71,6 +71,8 @@ export const iptablesTarget: Target = {
     const hostapd = hostapdConf(plan, t, header, options);
     if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
     files['apply.sh'] = applySh(plan, t, tag, header, options, { chains, hasDnat: dnat.length > 0 });
+    const unit = systemdUnit(plan, 'iptables');
+    files[unit.name] = unit.text;
     return files;
   },
 };

@@ -121,3 +121,22 @@ export function applySh(
     ntpServer: plan.ntp.strategy === 'redirect',
   });
 }
+
+/**
+ * A systemd unit that runs apply.sh --restart at boot: the rules live in the kernel and dnsmasq and
+ * hostapd are started by apply.sh, so without it a reboot leaves the chargers without DHCP or a way out.
+ * Only ids reach it (a `#` line ending in a backslash would swallow the next line in systemd's parser).
+ */
+export function systemdUnit(plan: Plan, target: string): { name: string; text: string } {
+  const name = `chargewall-${plan.site.id}.service`;
+  const text = renderTemplate('linux', 'chargewall.service', {
+    version: plan.generator.version,
+    specHash: plan.specHash,
+    id: plan.site.id,
+    target,
+    unit: name,
+    hasWifi: !!plan.wifi,
+    folder: `/etc/chargewall/${plan.site.id}`,
+  });
+  return { name, text };
+}

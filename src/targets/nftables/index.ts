@@ -2,7 +2,7 @@ import type { ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
-import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, type LinuxSet } from '../linux/files.js';
+import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, systemdUnit, type LinuxSet } from '../linux/files.js';
 import { nftComment, nftInterface } from './escape.js';
 
 /**
@@ -19,7 +19,7 @@ import { nftComment, nftInterface } from './escape.js';
 export const nftablesTarget: Target = {
   id: 'nftables',
   description: 'Linux router: one nftables table (nft -f) with sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
-  files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh'],
+  files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service'],
   placement:
     'an nftables table of its own, whose forward and input chains run just before the usual filter priority and match the charger interface; its drops are final, but its accepts do not override a drop in another table, so a ruleset with a drop policy must also let the charger interface through',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
@@ -70,6 +70,8 @@ export const nftablesTarget: Target = {
     const hostapd = hostapdConf(plan, t, header, options);
     if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
     files['apply.sh'] = applySh(plan, t, table, header, options, { nft: { table } });
+    const unit = systemdUnit(plan, 'nftables');
+    files[unit.name] = unit.text;
     return files;
   },
 };
