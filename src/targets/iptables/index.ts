@@ -2,7 +2,7 @@ import type { Plan, ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
-import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, systemdUnit } from '../linux/files.js';
+import { headerLines, linuxSets, sharedLinuxFiles } from '../linux/files.js';
 import { ruleComment } from './escape.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
@@ -67,13 +67,18 @@ export const iptablesTarget: Target = {
     files['rules.v4'] = renderTemplate('iptables', 'rules.v4', { header, chains, fwd, ret, input, dnat, snat });
     files['rules.v6'] = renderTemplate('iptables', 'rules.v6', { header, chains, fwd6, ret6, drop });
     files['ipset.conf'] = renderTemplate('iptables', 'ipset.conf', { header, sets });
-    files['dnsmasq.conf'] = dnsmasqConf(plan, t, tag, header, sets, 'ipsets', (s) => ({ option: 'ipset', target: s.name }));
-    const hostapd = hostapdConf(plan, t, header, options);
-    if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
-    files['apply.sh'] = applySh(plan, t, tag, header, options, { chains, hasDnat: dnat.length > 0 });
-    const unit = systemdUnit(plan, 'iptables');
-    files[unit.name] = unit.text;
-    return files;
+    return {
+      ...files,
+      ...sharedLinuxFiles(plan, t, options, {
+        target: 'iptables',
+        tag,
+        header,
+        sets,
+        setWord: 'ipsets',
+        directive: (s) => ({ option: 'ipset', target: s.name }),
+        loader: { chains, hasDnat: dnat.length > 0 },
+      }),
+    };
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * The files both Linux targets write the same way: dnsmasq.conf (DHCP, DNS, and the directives that
- * fill the allow-sets), hostapd.conf and apply.sh. Each target passes what differs: its set
- * directives (`ipset=` or `nftset=`) and how apply.sh loads its rules.
+ * fill the allow-sets), hostapd.conf, apply.sh and the boot unit (sharedLinuxFiles). Each target
+ * passes what differs: its set directives (`ipset=` or `nftset=`) and how apply.sh loads its rules.
  */
 import type { Plan } from '../../plan/types.js';
 import type { LinuxSettings } from '../../spec/types.js';
@@ -42,7 +42,7 @@ export function linuxSets(plan: Plan, setName: (group: string) => string): Linux
  * dnsmasq.conf. `directive(set)` is the set's part of an `ipset=`/`nftset=` line (after the names);
  * several lines for one set add up (dnsmasq keeps every one), each under dnsmasq's line limit.
  */
-export function dnsmasqConf(
+function dnsmasqConf(
   plan: Plan,
   settings: LinuxSettings,
   tag: string,
@@ -79,7 +79,7 @@ function pskView(plan: Plan) {
 }
 
 /** hostapd.conf, or undefined for a site without Wi-Fi. */
-export function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[], options: RenderOptions): string | undefined {
+function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[], options: RenderOptions): string | undefined {
   if (!plan.wifi) return undefined;
   return renderTemplate('linux', 'hostapd.conf', {
     header,
@@ -96,7 +96,7 @@ export function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[
 }
 
 /** apply.sh. `loader` is the target's part: the iptables chains and jumps, or the nftables table. */
-export function applySh(
+function applySh(
   plan: Plan,
   settings: LinuxSettings,
   tag: string,
@@ -127,7 +127,7 @@ export function applySh(
  * hostapd are started by apply.sh, so without it a reboot leaves the chargers without DHCP or a way out.
  * Only ids reach it (a `#` line ending in a backslash would swallow the next line in systemd's parser).
  */
-export function systemdUnit(plan: Plan, target: string): { name: string; text: string } {
+function systemdUnit(plan: Plan, target: string): { name: string; text: string } {
   const name = `chargewall-${plan.site.id}.service`;
   const text = renderTemplate('linux', 'chargewall.service', {
     version: plan.generator.version,
@@ -139,4 +139,27 @@ export function systemdUnit(plan: Plan, target: string): { name: string; text: s
     folder: `/etc/chargewall/${plan.site.id}`,
   });
   return { name, text };
+}
+
+/** What a Linux target tells sharedLinuxFiles: its id, its sets and their dnsmasq directive, how apply.sh loads its rules. */
+export interface LinuxTargetParts {
+  target: string;
+  tag: string;
+  header: string[];
+  sets: LinuxSet[];
+  setWord: string;
+  directive: (set: LinuxSet) => { option: string; target: string };
+  loader: Parameters<typeof applySh>[5];
+}
+
+/** dnsmasq.conf, hostapd.conf (with Wi-Fi), apply.sh and chargewall-<site>.service. */
+export function sharedLinuxFiles(plan: Plan, settings: LinuxSettings, options: RenderOptions, p: LinuxTargetParts): Record<string, string> {
+  const files: Record<string, string> = {};
+  files['dnsmasq.conf'] = dnsmasqConf(plan, settings, p.tag, p.header, p.sets, p.setWord, p.directive);
+  const hostapd = hostapdConf(plan, settings, p.header, options);
+  if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
+  files['apply.sh'] = applySh(plan, settings, p.tag, p.header, options, p.loader);
+  const unit = systemdUnit(plan, p.target);
+  files[unit.name] = unit.text;
+  return files;
 }

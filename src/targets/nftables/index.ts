@@ -2,7 +2,7 @@ import type { ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
-import { applySh, dnsmasqConf, headerLines, hostapdConf, linuxSets, systemdUnit, type LinuxSet } from '../linux/files.js';
+import { headerLines, linuxSets, sharedLinuxFiles, type LinuxSet } from '../linux/files.js';
 import { nftComment, nftInterface } from './escape.js';
 
 /**
@@ -66,13 +66,18 @@ export const nftablesTarget: Target = {
       ntpRedirect: plan.ntp.strategy === 'redirect',
       masqComment: note('masquerade'),
     });
-    files['dnsmasq.conf'] = dnsmasqConf(plan, t, table, header, sets, 'nft sets', (s) => ({ option: 'nftset', target: `4#inet#${table}#${s.name}` }));
-    const hostapd = hostapdConf(plan, t, header, options);
-    if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
-    files['apply.sh'] = applySh(plan, t, table, header, options, { nft: { table } });
-    const unit = systemdUnit(plan, 'nftables');
-    files[unit.name] = unit.text;
-    return files;
+    return {
+      ...files,
+      ...sharedLinuxFiles(plan, t, options, {
+        target: 'nftables',
+        tag: table,
+        header,
+        sets,
+        setWord: 'nft sets',
+        directive: (s) => ({ option: 'nftset', target: `4#inet#${table}#${s.name}` }),
+        loader: { nft: { table } },
+      }),
+    };
   },
 };
 
