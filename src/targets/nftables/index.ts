@@ -51,8 +51,7 @@ export const nftablesTarget: Target = {
       r.protocols.map((p) => `iifname ${lan} ${p} dport ${r.port} redirect to :${r.port} ${note(`${r.id} to the router`)}`),
     );
 
-    const files: Record<string, string> = {};
-    files['chargewall.nft'] = renderTemplate('nftables', 'chargewall.nft', {
+    const nft = renderTemplate('nftables', 'chargewall.nft', {
       header,
       table,
       sets: sets.filter((s) => s.names.length),
@@ -67,7 +66,7 @@ export const nftablesTarget: Target = {
       masqComment: note('masquerade'),
     });
     return {
-      ...files,
+      'chargewall.nft': nft,
       ...sharedLinuxFiles(plan, t, options, {
         target: 'nftables',
         tag: table,
