@@ -356,6 +356,8 @@ export function explainSite(input: ExplainInput): string {
     `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate).`,
     `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`).`,
     '- [ ] Every charger shows online in the Zaptec Portal after installation.',
+    // Rules, DHCP and Wi-Fi must come back by themselves (on Linux: the chargewall-<site>.service boot unit).
+    '- [ ] Restart the router once: every charger is back online in the Zaptec Portal within a few minutes, with nobody touching it.',
   );
   return out.join('\n') + '\n';
 }
