@@ -6,7 +6,7 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, type RenderOptions } from './targets/types.js';
+import { RenderError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
 
 export interface SiteRender {
   site?: Site;
@@ -37,10 +37,15 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
   for (const id of ids) {
     const target = targets.get(id)!;
+    const report = (d: TargetDiagnostic): void => {
+      const pos = result.locate?.(d.path) ?? { line: 1, col: 1 };
+      out.diagnostics.push({ severity: d.severity, code: d.code, message: `${id}: ${d.message}`, file, line: pos.line, col: pos.col, path: d.path.join('.') });
+      options.report?.(d);
+    };
     try {
       const plan = buildPlan(site, result.profile, target.capabilities(site), id);
       out.plans[id] = plan;
-      for (const [name, content] of Object.entries(target.render(plan, site, options))) {
+      for (const [name, content] of Object.entries(target.render(plan, site, { ...options, report }))) {
         out.files[`${site.site.id}/${id}/${name}`] = content;
       }
     } catch (e) {

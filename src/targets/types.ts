@@ -8,6 +8,21 @@ export interface RenderOptions {
   env: Record<string, string | undefined>;
   /** pfSense only: the admin's backup to merge into. */
   pfsenseConfig?: { file: string; text: string };
+  /**
+   * Where a target reports what it takes over, drops or cannot check (e.g. "existing DHCP server replaced").
+   * The pipeline locates each one at `path` in the spec and prints it on stderr with its code, so
+   * `--strict` can fail on it. Targets call it; they never print.
+   */
+  report?: (d: TargetDiagnostic) => void;
+}
+
+/** A finding of a target about this site, located at a spec path (e.g. ['targets', 'mikrotik', 'radio']). */
+export interface TargetDiagnostic {
+  severity: 'error' | 'warning';
+  /** Stable kebab-case code, e.g. `dhcp-server-replaced`. */
+  code: string;
+  message: string;
+  path: string[];
 }
 
 /** One router platform. Add a folder in src/targets/, a line in registry.ts, templates, golden files. */
