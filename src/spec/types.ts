@@ -64,5 +64,12 @@ export interface TargetSettings {
   nftables: LinuxSettings;
   mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
   pfsense: { interface: string };
-  unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };
+  unifi: {
+    apiVersion: string;
+    fqdnFallback: 'refuse' | 'port-only';
+    /** Device tags whose APs broadcast the charger SSID (absent: every AP). */
+    apDeviceTags?: string[];
+    /** The charger network may use the gateway's cellular backup. */
+    cellularBackup: boolean;
+  };
 }
