@@ -58,6 +58,7 @@ async function applyIn(doc: any, env: Record<string, string> = ENV) {
 /** The housing-association example, changed, rendered for unifi and written to a temp file. */
 function renderToFile(change: (s: any) => void = () => {}): { file: string; doc: any } {
   const s = parse(readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8'));
+  s.targets.unifi.apDeviceTags = [TAG];
   change(s);
   const r = renderText(JSON.stringify(s), ['unifi']);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');

@@ -11,6 +11,8 @@ import type { IntegrationApiFile } from '../src/targets/unifi/index.js';
 
 const api = loadUnifiApi();
 const housing = parse(readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8'));
+// The APs that serve the chargers carry this device tag (targets.unifi.apDeviceTags).
+housing.targets.unifi.apDeviceTags = ['Laddare garage'];
 const zaptec = parse(readFileSync(join(root, 'profiles', 'zaptec-pro.yaml'), 'utf8'));
 
 /** The housing-association spec with changes applied (a deep copy; YAML accepts JSON). */
@@ -346,8 +348,9 @@ describe('unifi: fail closed', () => {
   });
 
   it('dns: redirect is a reported UI step (Policy Engine > NAT > DNAT), not silently dropped', () => {
-    const { diagnostics, steps, plan: p } = render(spec((s) => (s.policy.dns = 'redirect')));
-    expect(p.dns.strategy).toBe('redirect');
+    const { diagnostics, steps, plan: p, doc: d } = render(spec((s) => (s.policy.dns = 'redirect')));
+    expect(p.dns.strategy).toBe('router-only'); // what an API apply enforces (and the site report says)
+    expect(d.warnings.join('\n')).toMatch(/cannot redirect DNS/);
     expect(diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-dns-redirect-ui-step', 'policy.dns']);
     expect(steps).toMatch(/### 2\.5 DNS redirect \(UI only\)/);
     expect(steps).toMatch(/Policy Engine > NAT > Create .*\n\(DNAT\), twice, once for TCP and once for UDP/);

@@ -69,7 +69,7 @@ export function normalize(raw: any): Site {
         ...targets.mikrotik,
       },
       pfsense: { interface: 'opt1', ...targets.pfsense },
-      unifi: { apiVersion: '10', fqdnFallback: 'refuse', cellularBackup: true, ...targets.unifi },
+      unifi: { apiVersion: '10', fqdnFallback: 'refuse', ...targets.unifi },
     },
     targetKeys: Object.keys(targets),
   };

@@ -69,7 +69,7 @@ export interface TargetSettings {
     fqdnFallback: 'refuse' | 'port-only';
     /** Device tags whose APs broadcast the charger SSID (absent: every AP). */
     apDeviceTags?: string[];
-    /** The charger network may use the gateway's cellular backup. */
-    cellularBackup: boolean;
+    /** The charger network may use the gateway's cellular backup (absent: yes). */
+    cellularBackup?: boolean;
   };
 }

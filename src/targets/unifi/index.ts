@@ -71,12 +71,13 @@ export const unifiTarget: Target = {
   id: 'unifi',
   description: 'UniFi Network 10.x: ordered Integration API requests (zone, blocks, network, domain firewall policies, 2.4 GHz Wi-Fi last) and UI steps',
   files: ['integration-api.json', 'STEPS.md'],
-  // Domain policies are filled from what the gateway's resolver answered (DNS snooping). The DNS
-  // redirect is a DNAT in the UI (Policy Engine > NAT, Network 10), not in the API: STEPS.md has it
-  // and the render reports it. The gateway has no NTP server option. Below 10 nothing matches names.
+  // Domain policies are filled from what the gateway's resolver answered (DNS snooping). The API
+  // has no DNS redirect, so the plan (and the site report) says router-only, which is what an API
+  // apply enforces; the DNAT the UI has (Policy Engine > NAT) is a reported STEPS.md step on top.
+  // The gateway has no NTP server option. Below 10 nothing matches names.
   capabilities: (site: Site) => ({
     resolverFilledSets: majorVersion(site.targets.unifi.apiVersion) >= 10,
-    redirect: majorVersion(site.targets.unifi.apiVersion) >= 10,
+    redirect: false,
     ntpServer: false,
   }),
   render(plan, site, options): Record<string, string> {
@@ -146,7 +147,7 @@ export const unifiTarget: Target = {
       isolationEnabled: block,
       // Chargers need the cloud for authorisation and report a few MB a day: during a WAN outage
       // they stay online over the gateway's cellular backup unless the spec says otherwise.
-      cellularBackupEnabled: settings.cellularBackup,
+      cellularBackupEnabled: settings.cellularBackup !== false,
       internetAccessEnabled: true,
       mdnsForwardingEnabled: false,
       ipv4Configuration: {
@@ -234,11 +235,11 @@ export const unifiTarget: Target = {
       });
     }
 
-    if (plan.redirects.some((r) => r.id === 'dns')) {
+    if (dnsRedirectAsked(site, portOnly)) {
       report({
         severity: 'warning',
         code: 'unifi-dns-redirect-ui-step',
-        message: 'the DNS redirect (DNAT of TCP/UDP 53 to the gateway) is not in the Integration API: add it in the UI as STEPS.md section 2.5 says; until then a charger that falls back to another resolver is blocked (router-only)',
+        message: 'the DNS redirect (DNAT of TCP/UDP 53 to the gateway) is not in the Integration API, so the requests enforce router-only: add the DNAT in the UI as STEPS.md section 2.5 says; until then a charger that falls back to another resolver is blocked',
         path: ['policy', 'dns'],
       });
     }
@@ -504,7 +505,7 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
       leaseSeconds: plan.dhcp.leaseSeconds,
       leaseTime: plan.dhcp.leaseTime,
       isolated: plan.defaultAction === 'drop',
-      cellularBackup: settings.cellularBackup,
+      cellularBackup: settings.cellularBackup !== false,
     },
     zoneName,
     blocks: rows.filter((r) => r.action === 'BLOCK').map((r) => ({ name: r.name, to: r.to })),
@@ -521,7 +522,7 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
       })),
     externalOrder: pairOrder(rows, 'External'),
     gatewayOrder: pairOrder(rows, 'Gateway'),
-    dnsRedirect: plan.redirects.some((r) => r.id === 'dns'),
+    dnsRedirect: dnsRedirectAsked(site, portOnly),
     tags: settings.apDeviceTags?.map(mdText),
     block: plan.defaultAction === 'drop',
     log: plan.log,
@@ -547,4 +548,9 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
 function pairOrder(rows: PolicyRow[], to: PolicyRow['to']): string[] {
   const pair = rows.filter((r) => r.to === to);
   return [...pair.filter((r) => r.action === 'ALLOW'), ...pair.filter((r) => r.action === 'BLOCK')].map((r) => r.name);
+}
+
+/** The spec asks for a DNS redirect, which UniFi Network 10 has as a UI DNAT only (Policy Engine > NAT). */
+function dnsRedirectAsked(site: Site, portOnly: boolean): boolean {
+  return site.policy.dns === 'redirect' && !portOnly;
 }
