@@ -241,6 +241,26 @@ describe('scripts/unifi-apply.mjs against the test controller', () => {
     }
   });
 
+  it('on the terminal: the failed request, what was applied, and the state of the site in plain words', async () => {
+    fake.failOn = (s) => s.method === 'POST' && s.url.endsWith('/wifi/broadcasts');
+    const { file } = renderToFile();
+    const r = await run(file, ENV);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^unifi-apply: wifi: POST .*\/wifi\/broadcasts failed with HTTP 400/);
+    expect(r.stderr).toMatch(/\nalready applied: zone \(created \S+\), block-external \(created \S+\), block-gateway \(created \S+\), network \(created \S+\), allow-https/);
+    expect(r.stderr).toMatch(/\nSITE STATE: the charger SSID "BRF Solgården Laddare" is NOT on the air .*the charger network exists behind its blocks\. Nothing is open\./);
+    expect(leaks()).toEqual([]);
+    // A site someone changed by hand: the SSID is on the air but a block is gone. The message says to switch it off.
+    fake.failOn = undefined;
+    expect((await run(file, ENV)).code).toBe(0);
+    const blockId = policyId('block-external');
+    fake.answer({ method: 'DELETE', url: `${SITE_PATH}/firewall/policies/${blockId}`, key: KEY });
+    fake.failOn = (s) => s.method === 'POST' && s.url.endsWith('/firewall/policies');
+    const again = await run(file, ENV);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/SITE STATE: charger network NOT firewalled: the SSID "BRF Solgården Laddare" is on the air .*Disable the SSID "BRF Solgården Laddare" now/);
+  });
+
   it('a key that may write networks but not policies is refused before the first write', async () => {
     const { file, doc } = renderToFile();
     const r = await run(file, { ...ENV, UNIFI_API_KEY: NET_ONLY_KEY });
