@@ -219,6 +219,25 @@ describe('scripts/unifi-apply.mjs against the test controller', () => {
     }
   });
 
+  it('fail-closed property without Wi-Fi (chargers on a cable): the network never exists without its blocks', async () => {
+    const { doc } = renderToFile((s) => {
+      delete s.wifi;
+      s.chargers.units = [];
+    });
+    expect(doc.requests.map((q: any) => q.id)).not.toContain('wifi');
+    const start = fake.snapshot();
+    await applyIn(doc);
+    const total = fake.writes;
+    for (let k = 2; k <= total; k++) {
+      fake.restore(start);
+      fake.failAt = k;
+      const r = await applyIn(doc);
+      expect(r.ok, `write ${k}`).toBe(false);
+      expect(leaks(), `after a failure at write ${k}`).toEqual([]);
+      expect(r.error).toMatch(/SITE STATE: the charger network (exists behind its blocks|does not exist yet)/);
+    }
+  });
+
   it('fail-closed property on a re-run after a spec change (SSID already on the air): each write fails in turn', async () => {
     const { doc } = renderToFile();
     await applyIn(doc);
