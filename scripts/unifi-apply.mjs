@@ -593,6 +593,7 @@ async function dryRun(doc, env, log) {
   const ctx = { refs, env, lookup: async (what) => `<${what}>`, dryRun: true };
   const lastPolicy = doc.requests.findLastIndex((r) => r.path === POLICIES);
   log(`GET /v1/info: refuse unless UniFi Network ${(doc.controller ?? DEFAULT_CONTROLLER).min} up to ${(doc.controller ?? DEFAULT_CONTROLLER).maxMajor}.x`);
+  if (doc.requests.some((r) => r.path === ORDERING)) log('write check: PUT the unchanged ordering of one zone pair back as read (refuse on 401/403)');
   for (const [i, r] of doc.requests.entries()) {
     const { path, qs } = await resolveRequest(r, ctx);
     await resolveValue(r.body, ctx); // an unknown placeholder fails here as it would when applying

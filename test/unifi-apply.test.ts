@@ -473,7 +473,7 @@ describe('scripts/unifi-apply.mjs against the test controller', () => {
       execFile(process.execPath, [script, file, '--dry-run'], { env: { PATH: process.env.PATH ?? '' } }, (err, stdout) => resolve({ code: err ? 1 : 0, stdout })),
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('GET /v1/info: refuse unless UniFi Network 10.2 up to 10.x');
+    expect(r.stdout).toContain('GET /v1/info: refuse unless UniFi Network 10.2 up to 10.x\nwrite check: PUT the unchanged ordering');
     expect(r.stdout).toContain('network: POST /v1/sites/<site>/networks, or PUT /v1/sites/<site>/networks/<id> if one named "cw-brf-solgarden-chargers" exists and differs');
     expect(r.stdout).toMatch(/gateway-dns: .*\nstale policies: DELETE .*cw-brf-solgarden-\*.*\norder-external: PUT .*merged into the pair's current ordering/);
     expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^wifi: POST /);
