@@ -261,7 +261,7 @@ function externalPolicies(plan: Plan, rule: ForwardRule, portOnly: boolean, warn
       out.push({
         suffix: rule.id,
         description: `${base} (${names.join(', ')})`,
-        filter: { type: 'DOMAIN', domainFilter: { type: 'DOMAINS', domains: names }, portFilter: portList(rule.ports) },
+        filter: { type: 'DOMAIN', domainFilter: { type: 'DOMAINS', domains: names.map(apiText) }, portFilter: portList(rule.ports) },
         protocols: rule.protocols,
         what: code(names),
       });
