@@ -46,9 +46,11 @@ const hostsOnce = ({ profile, error }: ProfileRuleContext) => {
   profile.endpoints.forEach((e, i) => {
     e.hosts.forEach((h, j) => {
       const prev = owner.get(h);
-      if (prev !== undefined && prev !== `endpoints[${i}]`) {
+      const here = `endpoints[${i}] ('${e.id}')`;
+      if (prev === here) error('duplicate-host', ['endpoints', i, 'hosts', j], `host '${h}' is listed twice in this group: list it once`);
+      else if (prev !== undefined) {
         error('duplicate-host', ['endpoints', i, 'hosts', j], `host '${h}' is also listed in ${prev}: dnsmasq fills only one set per host, so one of the two groups would never work. List it once, in one group, and give that group every port it needs`);
-      } else owner.set(h, `endpoints[${i}] ('${e.id}')`);
+      } else owner.set(h, here);
     });
   });
 };

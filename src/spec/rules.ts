@@ -220,7 +220,8 @@ const extraEndpoints: Rule = ({ site, profile, error }) => {
         error('invalid-host', at, `'${h}' is not a host name (RFC 1123 labels of 1-63 letters, digits and inner hyphens, at most 253 characters, a last label that is not a number; like csms.example.com) or an IPv4 address`);
       }
       const prev = owner.get(h);
-      if (prev !== undefined && prev !== `extraEndpoints[${i}]`) {
+      if (prev === `extraEndpoints[${i}]`) error('duplicate-host', at, `host '${h}' is listed twice in this endpoint: list it once`);
+      else if (prev !== undefined) {
         error('duplicate-host', at, `host '${h}' is also in ${prev}: dnsmasq fills one set per host, so one of the two groups would never work. List each host in one group with every port it needs (for a profile host, use a copy of the profile with the port added)`);
       } else owner.set(h, `extraEndpoints[${i}]`);
     });
