@@ -126,6 +126,14 @@ describe('profile reproducers of issue 17: refused in the profile file, at the v
     });
   }
 
+  it('a profile given by absolute path, or from a spec in another folder, is named by that path in its diagnostics', () => {
+    writeFileSync(profileFile, profileText.replace('id: mqtt', 'id: ntp'));
+    const abs = validateSpec(specText.replace('./custom.yaml', profileFile), 'elsewhere/site.yaml');
+    expect(abs.diagnostics.map((d) => d.file)).toEqual([profileFile]);
+    const rel = validateSpec(specText.replace('./custom.yaml', '../custom.yaml'), join(dir, 'sub', 'site.yaml'));
+    expect(rel.diagnostics.map((d) => d.file)).toEqual([profileFile]);
+  });
+
   it('an edited profile file is read again (no stale result from an earlier render)', () => {
     expect(validateWith(profileText.replace('id: mqtt', 'id: ntp')).ok).toBe(false);
     expect(validateWith(profileText).ok).toBe(true);

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { resolve, dirname, join } from 'node:path';
+import { resolve, dirname, isAbsolute, join } from 'node:path';
 import { loadYaml } from '../spec/load.js';
 import { schemaDiagnostics } from '../spec/schema-errors.js';
 import { sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
@@ -28,7 +28,7 @@ export function loadProfile(ref: string, specFile: string): { profile?: Profile;
   if (builtin) return { profile: builtinProfiles[ref], diagnostics: [] };
   if (!/\.ya?ml$/.test(ref)) return { diagnostics: [], notFound: true };
   const file = resolve(dirname(specFile), ref);
-  const label = join(dirname(specFile), ref);
+  const label = isAbsolute(ref) ? ref : join(dirname(specFile), ref);
   let text: string;
   try {
     // Only a regular file: a FIFO or a device (/dev/zero) would block or never end.
