@@ -83,7 +83,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
 /** An unexpected exception from rendering this site, as a located diagnostic (code internal-error). */
 function internalError(result: ValidationResult, file: string, at: string[], prefix: string, e: unknown): Diagnostic {
   const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-  const what = e instanceof Error ? e.message : String(e);
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return {
     severity: 'error',
     code: 'internal-error',
