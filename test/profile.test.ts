@@ -8,7 +8,8 @@ import { validateSpec } from '../src/spec/validate.js';
 import { renderSpec } from '../src/pipeline.js';
 import { buildPlan } from '../src/plan/build.js';
 import { uniqueLabels } from '../src/plan/names.js';
-import { checkProfile } from '../src/profiles/rules.js';
+import { checkProfile, profileRules } from '../src/profiles/rules.js';
+import { rules } from '../src/spec/rules.js';
 import builtinProfiles from '../src/generated/profiles.js';
 import { targets, targetIds } from '../src/targets/registry.js';
 import type { Profile } from '../src/profiles/types.js';
@@ -258,6 +259,34 @@ describe('defence in depth: values that validation refuses are still inert or re
       expect(r.files).toEqual({});
     } finally {
       (target as any).render = original;
+    }
+  });
+});
+
+describe('7. a validation rule that throws on a value is a located error, not a stack trace', () => {
+  const boom = function boom(): void {
+    throw new RangeError('Invalid array length');
+  };
+  it('a spec rule', () => {
+    rules.push(boom);
+    try {
+      const r = validateSpec(specText.replace('./custom.yaml', 'zaptec-pro'), specFile);
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['internal-error', specFile, 1]]);
+      expect(r.diagnostics[0].message).toContain('boom');
+    } finally {
+      rules.pop();
+    }
+  });
+  it('a profile rule, located in the profile file', () => {
+    profileRules.push(boom);
+    try {
+      // A text of its own: results are cached per file and text.
+      const r = validateWith(`${profileText}# a throwing rule\n`);
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map((d) => [d.code, d.file])).toEqual([['internal-error', profileFile]]);
+    } finally {
+      profileRules.pop();
     }
   });
 });

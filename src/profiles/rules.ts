@@ -94,5 +94,11 @@ export const profileRules = [groupIds, hostsOnce, resolvers, channelRange, freeT
 
 /** Every rule over a schema-valid profile; also run over the built-in profiles by the tests. */
 export function checkProfile(profile: Profile, error: ProfileRuleContext['error']): void {
-  for (const rule of profileRules) rule({ profile, error });
+  for (const rule of profileRules) {
+    try {
+      rule({ profile, error });
+    } catch (e) {
+      error('internal-error', [], `profile rule ${rule.name || '(unnamed)'} failed on a value of this profile (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}). This is a bug: please report it with the profile`);
+    }
+  }
 }
