@@ -13,7 +13,7 @@ import { rules } from '../src/spec/rules.js';
 import builtinProfiles from '../src/generated/profiles.js';
 import { targets, targetIds } from '../src/targets/registry.js';
 import type { Profile } from '../src/profiles/types.js';
-import { root, testEnv } from './helpers.js';
+import { requireTools, root, testEnv } from './helpers.js';
 
 /**
  * Issue 17: a custom profile is untrusted input. Every reproducer of the issue, as written there, is
@@ -147,6 +147,48 @@ describe('profile reproducers of issue 17: refused in the profile file, at the v
       const r = validateSpec(specText.replace('./custom.yaml', ref), specFile);
       expect(r.ok).toBe(false);
       expect(r.diagnostics.map((d) => [d.file, d.code, d.line])).toEqual([[specFile, 'unknown-profile', 3]]);
+    }
+  });
+});
+
+describe('2. the longest valid values stay inside ipset and dnsmasq line buffers', () => {
+  // 40-character labels and 64 host names of 253 characters a group: every list is far past 1024 bytes.
+  const long = (g: number, i: number) => {
+    const l = (c: string, n: number) => `${c}${g}x${i}`.padEnd(n, c);
+    return `${l('a', 63)}.${l('b', 63)}.${l('c', 63)}.${l('z', 61)}`;
+  };
+  const groups = [0, 1, 2].map((g) => `  - id: g${g}\n    name: ${`Group ${g} `.padEnd(40, 'W')}\n    protocol: tcp\n    ports: [${443 + g}]\n    hosts: [${Array.from({ length: 64 }, (_, i) => long(g, i)).join(', ')}]\n    purpose: ${'p'.repeat(300)}\n    requirement: ${'r'.repeat(500)}\n`);
+  const text = profileText.replace(/^endpoints:\n[\s\S]*?^ntp:/m, `endpoints:\n${groups.join('')}ntp:`);
+
+  it('validates, and no line of any Linux file reaches 1000 bytes', () => {
+    expect(validateWith(text).diagnostics).toEqual([]);
+    writeFileSync(profileFile, text);
+    const r = renderSpec(specText, specFile, ['iptables', 'nftables'], { env: testEnv });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const linux = Object.entries(r.files).filter(([name]) => /^garage\/(iptables|nftables)\//.test(name));
+    expect(linux.length).toBeGreaterThan(8);
+    for (const [name, t] of linux) for (const line of t.split('\n')) expect(Buffer.byteLength(line), name).toBeLessThan(1000);
+    expect(r.files['garage/iptables/ipset.conf'].length).toBeGreaterThan(3 * 64 * 253);
+  });
+
+  it('ipset restore in a namespace creates exactly the three sets and leaves the admin\'s sets alone', () => {
+    if (!requireTools(['ip', 'ipset', 'iptables-restore'], true).ok) return;
+    writeFileSync(profileFile, text);
+    const r = renderSpec(specText, specFile, ['iptables'], { env: testEnv });
+    const conf = join(dir, 'ipset.conf');
+    writeFileSync(conf, r.files['garage/iptables/ipset.conf']);
+    writeFileSync(join(dir, 'rules.v4'), r.files['garage/iptables/rules.v4']);
+    const ns = `cwpl${process.pid}`;
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    try {
+      const sh = (cmd: string) => spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', cmd], { encoding: 'utf8' });
+      const load = sh(`ipset create admin-blocklist hash:ip && ipset add admin-blocklist 192.0.2.66 && ipset create admin-allow hash:ip && ipset -exist restore < ${conf} && iptables-restore --test ${join(dir, 'rules.v4')}`);
+      expect(load.status, load.stderr).toBe(0);
+      expect(sh('ipset list -n').stdout.trim().split('\n').sort()).toEqual(['admin-allow', 'admin-blocklist', 'cw-garage-g0', 'cw-garage-g1', 'cw-garage-g2', 'cw-garage-ntp'].sort());
+      expect(sh('ipset list admin-blocklist').stdout).toMatch(/Members:\n192\.0\.2\.66\n*$/);
+      expect(sh('ipset list admin-allow').stdout).toMatch(/Members:\n*$/);
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
     }
   });
 });
