@@ -218,6 +218,13 @@ describe('spec values that meet the profile (issue 17 items 4-6, 14)', () => {
     });
   }
 
+  it('6. an extra host with a newline is refused on one diagnostic line', () => {
+    const r = validateSpec(spec('extraEndpoints:\n  - { name: a, protocol: tcp, ports: [1], hosts: ["x.example.com\\ndhcp-script=/tmp/pwn.sh"] }\n'), specFile);
+    const d = r.diagnostics.filter((x) => x.severity === 'error');
+    expect(d.map((x) => x.code)).toEqual(['invalid-host']);
+    expect(d[0].message).not.toMatch(/[\n\r]/);
+  });
+
   it('an extra endpoint at a public address, and one with a host of its own, are fine', () => {
     const r = validateSpec(spec('extraEndpoints:\n  - { name: a, protocol: tcp, ports: [1], hosts: [203.0.113.9, csms.example.com] }\n'), specFile);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);

@@ -217,12 +217,12 @@ const extraEndpoints: Rule = ({ site, profile, error }) => {
         const problem = addressProblem(h);
         if (problem) error('invalid-host', at, `address ${h} is ${problem}: give the public address of the endpoint, or its host name`);
       } else if (!HOSTNAME.test(h)) {
-        error('invalid-host', at, `'${h}' is not a host name (RFC 1123 labels of 1-63 letters, digits and inner hyphens, at most 253 characters, a last label that is not a number; like csms.example.com) or an IPv4 address`);
+        error('invalid-host', at, `${JSON.stringify(h)} is not a host name (RFC 1123 labels of 1-63 letters, digits and inner hyphens, at most 253 characters, a last label that is not a number; like csms.example.com) or an IPv4 address`);
       }
       const prev = owner.get(h);
-      if (prev === `extraEndpoints[${i}]`) error('duplicate-host', at, `host '${h}' is listed twice in this endpoint: list it once`);
+      if (prev === `extraEndpoints[${i}]`) error('duplicate-host', at, `host ${JSON.stringify(h)} is listed twice in this endpoint: list it once`);
       else if (prev !== undefined) {
-        error('duplicate-host', at, `host '${h}' is also in ${prev}: dnsmasq fills one set per host, so one of the two groups would never work. List each host in one group with every port it needs (for a profile host, use a copy of the profile with the port added)`);
+        error('duplicate-host', at, `host ${JSON.stringify(h)} is also in ${prev}: dnsmasq fills one set per host, so one of the two groups would never work. List each host in one group with every port it needs (for a profile host, use a copy of the profile with the port added)`);
       } else owner.set(h, `extraEndpoints[${i}]`);
     });
   });
