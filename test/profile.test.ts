@@ -235,13 +235,13 @@ describe('spec values that meet the profile (issue 17 items 4-6, 14)', () => {
       const text = spec('').replace('subnet: 10.9.0.0/24', `subnet: ${subnet}`);
       const r = validateSpec(text, specFile);
       const [line, col] = position(text, subnet);
-      expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col])).toContainEqual(['subnet-not-private', line, col]);
+      expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col])).toContainEqual(['subnet-special', line, col]);
     });
   }
   it('14. private and other unicast subnets are still fine', () => {
     for (const subnet of ['10.0.0.0/8', '172.16.0.0/12', '192.168.7.0/24', '100.64.0.0/24', '198.51.100.0/24']) {
       const r = validateSpec(spec('').replace('subnet: 10.9.0.0/24', `subnet: ${subnet}`).replace('count: 4', 'count: 2'), specFile);
-      expect(r.diagnostics.filter((d) => d.code === 'subnet-not-private'), subnet).toEqual([]);
+      expect(r.diagnostics.filter((d) => d.code === 'subnet-special'), subnet).toEqual([]);
     }
   });
 });

@@ -30,7 +30,7 @@ const subnetIsNetwork: Rule = ({ raw, error }) => {
     error('subnet-too-small', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} has no room for a gateway and chargers: use /30 or larger (e.g. /24)`);
   } else {
     const problem = subnetProblem(parsed.subnet!);
-    if (problem) error('subnet-not-private', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} ${problem}: a charger segment is a network of its own, such as 10.20.30.0/24`);
+    if (problem) error('subnet-special', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} ${problem}: a charger segment is a network of its own, such as 10.20.30.0/24`);
   }
 };
 
