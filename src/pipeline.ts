@@ -56,20 +56,43 @@ export function renderValidated(result: ValidationResult, file: string, targetId
         const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
-      } else throw e;
+      } else {
+        // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
+        const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
+      }
     }
   }
   // The site's explain report sits next to the target folders, so --check covers it as well.
   if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
-    out.files[`${site.site.id}/README.md`] = explainSite({
-      site,
-      profile: result.profile,
-      plans: out.plans,
-      specWarnings: result.diagnostics,
-      placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
-    });
+    try {
+      out.files[`${site.site.id}/README.md`] = explainSite({
+        site,
+        profile: result.profile,
+        plans: out.plans,
+        specWarnings: result.diagnostics,
+        placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
+      });
+    } catch (e) {
+      out.diagnostics.push(internalError(result, file, ['profile'], 'site report: ', e));
+    }
   }
   return out;
+}
+
+/** An unexpected exception from rendering this site, as a located diagnostic (code internal-error). */
+function internalError(result: ValidationResult, file: string, at: string[], prefix: string, e: unknown): Diagnostic {
+  const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return {
+    severity: 'error',
+    code: 'internal-error',
+    message: `${prefix}chargewall failed on a value of this site or its profile (${what.split('\n')[0]}); nothing was written. This is a bug: please report it with the spec and profile`,
+    file,
+    line: pos.line,
+    col: pos.col,
+    path: at.join('.'),
+  };
 }
 
 /** The spec's `targets:` keys, else every target. */

@@ -51,7 +51,14 @@ export function validateSpec(text: string, file: string): ValidationResult {
     error: (code, path, message) => push(diagnostics, doc, 'error', code, path, message),
     warn: (code, path, message) => push(diagnostics, doc, 'warning', code, path, message),
   };
-  for (const rule of rules) rule(ctx);
+  for (const rule of rules) {
+    try {
+      rule(ctx);
+    } catch (e) {
+      // A rule that fails on a value it did not expect: a located error, never a stack trace.
+      push(diagnostics, doc, 'error', 'internal-error', [], `validation rule ${rule.name || '(unnamed)'} failed on a value of this spec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}). This is a bug: please report it with the spec and profile`);
+    }
+  }
   return { ...done(diagnostics, site, profile), locate: doc.locate };
 }
 

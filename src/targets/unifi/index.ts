@@ -393,7 +393,7 @@ function externalPolicies(plan: Plan, site: Site, portOnly: boolean, warnings: s
       const p: ExternalPolicy = {
         suffix: rule.id,
         description: `${base} (${names.join(', ')})`,
-        filter: { type: 'DOMAIN', domainFilter: { type: 'DOMAINS', domains: names }, portFilter: portList(rule.ports) },
+        filter: { type: 'DOMAIN', domainFilter: { type: 'DOMAINS', domains: names.map(apiText) }, portFilter: portList(rule.ports) },
         protocols: rule.protocols,
         ports: [...rule.ports],
         what: code(names),
