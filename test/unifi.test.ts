@@ -139,7 +139,7 @@ describe('unifi: requests against the official OpenAPI document', () => {
     ['channel 1', spec((s) => (s.wifi.channel = 1))],
     ['no device tags', spec((s) => delete s.targets.unifi.apDeviceTags)],
     ['cellular backup off, two device tags', spec((s) => ((s.targets.unifi.cellularBackup = false), (s.targets.unifi.apDeviceTags = ['A', 'B'])))],
-    ['extra endpoint on the HTTPS hosts (merged)', spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: zaptec.endpoints[0].hosts, ports: [8443], protocol: 'tcp' }]))],
+    ['extra endpoint on its own host, port 8443', spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: ['csms.example.com'], ports: [8443], protocol: 'tcp' }]))],
   ];
   for (const [name, text, secrets] of variants) {
     it(`every request exists in the document and its body validates: ${name}`, () => {
@@ -359,26 +359,20 @@ describe('unifi: fail closed', () => {
     expect(ro.steps).not.toMatch(/DNS redirect \(UI only\)/);
   });
 
-  it('one host in two domain policies: the same host set is merged, an overlapping one is refused where it is written', () => {
+  it('one host in two domain policies is refused where it is written (the gateway fills one domain set per host name)', () => {
+    // Validation refuses a host in two endpoint groups (duplicate-host) before the target runs, so the
+    // UniFi target never sees two DOMAIN policies for one name.
     const https = zaptec.endpoints.find((e: any) => e.ports.includes(443));
-    const merged = render(spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: https.hosts, ports: [8443], protocol: 'tcp' }])));
-    const withHosts = policies(merged.doc).filter((p) => JSON.stringify(p.body.destination.trafficFilter?.domainFilter?.domains) === JSON.stringify(https.hosts));
-    expect(withHosts).toHaveLength(1);
-    expect(withHosts[0].body.destination.trafficFilter.portFilter.items.map((i: any) => i.value)).toEqual([443, 8443]);
-    expect(withHosts[0].body.ipProtocolScope.protocolFilter.protocol.name).toBe('TCP');
-    expect(merged.diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-domain-policies-merged', 'extraEndpoints.0.hosts']);
-    const udp = render(spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: https.hosts, ports: [9000], protocol: 'udp' }])));
-    const both = policies(udp.doc).find((p) => p.id === 'allow-https')!;
-    expect(both.body.ipProtocolScope.protocolFilter).toEqual({ type: 'PRESET', preset: { name: 'TCP_UDP' } });
-    expect(udp.doc.warnings.join('\n')).toMatch(/wider than asked/);
+    const same = renderError(spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: https.hosts, ports: [8443], protocol: 'tcp' }])));
+    expect(same.map((d) => d.code)).toEqual(https.hosts.map(() => 'duplicate-host'));
+    expect(same.every((d) => d.path.startsWith('extraEndpoints.0.hosts'))).toBe(true);
     const yaml = readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8');
     expect(yaml).toContain('hosts: [csms.example.com]');
     const r = renderText(yaml.replace('hosts: [csms.example.com]', 'hosts: [api.zaptec.com]'), ['unifi']);
-    const err = r.diagnostics.find((d) => d.code === 'unifi-domain-in-two-policies')!;
+    const err = r.diagnostics.find((d) => d.code === 'duplicate-host')!;
     expect(err.severity).toBe('error');
-    expect(err.path).toBe('extraEndpoints.0.hosts');
     expect(yaml.split('\n')[err.line - 1]).toContain('hosts: [csms.example.com]');
-    expect(err.message).toMatch(/api\.zaptec\.com is also in https/);
+    expect(Object.keys(r.files)).toHaveLength(0);
   });
 
   it('refuses a charger segment without its own VLAN', () => {
