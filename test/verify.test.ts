@@ -245,9 +245,10 @@ describe.skipIf(!tools.ok)('verify in a lab: charger ↔ router (nftables output
   let removeEtc: (() => void) | undefined;
   const timings: Record<string, number> = {};
   const altFlag = () => join(lab!.dir, 'inspect-on');
+  const otherNameFlag = () => join(lab!.dir, 'other-name-on');
 
   /** Makes a CA (and a server certificate for the lab's names signed by it) with openssl. */
-  function makeCa(name: string, subject: string): { ca: string; cert: string; key: string } {
+  function makeCa(name: string, subject: string): { ca: string; cert: string; key: string; other: string } {
     const d = join(lab!.dir, name);
     mkdirSync(d, { recursive: true });
     const f = (x: string) => join(d, x);
@@ -257,7 +258,10 @@ describe.skipIf(!tools.ok)('verify in a lab: charger ↔ router (nftables output
     must('openssl', ['req', '-new', ...ec, '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', `/CN=${HOSTS[0].name}`]);
     writeFileSync(f('ext.cnf'), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${HOSTS.map((h) => `DNS:${h.name}`).join(',')}\n`);
     must('openssl', ['x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-set_serial', String(1000 + name.length), '-days', '2', '-out', f('leaf.pem'), '-extfile', f('ext.cnf')]);
-    return { ca: f('ca.pem'), cert: f('leaf.pem'), key: f('leaf.key') };
+    // A certificate of the same CA for another name (a captive portal or a proxy answering instead).
+    writeFileSync(f('other.cnf'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:portal.lab.test\n');
+    must('openssl', ['x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-set_serial', String(2000 + name.length), '-days', '2', '-out', f('other.pem'), '-extfile', f('other.cnf')]);
+    return { ca: f('ca.pem'), cert: f('leaf.pem'), key: f('leaf.key'), other: f('other.pem') };
   }
 
   /** Renders the spec for the router and applies it with the generated apply.sh (make before break). */
@@ -345,7 +349,11 @@ describe.skipIf(!tools.ok)('verify in a lab: charger ↔ router (nftables output
     dnsmasq('upstream', [UPSTREAM], [...HOSTS, NTP, BLOCKED].map((h) => `/${h.name}/${h.ip}`));
     dnsmasq('fallback', FALLBACK, [`/#/${FALLBACK_ANSWER}`]);
     const cloudConfig = {
-      tls: HOSTS.map((h) => ({ address: h.ip, port: h.port, cert: good.cert, key: good.key, ...(h.name === 'api.zaptec.com' && { altCert: inspect.cert, altKey: inspect.key, altFlag: altFlag() }) })),
+      tls: HOSTS.map((h) => ({
+        address: h.ip, port: h.port, cert: good.cert, key: good.key,
+        ...(h.name === 'api.zaptec.com' && { altCert: inspect.cert, altKey: inspect.key, altFlag: altFlag() }),
+        ...(h.name === 'devices.zaptec.com' && { altCert: good.other, altKey: good.key, altFlag: otherNameFlag() }),
+      })),
       tcp: [{ address: HOSTS[0].ip, port: 80 }, { address: BLOCKED.ip, port: 443 }],
       sntp: [NTP.ip],
       ready: join(l.dir, 'cloud.ready'),
@@ -451,6 +459,24 @@ describe.skipIf(!tools.ok)('verify in a lab: charger ↔ router (nftables output
     } finally {
       rmSync(altFlag());
     }
+  });
+
+  it('a certificate of the trusted CA for another name: the TLS check fails on the name', async () => {
+    writeFileSync(otherNameFlag(), 'on\n');
+    try {
+      const r = await jsonVerify('otherName');
+      expect(failed(r.report)).toEqual(['tls:devices.zaptec.com:443']);
+      expect(check(r.report, 'tls:devices.zaptec.com:443').detail, check(r.report, 'tls:devices.zaptec.com:443').detail).toContain('does not match devices.zaptec.com');
+    } finally {
+      rmSync(otherNameFlag());
+    }
+  });
+
+  it('a router type that answers NTP itself (pfsense: ntp auto = redirect): ntp asks the gateway, which has no NTP server in this lab', async () => {
+    const r = await jsonVerify('pfsensePlan', ['--target', 'pfsense']);
+    expect(r.status).toBe(1);
+    expect(failed(r.report)).toEqual(['ntp']);
+    expect(check(r.report, 'ntp').detail).toMatch(/the router answers NTP .*but the gateway does not answer: 10\.98\.0\.1: no reply in 1000 ms; 203\.0\.113\.30: reply/);
   });
 
   it('NTP blocked: ntp fails, exit 1', async () => {

@@ -265,6 +265,11 @@ async function endpointCheck(e: Endpoint, addresses: string[] | undefined, store
   if (!e.tls) return { id, status: 'pass', requirement: req, detail: `TCP connect to ${address}:${e.port}` };
   const issuer = certName(r.issuer);
   const what = `${r.protocol} with ${address}; certificate ${certName(r.subject)} issued by ${issuer}`;
+  // Node reports a name mismatch as the authorization error when the chain itself is fine.
+  if (r.chainError === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    r.nameError ??= `the certificate's names do not include ${e.host}`;
+    r.chainError = undefined;
+  }
   if (r.chainError) {
     const untrusted = UNTRUSTED.has(r.chainError);
     const vendor = INSPECTION_NAMES.test(`${r.issuer.CN ?? ''} ${r.issuer.O ?? ''} ${r.topIssuer.CN ?? ''} ${r.topIssuer.O ?? ''}`);
