@@ -20,12 +20,14 @@ import { renderSpec } from '../src/pipeline.js';
 import { validateSpec } from '../src/spec/validate.js';
 import { buildPlan } from '../src/plan/build.js';
 import { targets } from '../src/targets/registry.js';
-import { verifySite } from '../src/verify/run.js';
+import { endpointCheck, verifySite } from '../src/verify/run.js';
 import { formatJson, formatMarkdown, formatText } from '../src/verify/format.js';
 import { channelOf, parseIwLink, parseProcNetRoute, parseResolvConf } from '../src/verify/system.js';
 import { sntpParse, sntpRequest } from '../src/verify/probes.js';
 import type { VerifyReport } from '../src/verify/types.js';
 import { requireTools, root } from './helpers.js';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Lab, cleanEnv, must, netnsEtc, run, runAsync, waitFor } from './netns.js';
 
 const CLI = join(root, 'dist', 'cli', 'main.cjs');
@@ -198,6 +200,51 @@ describe('verify: off the charger segment and the Wi-Fi link (no packets sent)',
     expect((await wifi(link('Office', '2437', -60))).detail).toContain('not the spec\'s SSID');
     expect(await wifi('Not connected.\n')).toMatchObject({ status: 'fail', detail: expect.stringContaining('not connected') });
     expect(await wifi('', 237)).toMatchObject({ status: 'fail', detail: expect.stringContaining('cannot read the Wi-Fi link') });
+  });
+});
+
+describe.skipIf(!requireTools(['openssl'], false).ok)('verify: TLS version and plain TCP endpoints against servers on 127.0.0.1', () => {
+  const dir = join(root, 'node_modules', '.cache', `verify-tls-${process.pid}`);
+  const servers: { close: () => void }[] = [];
+  let key = '';
+  let cert = '';
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true });
+    const f = (x: string) => join(dir, x);
+    must('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('k.pem'), '-out', f('c.pem'), '-days', '2', '-subj', '/CN=api.zaptec.com', '-addext', 'subjectAltName=DNS:api.zaptec.com']);
+    key = readFileSync(f('k.pem'), 'utf8');
+    cert = readFileSync(f('c.pem'), 'utf8');
+  });
+  afterAll(() => {
+    for (const s of servers) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const listen = (server: TlsServer | ReturnType<typeof createTcpServer>) =>
+    new Promise<number>((r) => {
+      servers.push(server);
+      server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port));
+    });
+  const group = { id: 'https', label: 'HTTPS', protocol: 'tcp' as const, ports: [443], hosts: ['api.zaptec.com'], purpose: 'p', requirement: 'HTTPS: TCP-port 443', origin: 'profile' as const };
+
+  it('a server that offers only TLS 1.1 fails the check; the same certificate over TLS 1.2+ passes (control)', async () => {
+    const old = await listen(createTlsServer({ key, cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }, (s) => s.end()));
+    const ok = await listen(createTlsServer({ key, cert }, (s) => s.end()));
+    const store = { ca: [cert], name: 'the test CA' };
+    const bad = await endpointCheck({ host: 'api.zaptec.com', port: old, group, tls: true }, ['127.0.0.1'], store, 2_000);
+    expect(bad.status).toBe('fail');
+    expect(bad.detail).toContain('offers no TLS 1.2 or newer');
+    const good = await endpointCheck({ host: 'api.zaptec.com', port: ok, group, tls: true }, ['127.0.0.1'], store, 2_000);
+    expect(good).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^TLSv1\.[23] with 127\.0\.0\.1/) });
+  });
+
+  it('an extra endpoint on a non-TLS port gets a TCP connect check (tcp:), which fails when nothing listens', async () => {
+    const port = await listen(createTcpServer((s) => s.end()));
+    const extra = { ...group, id: 'ocpp', origin: 'extra' as const, requirement: 'extraEndpoints in the site spec' };
+    expect(await endpointCheck({ host: 'csms.lab.test', port, group: extra, tls: false }, ['127.0.0.1'], { ca: undefined, name: 'x' }, 2_000)).toMatchObject({ id: `tcp:csms.lab.test:${port}`, status: 'pass' });
+    servers.pop()!.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const down = await endpointCheck({ host: 'csms.lab.test', port, group: extra, tls: false }, ['127.0.0.1'], { ca: undefined, name: 'x' }, 2_000);
+    expect(down).toMatchObject({ status: 'fail', detail: expect.stringContaining('refused') });
   });
 });
 

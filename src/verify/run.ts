@@ -45,7 +45,7 @@ function trustStore(opts: VerifyOptions): { ca: string[] | undefined; name: stri
   return { ca: undefined, name: "Node's bundled Mozilla trust store" };
 }
 
-interface Endpoint {
+export interface Endpoint {
   host: string;
   port: number;
   group: EndpointGroup;
@@ -222,7 +222,8 @@ interface TlsCheck extends Check {
 
 const UNTRUSTED = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_SIGNATURE_FAILURE']);
 
-async function endpointCheck(e: Endpoint, addresses: string[] | undefined, store: { ca: string[] | undefined; name: string }, t: number, skip?: string): Promise<TlsCheck> {
+/** One tls: (or tcp:) check; exported for the loopback tests. */
+export async function endpointCheck(e: Endpoint, addresses: string[] | undefined, store: { ca: string[] | undefined; name: string }, t: number, skip?: string): Promise<TlsCheck> {
   const id = `${e.tls ? 'tls' : 'tcp'}:${e.host}:${e.port}`;
   const req = e.group.requirement;
   if (skip) return { id, status: 'skip', requirement: req, detail: skip };
