@@ -160,6 +160,7 @@ describe('verify: off the charger segment and the Wi-Fi link (no packets sent)',
     expect(by.resolver).toBe('warn');
     expect(r.checks.filter((c) => !['address', 'resolver'].includes(c.id)).map((c) => c.status)).toEqual(r.checks.slice(2).map(() => 'skip'));
     expect(r.ok).toBe(false);
+    expect(formatMarkdown(r)).toContain('not run from the charger segment');
   });
 
   it('on the segment but routed out through another interface: address fails and names it', async () => {

@@ -34,7 +34,7 @@ export function formatMarkdown(report: VerifyReport): string {
   const out = [
     `# On-site check: ${mdText(report.site)}`,
     '',
-    `Result: **${report.ok ? 'OK' : 'FAILED'}** (${counts(report)}), \`chargewall verify\` ${version}, run from the charger segment.`,
+    `Result: **${report.ok ? 'OK' : 'FAILED'}** (${counts(report)}), \`chargewall verify\` ${version}, ${report.checks.find((c) => c.id === 'address')?.status === 'fail' ? 'not run from the charger segment (see `address`): the network checks were skipped' : 'run from the charger segment'}.`,
     '',
     '| check | status | what was measured | requirement |',
     '| --- | --- | --- | --- |',
