@@ -151,3 +151,15 @@ export function corrupt(text: string, from: string | RegExp, to: string): string
   if (out === text) throw new Error(`corrupt(): ${String(from)} not found`);
   return out;
 }
+
+/**
+ * Files that `ip netns exec <ns> ...` bind-mounts over /etc for that namespace's programs (e.g.
+ * `resolv.conf`: the DNS servers a DHCP client would have written). Written to /etc/netns/<ns>/;
+ * returns a function that removes them (call it in cleanup; the namespace name holds the pid).
+ */
+export function netnsEtc(ns: string, files: Record<string, string>): () => void {
+  const dir = join('/etc/netns', ns);
+  mkdirSync(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return () => rmSync(dir, { recursive: true, force: true });
+}

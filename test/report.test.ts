@@ -106,10 +106,14 @@ describe('explain report', () => {
     expect(list.some((l) => /-75 dBm or better in the Zaptec app/.test(l) && l.includes('P-01 -70 dBm'))).toBe(true);
     expect(list.some((l) => /fixed to channel 11 \(not auto\)/.test(l))).toBe(true);
     expect(list.some((l) => /NTP is reachable .* before the first boot/.test(l) && l.includes('no.pool.ntp.org'))).toBe(true);
+    // The on-site check that proves most of the list, with the Wi-Fi link read next to the weakest charger.
+    expect(list.some((l) => l.includes('`npx chargewall verify <spec> --format markdown -o verify-') && l.includes('--wifi <interface>'))).toBe(true);
     // Without Wi-Fi there is no signal or channel item.
     const noWifi = specText().replace(/wifi:\n(  .*\n)+/, '');
     const list2 = section(report(noWifi), 'Installer checklist');
     expect(list2).not.toMatch(/Zaptec app|channel/);
+    expect(list2).toContain('`npx chargewall verify <spec>');
+    expect(list2).not.toContain('--wifi');
     expect(section(report(noWifi), 'Wi-Fi')).toContain('No Wi-Fi in the spec');
   });
 

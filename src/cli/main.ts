@@ -12,6 +12,7 @@ import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, typ
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
 import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
+import { verifyCommand } from '../verify/cli.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
@@ -197,6 +198,21 @@ export function buildProgram(): Command {
         if (e instanceof InitInputError) throw new UsageError(e.message);
         throw e;
       }
+    });
+
+  program
+    .command('verify')
+    .description('on site, from the charger segment: check the network against the profile (PASS/FAIL per requirement; exit 0 ok, 1 a check failed, 2 usage)')
+    .argument('<spec>', 'site spec YAML file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('-o, --out <file>', 'write the result to this file (e.g. next to the spec for the change ticket) instead of stdout')
+    .option('--ca-file <pem>', 'trust only these CA certificates (replaces the system trust store)')
+    .option('--blocked-probe <host>', 'a host the default deny must block, probed on TCP 443', 'example.com')
+    .option('--wifi <iface>', 'read the Wi-Fi link of this interface with iw (Linux): SSID, channel, signal')
+    .option('--timeout <ms>', 'bound of each probe in milliseconds', '3000')
+    .option('-t, --target <id>', "router type whose plan is checked (default: the first of the spec's targets)")
+    .action(async (file: string, opts) => {
+      process.exitCode = await verifyCommand(file, opts);
     });
 
   program

@@ -346,6 +346,11 @@ export function explainSite(input: ExplainInput): string {
   out.push(
     `- [ ] Every charger gets an address: ${site.chargers.count} chargers, ${statics ? `${plural(statics, 'static lease')} (table above) and ` : ''}the pool \`${plan.dhcp.first}\` – \`${plan.dhcp.last}\`; check the router's lease list.`,
   );
+  // The on-site check: one command proves most of this list from the charger segment (README "On site").
+  const where = plan.wifi ? `on the charger SSID ${mdText(plan.wifi.ssid)}` : plan.network.vlan !== undefined ? `on a port of VLAN ${plan.network.vlan}` : 'on the charger segment';
+  out.push(
+    `- [ ] From a laptop ${where}, \`npx chargewall verify <spec> --format markdown -o verify-${site.site.id}.md\`${plan.wifi ? ' (with `--wifi <interface>` next to the weakest charger)' : ''} exits 0: address and gateway, DNS through the router, the fallback resolvers as the policy says, NTP, TLS to every cloud host, and the default deny. Commit the file next to the spec; chargewall's README, section "On site", says what each failure means and what to fix.`,
+  );
   if (plan.wifi) {
     out.push(
       `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the Zaptec app (installation view)${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
@@ -353,8 +358,8 @@ export function explainSite(input: ExplainInput): string {
     );
   }
   out.push(
-    `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate).`,
-    `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`).`,
+    `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate; \`verify\` check \`ntp\`).`,
+    `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`; \`verify\` checks \`dns:<host>\`).`,
     '- [ ] Every charger shows online in the Zaptec Portal after installation.',
     // Rules, DHCP and Wi-Fi must come back by themselves (on Linux: the chargewall-<site>.service boot unit).
     '- [ ] Restart the router once: every charger is back online in the Zaptec Portal within a few minutes, with nobody touching it.',

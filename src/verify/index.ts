@@ -1,0 +1,3 @@
+export { verifySite } from './run.js';
+export { formatJson, formatMarkdown, formatText } from './format.js';
+export type { Check, CheckStatus, VerifyOptions, VerifyReport } from './types.js';
