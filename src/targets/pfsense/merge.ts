@@ -8,7 +8,8 @@
  */
 import type { Plan } from '../../plan/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
-import { RenderError } from '../types.js';
+import { RenderError, type TargetDiagnostic } from '../types.js';
+import { auditRulesBefore } from './audit.js';
 import { isOwnDescr, sections, type PfModel } from './model.js';
 import { child, childrenNamed, lineCol, parseXml, textOf, writeEl, XmlError, type El, type XNode } from './xml.js';
 
@@ -28,7 +29,19 @@ interface Edit {
 
 const refuse = (file: string, why: string) => new RenderError(`--pfsense-config ${file}: ${why}`, 'pfsense-config');
 
-export function mergeConfig(doc: string, file: string, model: PfModel, plan: Plan): MergeResult {
+export interface MergeOptions {
+  /** Where the merge reports what it takes over or drops (RenderOptions.report). */
+  report?: (d: TargetDiagnostic) => void;
+  /** targets.pfsense.acceptRules. */
+  acceptRules?: readonly string[];
+}
+
+/**
+ * Pure: backup text in, merged text out. Call it again on its result to merge another site (each
+ * site's items carry their own tag, so one merge never touches another site's items).
+ */
+export function mergeConfig(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions = {}): MergeResult {
+  const report = options.report ?? (() => {});
   if (/-{3,}\s*BEGIN config\.xml/.test(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
   let root: XNode;
   try {
@@ -52,6 +65,21 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
   if (!isIPv4(ipaddr) || ipaddr !== plan.network.gateway || subnet !== String(plan.network.prefix)) {
     throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${iface.toUpperCase()}) or fix network.gateway / network.subnet`);
   }
+
+  // The VLAN the interface sits on, against the spec's (the access point and switch get the spec's tag).
+  const device = textOf(doc, child(ifNode, 'if'));
+  const vlanEntry = childrenNamed(child(root, 'vlans'), 'vlan').find((v) => textOf(doc, child(v, 'vlanif')) === device);
+  const tag = vlanEntry ? Number(textOf(doc, child(vlanEntry, 'tag'))) : undefined;
+  if (plan.network.vlan !== undefined && tag !== undefined && tag !== plan.network.vlan) {
+    report({ severity: 'error', code: 'pfsense-vlan-mismatch', path: ['network', 'vlan'], message: `interface ${iface} is ${device}, VLAN ${tag} on ${textOf(doc, child(vlanEntry, 'if'))} in the backup, but the spec puts the chargers on VLAN ${plan.network.vlan} (the access point and switch are set up with that tag): fix network.vlan or the interface assignment` });
+  } else if (plan.network.vlan !== undefined && tag === undefined) {
+    report({ severity: 'warning', code: 'pfsense-vlan-untagged', path: ['network', 'vlan'], message: `interface ${iface} is ${device || '(no device)'}, which is not a VLAN of the backup's Interfaces > VLANs, but the spec puts the chargers on VLAN ${plan.network.vlan}: the switch must tag that port itself` });
+  } else if (plan.network.vlan === undefined && tag !== undefined) {
+    report({ severity: 'warning', code: 'pfsense-vlan-mismatch', path: ['network', 'vlan'], message: `interface ${iface} is VLAN ${tag} (${device}) in the backup, but the spec has no network.vlan: STEPS.md then tells the installer to set up the access point untagged; set network.vlan: ${tag}` });
+  }
+
+  const descrOfNode = (n: XNode) => textOf(doc, child(n, 'descr'));
+  auditRulesBefore({ doc, root, iface, subnet: plan.network.subnet, accept: options.acceptRules ?? [], own: (n) => isOwnDescr(descrOfNode(n), model.tag), report });
 
   const s = sections(model);
   const edits: Edit[] = [];
@@ -108,11 +136,26 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
     const old = doc.slice(span.start, span.end);
     if (old === dhcpText) changes.push(`dhcpd: ${iface} unchanged`);
     else {
+      const peer = textOf(doc, child(existing, 'failover_peerip'));
+      if (peer) throw refuse(file, `the DHCP server of ${iface} has a failover peer (${peer}); chargewall replaces that server and would break the failover pair. Remove the failover peer on both firewalls (Services > DHCP Server > ${iface.toUpperCase()}) first`);
       edits.push({ ...span, text: dhcpText });
       const maps = childrenNamed(existing, 'staticmap');
       const foreign = maps.filter((m) => !own(m));
+      const dropped = droppedDhcpSettings(doc, existing);
+      const ours = !dropped.length && !foreign.length && maps.length > 0;
       changes.push(`dhcpd: replaced the DHCP server settings of ${iface} (the interface is the chargers')`);
-      if (foreign.length) notes.push(`The previous DHCP settings of ${iface} had ${foreign.length} static mapping(s) chargewall did not write (${foreign.map((m) => textOf(doc, child(m, 'mac'))).join(', ')}); they are replaced. Add them to chargers.units if they are chargers.`);
+      if (!ours) {
+        const range = child(existing, 'range');
+        report({ severity: 'warning', code: 'pfsense-dhcp-replaced', path: ['targets', 'pfsense', 'interface'], message: `the backup's DHCP server on ${iface} (${child(existing, 'enable') ? 'enabled' : 'disabled'}, pool ${textOf(doc, child(range, 'from')) || '-'} to ${textOf(doc, child(range, 'to')) || '-'}) is replaced by chargewall's (pool ${model.dhcp.from} to ${model.dhcp.to})` });
+      }
+      if (dropped.length) {
+        report({ severity: 'warning', code: 'pfsense-dhcp-setting-dropped', path: ['network', 'dhcp'], message: `replacing the DHCP server on ${iface} drops these settings of the backup: ${dropped.join('; ')}. Put back by hand (Services > DHCP Server > ${iface.toUpperCase()}) those the chargers need` });
+      }
+      if (foreign.length) {
+        const list = foreign.map((m) => `${textOf(doc, child(m, 'mac')) || textOf(doc, child(m, 'cid'))} ${textOf(doc, child(m, 'ipaddr'))}${descrOf(m) ? ` '${descrOf(m)}'` : ''}`.trim());
+        report({ severity: 'warning', code: 'pfsense-dhcp-staticmap-dropped', path: ['chargers', 'units'], message: `replacing the DHCP server on ${iface} drops ${foreign.length} static mapping(s) chargewall did not write: ${list.join(', ')}. Add them to chargers.units if they are chargers` });
+        notes.push(`The previous DHCP settings of ${iface} had ${foreign.length} static mapping(s) chargewall did not write (${foreign.map((m) => textOf(doc, child(m, 'mac'))).join(', ')}); they are replaced. Add them to chargers.units if they are chargers.`);
+      }
     }
   } else {
     edits.push(insertInto(doc, dhcpd, dhcpText, 2));
@@ -192,4 +235,26 @@ function apply(doc: string, edits: Edit[]): string {
     at = e.end;
   }
   return out + doc.slice(at);
+}
+
+/** Elements of a DHCP server chargewall writes (everything else of an existing server is dropped). */
+const DHCP_OWN = new Set(['enable', 'range', 'gateway', 'dnsserver', 'ntpserver', 'defaultleasetime', 'maxleasetime', 'staticmap']);
+/** Settings pfSense stores as a present-but-empty element when they are on. */
+const DHCP_FLAGS = new Set(['staticarp', 'ddnsupdate', 'ddnsforcehostname', 'netboot', 'denyunknown', 'ignorebootp', 'ignoreclientuids', 'nonak', 'dhcpleaseinlocaltime', 'disablepingcheck', 'statsgraph', 'ddnsdomainprimary', 'nodnsregpolicy']);
+
+/** `name=value` of every setting of an existing DHCP server that chargewall's does not carry. */
+function droppedDhcpSettings(doc: string, server: XNode): string[] {
+  const out: string[] = [];
+  for (const c of server.children) {
+    if (DHCP_OWN.has(c.name)) continue;
+    if (c.children.length) {
+      const items = c.children.flatMap((i) => (i.children.length ? [i.children.map((f) => `${f.name}=${textOf(doc, f)}`).filter((x) => !x.endsWith('=')).join(',')] : textOf(doc, i) ? [`${i.name}=${textOf(doc, i)}`] : []));
+      if (items.length) out.push(`${c.name} (${items.join(' | ')})`);
+      continue;
+    }
+    const v = textOf(doc, c);
+    if (v) out.push(`${c.name}=${v}`);
+    else if (DHCP_FLAGS.has(c.name)) out.push(`${c.name} (on)`);
+  }
+  return out;
 }

@@ -1,0 +1,180 @@
+/**
+ * chargewall's merged config.xml, run through pfSense's own PHP (2.7.2, the 2.8.0 branch point and
+ * master): the pf ruleset, filterdns, ISC and Kea DHCP it writes, the upgrade, GUI saves and the
+ * Backup & Restore paths. See test/pfsense-oracle.ts and ../shared/tools/pfsense-php/README.md.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderSpec } from '../src/pipeline.js';
+import { root, testEnv } from './helpers.js';
+import { cleanup, oracleAvailable, pfsenseVersions, runOracle, type OracleRun } from './pfsense-oracle.js';
+
+const exampleText = readFileSync(join(root, 'examples/housing-association.yaml'), 'utf8');
+/** A backup as pfSense 2.7.2 writes it: VLANs, several interfaces, an interface group, floating and group rules, separators, a package. */
+export const siteBackup = readFileSync(join(root, 'test/fixtures/pfsense/site-backup.xml'), 'utf8');
+/** The example, accepting the admin's group rule that lets the INTERNAL group (which holds opt2) reach the internet. */
+const accepted = exampleText.replace('pfsense: { interface: opt2 }', 'pfsense: { interface: opt2, acceptRules: ["1764320022"] }');
+
+function mergeWith(spec: string, backup: string): string {
+  const r = renderSpec(spec, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, pfsenseConfig: { file: 'backup.xml', text: backup } });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map((d) => `${d.code} ${d.message}`).join('\n'));
+  return r.files[`${r.site!.site.id}/pfsense/config.xml`];
+}
+
+const T = 244734500; // trackerBase('brf-solgarden')
+/** The pf label part of a user rule, as each version writes it. */
+const labels = (v: string, tracker: number, descr: string) =>
+  v === 'master' ? `label "id=${tracker}" label "tags=user_rule" label "descr=${descr}"` : `label "USER_RULE: ${descr}" label "id:${tracker}"`;
+const ownRules = (v: string) => [
+  `pass  in  quick  on $CHARGERS inet proto { tcp udp }  from $OPT2__NETWORK to 10.40.0.1 port 53 ridentifier ${T} keep state ${labels(v, T, 'cw:brf-solgarden DNS UDP/TCP 53 to the firewall')}`,
+  `pass  in  quick  on $CHARGERS inet proto udp  from $OPT2__NETWORK to 10.40.0.1 port 123 ridentifier ${T + 1} keep state ${labels(v, T + 1, 'cw:brf-solgarden NTP UDP 123 to the firewall')}`,
+  `pass  in  quick  on $CHARGERS inet proto tcp  from $OPT2__NETWORK to $CW_BRF_SOLGARDEN_HTTPS port 443 ridentifier ${T + 2} flags S/SA keep state ${labels(v, T + 2, 'cw:brf-solgarden HTTPS TCP 443')}`,
+  `pass  in  quick  on $CHARGERS inet proto tcp  from $OPT2__NETWORK to $CW_BRF_SOLGARDEN_MQTT port 8883 ridentifier ${T + 3} flags S/SA keep state ${labels(v, T + 3, 'cw:brf-solgarden MQTT over TLS TCP 8883')}`,
+  `pass  in  quick  on $CHARGERS inet proto tcp  from $OPT2__NETWORK to $CW_BRF_SOLGARDEN_OCPP port 443 ridentifier ${T + 4} flags S/SA keep state ${labels(v, T + 4, 'cw:brf-solgarden ocpp TCP 443')}`,
+  `block  in log  quick  on $CHARGERS inet from $OPT2__NETWORK to any ridentifier ${T + 5} ${labels(v, T + 5, 'cw:brf-solgarden block everything else (logged)')}`,
+];
+const ownTables = ['HTTPS', 'MQTT', 'OCPP'].flatMap((g) => [`table <CW_BRF_SOLGARDEN_${g}> persist`, `CW_BRF_SOLGARDEN_${g} = "<CW_BRF_SOLGARDEN_${g}>"`]);
+const ownRdr = [
+  'rdr pass on em1.40 inet proto { tcp udp } from $OPT2__NETWORK to !10.40.0.1 port 53 -> 10.40.0.1',
+  'rdr pass on em1.40 inet proto udp from $OPT2__NETWORK to !10.40.0.1 port 123 -> 10.40.0.1',
+];
+const filterdns = [
+  'pf zapcloud-api.azurewebsites.net CW_BRF_SOLGARDEN_HTTPS',
+  'pf devices.zaptec.com CW_BRF_SOLGARDEN_HTTPS',
+  'pf api.zaptec.com CW_BRF_SOLGARDEN_HTTPS',
+  'pf zapcloud.azure-devices.net CW_BRF_SOLGARDEN_MQTT',
+  'pf csms.example.com CW_BRF_SOLGARDEN_OCPP',
+];
+const reservations = Array.from({ length: 40 }, (_, i) => ({
+  mac: `98:3d:ae:10:00:${(i + 1).toString(16).padStart(2, '0')}`,
+  ip: `10.40.0.${11 + i}`,
+  host: `p-${String(i + 1).padStart(2, '0')}`,
+}));
+
+/** Every call, for the timing summary. */
+const allRuns: OracleRun[] = [];
+
+/** The checks on what pfSense generated from a config holding chargewall's items. */
+function expectOwnPfItems(run: OracleRun) {
+  const v = run.version;
+  const rules = run.file('rules.debug');
+  expect(rules, `${v}: rules.debug\n${run.stderr}`).toBeDefined();
+  const lines = rules!.split('\n');
+  for (const l of ownTables) expect(lines, `${v}: ${l}`).toContain(l);
+  // The user rules on the charger interface, in order: chargewall's, then the admin's ping rule.
+  const onChargers = lines.filter((l) => /^(pass|block|match)\b.* on \$CHARGERS inet /.test(l) && !l.includes('allow access to DHCP server'));
+  expect(onChargers.slice(0, 6), v).toEqual(ownRules(v));
+  expect(onChargers[6], v).toMatch(/proto icmp .*ridentifier 1764320044/);
+  // The port forwards are `rdr pass` on the charger interface only (no NAT reflection copies on other interfaces).
+  expect(lines.filter((l) => l.startsWith('rdr ') && l.includes('10.40.0.1')), v).toEqual(ownRdr);
+  expect(run.file('filterdns.conf')!.trim().split('\n'), v).toEqual(filterdns);
+}
+
+function expectKea(run: OracleRun) {
+  const kea = JSON.parse(run.file('kea-dhcp4.conf')!).Dhcp4;
+  const sub = kea.subnet4.find((s: { subnet: string }) => s.subnet === '10.40.0.0/24');
+  expect(sub, run.version).toBeDefined();
+  expect(sub.pools.map((p: { pool: string }) => p.pool)).toEqual(['10.40.0.100 - 10.40.0.159']);
+  const opt = Object.fromEntries(sub['option-data'].map((o: { name: string; data: string }) => [o.name, o.data]));
+  expect(opt).toMatchObject({ routers: '10.40.0.1', 'domain-name-servers': '10.40.0.1', 'ntp-servers': '10.40.0.1' });
+  expect(sub['valid-lifetime']).toBe(86400);
+  expect(sub.reservations.map((r: Record<string, string>) => ({ mac: r['hw-address'], ip: r['ip-address'], host: r.hostname }))).toEqual(reservations);
+  return sub;
+}
+
+function expectIsc(run: OracleRun) {
+  const conf = run.file('dhcpd.conf')!;
+  const block = conf.slice(conf.indexOf('subnet 10.40.0.0 netmask 255.255.255.0 {'));
+  const body = block.slice(0, block.indexOf('\n}\n'));
+  expect(body, run.version).toContain('range 10.40.0.100 10.40.0.159;');
+  expect(body).toContain('option routers 10.40.0.1;');
+  expect(body).toContain('option domain-name-servers 10.40.0.1;');
+  expect(body).toContain('option ntp-servers 10.40.0.1;');
+  expect(body).toContain('default-lease-time 86400;');
+  for (const r of reservations) expect(conf).toMatch(new RegExp(`hardware ethernet ${r.mac};\\n\\s+fixed-address ${r.ip.replace(/\./g, '\\.')};\\n\\s+option host-name "${r.host}";`));
+}
+
+const oracle = oracleAvailable();
+describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', () => {
+  const runs = new Map<string, OracleRun>();
+  let merged = '';
+  beforeAll(async () => {
+    merged = mergeWith(accepted, siteBackup);
+    // Every version and path at once: the calls are independent processes.
+    const jobs: [string, Promise<OracleRun>][] = [];
+    for (const v of pfsenseVersions) {
+      jobs.push([`${v} merged`, runOracle(v, merged, 'upgrade,guiedit,filter,dhcp-isc,dhcp-kea')]);
+      jobs.push([`${v} restore All`, runOracle(v, siteBackup, 'upgrade,filter,dhcp-kea', { restore: merged })]);
+      jobs.push([`${v} restore areas`, runOracle(v, siteBackup, 'filter,dhcp-kea', { restore: merged, areas: ['aliases', 'nat', 'filter', 'dhcpd'] })]);
+    }
+    const t0 = Date.now();
+    const done = await Promise.all(jobs.map(([, p]) => p));
+    jobs.forEach(([k], i) => runs.set(k, done[i]));
+    allRuns.push(...done);
+    console.log(`[pfsense-php] ${done.length} calls in ${((Date.now() - t0) / 1000).toFixed(1)} s wall: ${jobs.map(([k], i) => `${k} ${done[i].seconds.toFixed(1)}s`).join(', ')}`);
+  }, 240_000);
+  afterAll(() => cleanup(allRuns));
+
+  for (const v of pfsenseVersions) {
+    describe(v, () => {
+      it('the merged config: pf tables, exact pass/block rules in order, rdr pass, filterdns', () => {
+        const run = runs.get(`${v} merged`)!;
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.file('pfsense-source.txt')).toContain(v === 'master' ? '2.9.0' : v);
+        expectOwnPfItems(run);
+      });
+
+      it('ISC dhcpd.conf and Kea kea-dhcp4.conf hold the pool, options and the 40 reservations', () => {
+        const run = runs.get(`${v} merged`)!;
+        expectIsc(run);
+        expectKea(run);
+      });
+
+      it('upgrade_config and a GUI save of every alias and port forward leave the items unchanged', () => {
+        const run = runs.get(`${v} merged`)!;
+        expect(run.file('tagged-upgrade-diff.txt')!.trim(), 'upgrade changed a tagged item').toBe('');
+        const gui = run.json<Record<string, unknown>[]>('guiedit.json');
+        expect(JSON.stringify(gui)).not.toMatch(/"input_errors":\[[^\]]/);
+        // A GUI save stamps <updated> on a port forward; nothing else of ours may change.
+        const diff = run.file('tagged-guiedit-diff.txt')!.trim().split('\n').filter(Boolean);
+        for (const line of diff) expect(line, 'GUI save changed a tagged item').toMatch(/^nat\/\d+\/updated: null -> /);
+        const parsed = run.json<Record<string, unknown>>('tagged-items-parsed.json');
+        expect(run.json('tagged-items-upgraded.json')).toEqual(parsed);
+      });
+
+      it('the admin\'s floating and interface-group rules stay, and pfSense puts them before chargewall\'s', () => {
+        const lines = runs.get(`${v} merged`)!.file('rules.debug')!.split('\n');
+        const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+        const floating = at(/^block log +quick +on \{ +em0 +em1\.40 +\} inet from any to 198\.51\.100\.66 ridentifier 1764320011 /);
+        const group = at(/^pass +in +quick +on \$INTERNAL inet from any to ! \$RFC1918 ridentifier 1764320022 /);
+        const own = at(new RegExp(`ridentifier ${T} `));
+        expect(floating).toBeGreaterThan(0);
+        expect(group).toBeGreaterThan(floating);
+        expect(own).toBeGreaterThan(group);
+      });
+
+      it('Backup & Restore, area All: no input errors, and the firewall then generates the same items', () => {
+        const run = runs.get(`${v} restore All`)!;
+        expect(run.status, run.stderr + run.stdout).toBe(0);
+        expect(run.json<{ area: string; input_errors: string[] }[]>('restore.json')).toEqual([expect.objectContaining({ area: 'All', input_errors: [] })]);
+        expectOwnPfItems(run);
+        expectKea(run);
+      });
+
+      it('Backup & Restore, each area (aliases, nat, filter, dhcpd): no input errors, items generated, and no DHCP restart', () => {
+        const run = runs.get(`${v} restore areas`)!;
+        expect(run.status, run.stderr + run.stdout).toBe(0);
+        const res = run.json<{ area: string; input_errors: string[] }[]>('restore.json');
+        expect(res.map((r) => [r.area, r.input_errors])).toEqual([['aliases', []], ['nat', []], ['filter', []], ['dhcpd', []]]);
+        expectOwnPfItems(run);
+        expectKea(run);
+        // backup.inc restores an area, then runs filter_configure() only: the DHCP server is not
+        // restarted (STEPS.md tells the admin to do it).
+        const exec = run.file('restore-exec.log') ?? '';
+        expect(exec).not.toMatch(/dhcpd|kea/);
+      });
+    });
+  }
+});
