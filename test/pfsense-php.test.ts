@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSpec } from '../src/pipeline.js';
 import { root, testEnv } from './helpers.js';
+import { child, childrenNamed, parseXml, textOf } from '../src/targets/pfsense/xml.js';
 import { cleanup, oracleAvailable, pfsenseVersions, runOracle, type OracleRun } from './pfsense-oracle.js';
 
 const exampleText = readFileSync(join(root, 'examples/housing-association.yaml'), 'utf8');
@@ -52,6 +53,14 @@ const reservations = Array.from({ length: 40 }, (_, i) => ({
   ip: `10.40.0.${11 + i}`,
   host: `p-${String(i + 1).padStart(2, '0')}`,
 }));
+
+/** Free text pfSense must read back as written: apostrophes, quotes, &, <, >, ]]>, non-ASCII; and a 48 h lease. */
+const unitName = `Gård's "P-01" <A&B> ]]>`;
+const endpointText = `Operatör's CSMS & <backup> "main" – ÆØÅ`;
+const textSpec = accepted
+  .replace('leaseTime: 24h', 'leaseTime: 48h')
+  .replace('{ name: "P-01",', `{ name: ${JSON.stringify(unitName)},`)
+  .replace('description: Native OCPP 1.6J central system of the operator', `description: ${JSON.stringify(endpointText)}`);
 
 /** Every call, for the timing summary. */
 const allRuns: OracleRun[] = [];
@@ -100,13 +109,16 @@ const oracle = oracleAvailable();
 describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', () => {
   const runs = new Map<string, OracleRun>();
   let merged = '';
+  let textVariant = '';
   beforeAll(async () => {
     merged = mergeWith(accepted, siteBackup);
+    textVariant = mergeWith(textSpec, siteBackup);
     // Every version and path at once: the calls are independent processes.
     const jobs: [string, Promise<OracleRun>][] = [];
     for (const v of pfsenseVersions) {
       jobs.push([`${v} merged`, runOracle(v, merged, 'upgrade,guiedit,filter,dhcp-isc,dhcp-kea')]);
       jobs.push([`${v} restore All`, runOracle(v, siteBackup, 'upgrade,filter,dhcp-kea', { restore: merged })]);
+      jobs.push([`${v} text`, runOracle(v, textVariant, 'upgrade,guiedit,dhcp-isc,dhcp-kea')]);
       jobs.push([`${v} restore areas`, runOracle(v, siteBackup, 'filter,dhcp-kea', { restore: merged, areas: ['aliases', 'nat', 'filter', 'dhcpd'] })]);
     }
     const t0 = Date.now();
@@ -153,6 +165,34 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
         expect(floating).toBeGreaterThan(0);
         expect(group).toBeGreaterThan(floating);
         expect(own).toBeGreaterThan(group);
+      });
+
+      it('apostrophes, quotes, &, <, ]]> and non-ASCII decode to the original text, also after pfSense rewrites the file', () => {
+        const run = runs.get(`${v} text`)!;
+        expect(run.status, run.stderr).toBe(0);
+        type Items = { aliases: { name: string; descr: string }[]; dhcpd: Record<string, { staticmap: { descr: string }[] }> };
+        const parsed = run.json<Items>('tagged-items-parsed.json');
+        const ocppDescr = `cw:brf-solgarden ocpp TCP 443: ${endpointText}`;
+        expect(parsed.aliases.find((a) => a.name === 'CW_BRF_SOLGARDEN_OCPP')!.descr).toBe(ocppDescr);
+        expect(parsed.dhcpd.opt2.staticmap[0].descr).toBe(`cw:brf-solgarden ${unitName}`);
+        for (const line of run.file('tagged-guiedit-diff.txt')!.trim().split('\n').filter(Boolean)) expect(line).toMatch(/^nat\/\d+\/updated: null -> /);
+        // pfSense's own writer (2.7/2.8: HTML 4.01 entities such as &aring;), read back by chargewall's reader.
+        const saved = run.file('config-gui-saved.xml')!;
+        if (v !== 'master') expect(saved).toContain('G&aring;rd&#039;s');
+        const doc = parseXml(saved);
+        const alias = childrenNamed(child(doc, 'aliases'), 'alias').find((a) => textOf(saved, child(a, 'name')) === 'CW_BRF_SOLGARDEN_OCPP')!;
+        expect(textOf(saved, child(alias, 'descr'))).toBe(ocppDescr);
+        const map0 = childrenNamed(child(child(doc, 'dhcpd'), 'opt2'), 'staticmap')[0];
+        expect(textOf(saved, child(map0, 'descr'))).toBe(`cw:brf-solgarden ${unitName}`);
+      });
+
+      it('a lease above 24 h is the same in ISC and Kea (maxleasetime written too)', () => {
+        const run = runs.get(`${v} text`)!;
+        const conf = run.file('dhcpd.conf')!;
+        const body = conf.slice(conf.indexOf('subnet 10.40.0.0 netmask 255.255.255.0 {'));
+        expect(body.slice(0, body.indexOf('\n}\n'))).toMatch(/default-lease-time 172800;\n\tmax-lease-time 172800;/);
+        const sub = JSON.parse(run.file('kea-dhcp4.conf')!).Dhcp4.subnet4.find((x: { subnet: string }) => x.subnet === '10.40.0.0/24');
+        expect([sub['valid-lifetime'], sub['max-valid-lifetime']]).toEqual([172800, 172800]);
       });
 
       it('Backup & Restore, area All: no input errors, and the firewall then generates the same items', () => {
