@@ -113,3 +113,64 @@ describe('pfsense merge: the DHCP server and VLAN of the interface', () => {
     expect(run(accepted, fixture).codes.some((c) => c.includes('vlan'))).toBe(false);
   });
 });
+
+describe('pfsense merge: adversarial backups', () => {
+  const errorsOf = (r: ReturnType<typeof run>) => r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+
+  it('a backup in another encoding is refused, not corrupted', () => {
+    const latin1 = fixture.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>').replace('Guest Wi-Fi', 'G\u00e5rd');
+    const r = run(accepted, latin1);
+    expect(errorsOf(r)).toEqual([expect.stringMatching(/declares encoding="ISO-8859-1".*iconv -f ISO-8859-1 -t UTF-8/)]);
+    expect(Object.keys(r.files)).toEqual([]);
+    // The same bytes read as UTF-8 (what a reader without the declaration gets): U+FFFD, refused with its position.
+    const mangled = fixture.replace('Guest Wi-Fi', 'G\ufffdrd');
+    expect(errorsOf(run(accepted, mangled))).toEqual([expect.stringMatching(/not valid UTF-8 \(at \d+:\d+\)/)]);
+    expect(errorsOf(run(accepted, fixture.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-8"?>')))).toEqual([]);
+  });
+
+  it('the encrypted-backup check is linear: 1 MB of dashes takes milliseconds', () => {
+    for (const text of ['-'.repeat(1_000_000), `${'-'.repeat(1_000_000)} BEGIN config.xml`, `${'- '.repeat(500_000)}x`]) {
+      const t0 = performance.now();
+      const r = run(accepted, text);
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(errorsOf(r)).toHaveLength(1);
+    }
+    expect(errorsOf(run(accepted, `${'-'.repeat(100_000)} BEGIN config.xml ----\nU2Fs\n---- END config.xml ----\n`))[0]).toMatch(/encrypted/);
+  });
+
+  it('a case-variant <FILTER> (pfSense folds case) gets the rules; no second <filter> is added', () => {
+    const upper = fixture.replace('\t<filter>\n', '\t<FILTER>\n').replace('\t</filter>\n', '\t</FILTER>\n');
+    const out = run(accepted, upper).files['brf-solgarden/pfsense/config.xml'];
+    expect(out.match(/<filter>/gi)).toHaveLength(1);
+    expect(out).toMatch(/<FILTER>\n[\s\S]*cw:brf-solgarden block everything else[\s\S]*<\/FILTER>/);
+    // Both spellings at once: pfSense refuses that config ("cannot occur more than once"), so does the merge.
+    const both = upper.replace('\t<FILTER>\n', '\t<filter>\n\t</filter>\n\t<FILTER>\n');
+    expect(errorsOf(run(accepted, both))).toEqual([expect.stringMatching(/section <filter> 2 times/)]);
+  });
+
+  it('an alias the spec dropped stays while an admin rule uses it, with a warning; it goes once nothing does', () => {
+    const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+    const adminRule = rule({ iface: 'opt1', descr: 'Guests to the operator', tracker: '1700000100', source: '<network>opt1</network>' }).replace('<any></any>\n\t\t\t</destination>', '<address>CW_BRF_SOLGARDEN_OCPP</address>\n\t\t\t</destination>');
+    const withRef = addRules(merged, adminRule);
+    const noOcpp = accepted.replace(/extraEndpoints:[\s\S]*?hosts: \[csms\.example\.com\]\n/, '');
+    const r = run(noOcpp, withRef);
+    const out = r.files['brf-solgarden/pfsense/config.xml'];
+    expect(out).toContain('<name>CW_BRF_SOLGARDEN_OCPP</name>');
+    expect(r.diagnostics.find((d) => d.code === 'pfsense-alias-kept')!.message).toMatch(/alias CW_BRF_SOLGARDEN_OCPP is no longer in the spec/);
+    expect(run(noOcpp, out).files['brf-solgarden/pfsense/config.xml']).toBe(out);
+    const without = run(noOcpp, merged).files['brf-solgarden/pfsense/config.xml'];
+    expect(without).not.toContain('CW_BRF_SOLGARDEN_OCPP');
+  });
+
+  it('moving the chargers to another interface removes the DHCP server chargewall wrote on the old one', () => {
+    const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+    const moved = merged
+      .replace('<ipaddr>10.40.0.1</ipaddr>', '<ipaddr>10.99.0.1</ipaddr>')
+      .replace('\t</interfaces>\n', '\t\t<opt3>\n\t\t\t<descr><![CDATA[CHARGERS2]]></descr>\n\t\t\t<if>em2</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>10.40.0.1</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</opt3>\n\t</interfaces>\n');
+    const r = run(accepted.replace('interface: opt2,', 'interface: opt3,').replace('  vlan: 40\n', ''), moved);
+    const out = r.files['brf-solgarden/pfsense/config.xml'];
+    expect(out).not.toMatch(/<dhcpd>[\s\S]*<opt2>[\s\S]*<\/dhcpd>/);
+    expect(out).toMatch(/<dhcpd>[\s\S]*<opt3>\n\t\t\t<enable><\/enable>\n\t\t\t<range>\n\t\t\t\t<from>10\.40\.0\.100<\/from>/);
+    expect(r.diagnostics.find((d) => d.code === 'pfsense-dhcp-old-interface')!.message).toMatch(/on opt2 .* is removed/);
+  });
+});

@@ -42,7 +42,14 @@ export interface MergeOptions {
  */
 export function mergeConfig(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions = {}): MergeResult {
   const report = options.report ?? (() => {});
-  if (/-{3,}\s*BEGIN config\.xml/.test(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
+  if (isEncrypted(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
+  // The merge works on text and writes UTF-8: a backup in another encoding would come back corrupted.
+  const declared = /^\uFEFF?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']/.exec(doc.slice(0, 200))?.[1];
+  if (declared !== undefined && !/^utf-?8$/i.test(declared)) {
+    throw refuse(file, `the backup declares encoding="${declared}"; chargewall merges UTF-8 only, and pfSense writes UTF-8. Convert it first (iconv -f ${declared} -t UTF-8, and set encoding="UTF-8" in the first line), or download it again from the firewall`);
+  }
+  const bad = doc.indexOf('\uFFFD');
+  if (bad >= 0) throw refuse(file, `the backup is not valid UTF-8 (at ${lineCol(doc, bad)}); pfSense writes UTF-8: download it again from the firewall, or convert it to UTF-8`);
   let root: XNode;
   try {
     root = parseXml(doc);
@@ -50,8 +57,13 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
     if (e instanceof XmlError) throw refuse(file, `not a pfSense config: not well-formed XML at ${lineCol(doc, e.offset)} (${e.message})`);
     throw e;
   }
-  if (root.name !== 'pfsense') {
-    throw refuse(file, `not a pfSense config: the root element is <${root.name}>, pfSense backups start with <pfsense>${root.name === 'opnsense' ? ' (this is an OPNsense config)' : ''}`);
+  if (root.name.toLowerCase() !== 'pfsense') {
+    throw refuse(file, `not a pfSense config: the root element is <${root.name}>, pfSense backups start with <pfsense>${root.name.toLowerCase() === 'opnsense' ? ' (this is an OPNsense config)' : ''}`);
+  }
+  // pfSense reads element names case-insensitively and refuses a config with a section twice.
+  for (const name of ['interfaces', 'aliases', 'filter', 'nat', 'dhcpd', 'vlans', 'ifgroups']) {
+    const twice = childrenNamed(root, name);
+    if (twice.length > 1) throw refuse(file, `the backup has the section <${name}> ${twice.length} times (${twice.map((n) => `<${n.name}> at ${lineCol(doc, n.start)}`).join(', ')}); pfSense reads element names without case and refuses such a config ("cannot occur more than once"): keep one`);
   }
   const iface = model.iface;
   const interfaces = child(root, 'interfaces');
@@ -101,7 +113,21 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
     const d = textOf(doc, child(c, 'descr'));
     if (ownNames.has(d)) throw refuse(file, `interface ${c.name} is named '${d}', the same as a chargewall alias; pfSense refuses that`);
   }
-  changes.push(section(doc, root, 'aliases', 'alias', s.aliases, own, undefined, edits, `${s.aliases.length} host aliases`));
+  // An alias chargewall no longer needs but something of the admin's still names stays: pfSense skips
+  // a rule whose alias is missing ("Unresolvable destination alias").
+  const gone = childrenNamed(aliasesNode, 'alias').filter((a) => own(a) && !ownNames.has(textOf(doc, child(a, 'name'))));
+  const keep: string[] = [];
+  if (gone.length) {
+    const used = referencedNames(doc, root, own);
+    for (const a of gone) {
+      const name = textOf(doc, child(a, 'name'));
+      if (!used.has(name)) continue;
+      const sp = lineSpan(doc, a);
+      keep.push(doc.slice(sp.start, sp.end));
+      report({ severity: 'warning', code: 'pfsense-alias-kept', path: ['extraEndpoints'], message: `alias ${name} is no longer in the spec, but an item of the admin's in the backup still uses it; chargewall keeps it (pfSense would skip that rule at boot: "Unresolvable alias"). Change that item, then render again to remove the alias` });
+    }
+  }
+  changes.push(section(doc, root, 'aliases', 'alias', s.aliases, own, undefined, edits, `${s.aliases.length} host aliases`, keep.join('')));
 
   // Filter rules: ours before the interface's existing rules (first match wins), trackers unique.
   const filterNode = child(root, 'filter');
@@ -162,6 +188,20 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
     changes.push(`dhcpd: added the DHCP server on ${iface}`);
   }
 
+  // A DHCP server chargewall wrote on another interface (targets.pfsense.interface changed): found by
+  // its tagged static mappings; it would keep serving the old segment, so it goes.
+  for (const srv of dhcpd?.children ?? []) {
+    const name = srv.name.toLowerCase();
+    if (name === iface || !childrenNamed(srv, 'staticmap').some(own)) continue;
+    if (childrenNamed(srv, 'staticmap').some((m) => !own(m)) || droppedDhcpSettings(doc, srv).length) {
+      report({ severity: 'warning', code: 'pfsense-dhcp-old-interface', path: ['targets', 'pfsense', 'interface'], message: `the DHCP server on ${name} holds static mappings chargewall wrote for this site, and settings of the admin's; the chargers are on ${iface} now: remove chargewall's mappings there by hand (Services > DHCP Server > ${name.toUpperCase()})` });
+      continue;
+    }
+    edits.push({ ...lineSpan(doc, srv), text: '' });
+    changes.push(`dhcpd: removed the DHCP server chargewall wrote on ${name} (the chargers are on ${iface} now)`);
+    report({ severity: 'warning', code: 'pfsense-dhcp-old-interface', path: ['targets', 'pfsense', 'interface'], message: `the DHCP server chargewall wrote on ${name} (before targets.pfsense.interface became ${iface}) is removed, so it stops serving that segment` });
+  }
+
   // Services chargewall relies on but does not configure (admin-wide settings).
   const unboundIfs = textOf(doc, child(child(root, 'unbound'), 'active_interface'));
   if (child(root, 'unbound') === undefined) notes.push(`The DNS Resolver (unbound) is not configured in the backup: DNS redirect needs a resolver answering on ${iface} (Services > DNS Resolver).`);
@@ -178,9 +218,9 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
  * Replaces the section's own items in place, or inserts them before `anchor` (an existing item) or at
  * the end of the section; creates the section when the backup lacks it. Returns a one-line summary.
  */
-function section(doc: string, root: XNode, name: string, item: string, items: El[], own: (n: XNode) => boolean, anchor: XNode | undefined, edits: Edit[], what: string): string {
+function section(doc: string, root: XNode, name: string, item: string, items: El[], own: (n: XNode) => boolean, anchor: XNode | undefined, edits: Edit[], what: string, kept = ''): string {
   const node = child(root, name);
-  const text = items.map((e) => writeEl(e, 2)).join('');
+  const text = items.map((e) => writeEl(e, 2)).join('') + kept;
   if (!node) {
     if (items.length) edits.push(insertSection(doc, root, name, text));
     return `${name}: created the section with ${what}`;
@@ -246,7 +286,7 @@ const DHCP_FLAGS = new Set(['staticarp', 'ddnsupdate', 'ddnsforcehostname', 'net
 function droppedDhcpSettings(doc: string, server: XNode): string[] {
   const out: string[] = [];
   for (const c of server.children) {
-    if (DHCP_OWN.has(c.name)) continue;
+    if (DHCP_OWN.has(c.name.toLowerCase())) continue;
     if (c.children.length) {
       const items = c.children.flatMap((i) => (i.children.length ? [i.children.map((f) => `${f.name}=${textOf(doc, f)}`).filter((x) => !x.endsWith('=')).join(',')] : textOf(doc, i) ? [`${i.name}=${textOf(doc, i)}`] : []));
       if (items.length) out.push(`${c.name} (${items.join(' | ')})`);
@@ -256,5 +296,37 @@ function droppedDhcpSettings(doc: string, server: XNode): string[] {
     if (v) out.push(`${c.name}=${v}`);
     else if (DHCP_FLAGS.has(c.name)) out.push(`${c.name} (on)`);
   }
+  return out;
+}
+
+/** An encrypted backup: `---- BEGIN config.xml ----` (a linear scan: no regular expression backtracking over runs of dashes). */
+export function isEncrypted(doc: string): boolean {
+  let at = doc.indexOf('BEGIN config.xml');
+  while (at >= 0) {
+    let i = at - 1;
+    while (i >= 0 && /\s/.test(doc[i])) i--;
+    let dashes = 0;
+    while (i >= 0 && doc[i] === '-' && dashes < 3) {
+      dashes++;
+      i--;
+    }
+    if (dashes >= 3) return true;
+    at = doc.indexOf('BEGIN config.xml', at + 1);
+  }
+  return false;
+}
+
+/** Every word of the backup's values outside chargewall's own items and free text: where alias names are used. */
+function referencedNames(doc: string, root: XNode, own: (n: XNode) => boolean): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: XNode) => {
+    if ((n.name === 'alias' || n.name === 'rule') && own(n)) return;
+    if (!n.children.length) {
+      if (n.name !== 'descr' && n.name !== 'detail') for (const w of textOf(doc, n).split(/[\s,]+/)) if (w) out.add(w);
+      return;
+    }
+    n.children.forEach(walk);
+  };
+  walk(root);
   return out;
 }

@@ -116,8 +116,12 @@ export function parseXml(text: string): XNode {
   return root;
 }
 
-export const child = (n: XNode | undefined, name: string): XNode | undefined => n?.children.find((c) => c.name === name);
-export const childrenNamed = (n: XNode | undefined, name: string): XNode[] => n?.children.filter((c) => c.name === name) ?? [];
+/**
+ * Children by name, case-insensitively: pfSense's parser (xml_parser_create() folds case, then
+ * strtolower()) reads `<FILTER>` as `filter`. `name` is given in lower case.
+ */
+export const child = (n: XNode | undefined, name: string): XNode | undefined => n?.children.find((c) => c.name === name || c.name.toLowerCase() === name);
+export const childrenNamed = (n: XNode | undefined, name: string): XNode[] => n?.children.filter((c) => c.name === name || c.name.toLowerCase() === name) ?? [];
 
 /** The value pfSense reads from a leaf element: XML-decoded text + raw CDATA, then decoded once more, trimmed of \t\n\r. */
 export function textOf(doc: string, n: XNode | undefined): string {
