@@ -154,6 +154,10 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
         for (const line of diff) expect(line, 'GUI save changed a tagged item').toMatch(/^nat\/\d+\/updated: null -> /);
         const parsed = run.json<Record<string, unknown>>('tagged-items-parsed.json');
         expect(run.json('tagged-items-upgraded.json')).toEqual(parsed);
+        // The record of what chargewall wrote survives pfSense's writer (upgrade and GUI saves).
+        const record = /<site-brf-solgarden>v1 [^<]+<\/site-brf-solgarden>/.exec(merged)![0];
+        expect(run.file('config-written-by-pfsense.xml')).toContain(record);
+        expect(run.file('config-gui-saved.xml')).toContain(record);
       });
 
       it('the admin\'s floating and interface-group rules stay, and pfSense puts them before chargewall\'s', () => {
@@ -199,6 +203,7 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
         const run = runs.get(`${v} restore All`)!;
         expect(run.status, run.stderr + run.stdout).toBe(0);
         expect(run.json<{ area: string; input_errors: string[] }[]>('restore.json')).toEqual([expect.objectContaining({ area: 'All', input_errors: [] })]);
+        expect(run.file('config-after-restore.xml')).toMatch(/<chargewall>\s*<site-brf-solgarden>v1 /);
         expectOwnPfItems(run);
         expectKea(run);
       });

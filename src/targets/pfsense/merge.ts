@@ -10,7 +10,8 @@ import type { Plan } from '../../plan/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { RenderError, type TargetDiagnostic } from '../types.js';
 import { auditRulesBefore } from './audit.js';
-import { isOwnDescr, sections, type PfModel } from './model.js';
+import { isOwnDescr, sections, trackerBase, type PfModel } from './model.js';
+import { describeDiff, hashOf, meaning, meaningOfText, readRecord, recordElement, writeRecord, type Record as CwRecord } from './record.js';
 import { child, childrenNamed, lineCol, parseXml, textOf, writeEl, XmlError, type El, type XNode } from './xml.js';
 
 export interface MergeResult {
@@ -34,6 +35,8 @@ export interface MergeOptions {
   report?: (d: TargetDiagnostic) => void;
   /** targets.pfsense.acceptRules. */
   acceptRules?: readonly string[];
+  /** Revert the admin's GUI edits of chargewall's items instead of refusing (--pfsense-overwrite-edits). */
+  overwriteEdits?: boolean;
 }
 
 /**
@@ -129,20 +132,68 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
   }
   changes.push(section(doc, root, 'aliases', 'alias', s.aliases, own, undefined, edits, `${s.aliases.length} host aliases`, keep.join('')));
 
-  // Filter rules: ours before the interface's existing rules (first match wins), trackers unique.
+  // Filter rules: ours before the interface's existing rules (first match wins). A rule is chargewall's
+  // when it carries one of the site's trackers (a rename in the GUI keeps the tracker), or its tag and no
+  // tracker of another; a tagged rule with a foreign tracker is a GUI copy, which is the admin's now.
   const filterNode = child(root, 'filter');
-  const ownTrackers = new Set(model.rules.map((r) => String(r.tracker)));
+  const base = trackerBase(plan.site.id);
+  const trackerOf = (n: XNode) => textOf(doc, child(n, 'tracker')).replace(/^0+(?=\d)/, '');
+  const inBlock = (t: string) => /^\d+$/.test(t) && Number(t) >= base && Number(t) < base + 100;
+  const ownRule = (n: XNode) => (inBlock(trackerOf(n)) ? true : own(n) && !/^\d+$/.test(trackerOf(n)));
   const onIface = (n: XNode) => textOf(doc, child(n, 'interface')) === iface && child(n, 'floating') === undefined;
-  const others = childrenNamed(filterNode, 'rule').filter((r) => !own(r));
-  for (const r of others) {
-    const t = textOf(doc, child(r, 'tracker')).replace(/^0+(?=\d)/, '');
-    if (ownTrackers.has(t)) throw refuse(file, `an existing rule ('${descrOf(r)}') uses tracker ${t}, which chargewall derives for site ${plan.site.id}; change that rule's tracker`);
+  const allRules = childrenNamed(filterNode, 'rule');
+  for (const r of allRules.filter((x) => own(x) && !ownRule(x))) {
+    report({ severity: 'warning', code: 'pfsense-rule-copy-kept', path: ['targets', 'pfsense', 'interface'], message: `rule '${descrOf(r)}' (tracker ${trackerOf(r)}) carries chargewall's tag but not one of its trackers: a copy made in the GUI. chargewall leaves it as the admin's rule (where it sits, it ${onIface(r) ? `comes after chargewall's final block on ${iface} and never matches` : 'is not on the charger interface'}); change its description if you keep it` });
   }
+  const others = allRules.filter((r) => !ownRule(r));
   const after = others.filter(onIface);
   if (after.length && plan.defaultAction === 'drop') {
     notes.push(`${after.length} existing rule(s) on ${iface} come after chargewall's final block rule and will no longer match: ${after.map((r) => `'${descrOf(r) || '(no description)'}'`).join(', ')}.`);
   }
-  changes.push(section(doc, root, 'filter', 'rule', s.filter, own, after[0], edits, `${s.filter.length} rules on ${iface}`));
+  // The admin's GUI edits of chargewall's items, found against what chargewall last wrote (the record).
+  const record = readRecord(doc, root, plan.site.id);
+  const next: CwRecord = { hashes: new Map(), order: model.rules.map((r) => String(r.tracker)) };
+  const guiEdits: string[] = [];
+  const natOwn = childrenNamed(child(root, 'nat'), 'rule').filter(own);
+  const compare = (key: string, what: string, node: XNode | undefined, nextXml: string | undefined) => {
+    const want = nextXml === undefined ? undefined : meaningOfText(nextXml);
+    if (want) next.hashes.set(key, hashOf(want));
+    if (!node) {
+      if (record?.hashes.has(key) && want) guiEdits.push(`${what}: deleted on the firewall; the render adds it back`);
+      return;
+    }
+    const cur = meaning(doc, node);
+    const recorded = record?.hashes.get(key);
+    const edited = recorded !== undefined ? hashOf(cur) !== recorded : cur.some((l) => l === 'disabled=(on)') || (key.startsWith('r:') && !own(node));
+    if (edited && (!want || hashOf(cur) !== hashOf(want))) {
+      guiEdits.push(`${what}: ${want ? describeDiff(cur, want).join('; ') : 'changed on the firewall, and the spec no longer has it: the render removes it'}`);
+    }
+  };
+  const aliasNodes = new Map(childrenNamed(aliasesNode, 'alias').filter(own).map((a) => [textOf(doc, child(a, 'name')), a]));
+  for (const [i, a] of model.aliases.entries()) compare(`a:${a.name}`, `alias ${a.name}`, aliasNodes.get(a.name), writeEl(s.aliases[i], 0));
+  for (const [name, a] of aliasNodes) if (!ownNames.has(name)) compare(`a:${name}`, `alias ${name}`, a, undefined);
+  const ruleNodes = new Map(allRules.filter(ownRule).map((r) => [trackerOf(r), r]));
+  for (const [i, r] of model.rules.entries()) compare(`r:${r.tracker}`, `rule '${r.descr}' (tracker ${r.tracker})`, ruleNodes.get(String(r.tracker)), writeEl(s.filter[i], 0));
+  for (const [t, r] of ruleNodes) if (!next.hashes.has(`r:${t}`)) compare(`r:${t}`, `rule '${descrOf(r)}' (tracker ${t})`, r, undefined);
+  for (const [i, n] of s.nat.entries()) compare(`n:${i}`, `port forward '${model.nat[i].descr}'`, natOwn[i], writeEl(n, 0));
+  for (const n of natOwn.slice(s.nat.length)) compare(`n:x`, `port forward '${descrOf(n)}'`, n, undefined);
+  compare(`d:${iface}`, `DHCP server of ${iface}`, record?.hashes.has(`d:${iface}`) ? child(child(root, 'dhcpd'), iface) : undefined, writeEl(s.dhcpd, 0));
+  // Moved: another rule between chargewall's, or chargewall's in another order than written.
+  const ownIdx = allRules.map((r, i) => (ownRule(r) ? i : -1)).filter((i) => i >= 0);
+  if (ownIdx.length && ownIdx[ownIdx.length - 1] - ownIdx[0] + 1 !== ownIdx.length) {
+    const between = allRules.slice(ownIdx[0], ownIdx[ownIdx.length - 1]).filter((r) => !ownRule(r));
+    guiEdits.push(`rules: chargewall's rules were moved apart on the firewall (${between.map((r) => `'${descrOf(r) || trackerOf(r)}'`).join(', ')} now between them); the render puts them back together, in the spec's order, where the first one is`);
+  } else if (record?.order.length) {
+    const now = ownIdx.map((i) => trackerOf(allRules[i])).filter((t) => record.order.includes(t));
+    const was = record.order.filter((t) => now.includes(t));
+    if (now.join() !== was.join()) guiEdits.push(`rules: chargewall's rules were reordered on the firewall (now ${now.join(', ')}); the render restores the spec's order`);
+  }
+  if (guiEdits.length && !options.overwriteEdits) {
+    throw refuse(file, `chargewall's items were changed on the firewall since chargewall wrote them, and this render would revert that:\n  - ${guiEdits.join('\n  - ')}\nTo keep a change, make it in the spec (or undo it in the GUI) and render again; to revert them all, render with --pfsense-overwrite-edits`);
+  }
+  for (const e of guiEdits) report({ severity: 'warning', code: 'pfsense-gui-edit-reverted', path: ['targets', 'pfsense'], message: `reverting a change made on the firewall: ${e}` });
+
+  changes.push(section(doc, root, 'filter', 'rule', s.filter, ownRule, after[0], edits, `${s.filter.length} rules on ${iface}`));
 
   // NAT port forwards (DNS/NTP redirects).
   if (s.nat.length || childrenNamed(child(root, 'nat'), 'rule').some(own)) {
@@ -201,6 +252,13 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
     changes.push(`dhcpd: removed the DHCP server chargewall wrote on ${name} (the chargers are on ${iface} now)`);
     report({ severity: 'warning', code: 'pfsense-dhcp-old-interface', path: ['targets', 'pfsense', 'interface'], message: `the DHCP server chargewall wrote on ${name} (before targets.pfsense.interface became ${iface}) is removed, so it stops serving that segment` });
   }
+
+  // The record of what this merge wrote, for the next one.
+  for (const k of keep) {
+    const name = /<name>([^<]*)<\/name>/.exec(k)?.[1];
+    if (name) next.hashes.set(`a:${name}`, hashOf(meaningOfText(k.trim())));
+  }
+  edits.push(recordEdit(doc, root, plan.site.id, writeRecord(next)));
 
   // Services chargewall relies on but does not configure (admin-wide settings).
   const unboundIfs = textOf(doc, child(child(root, 'unbound'), 'active_interface'));
@@ -329,4 +387,18 @@ function referencedNames(doc: string, root: XNode, own: (n: XNode) => boolean): 
   };
   walk(root);
   return out;
+}
+
+/** Writes or replaces this site's record under <chargewall> (created just before </pfsense> when missing). */
+function recordEdit(doc: string, root: XNode, siteId: string, value: string): Edit {
+  const name = recordElement(siteId);
+  const line = `\t\t<${name}>${value}</${name}>\n`;
+  const section = child(root, 'chargewall');
+  if (!section) return insertSection(doc, root, 'chargewall', line);
+  const mine = child(section, name);
+  if (mine) {
+    const sp = lineSpan(doc, mine);
+    return sp.whole ? { start: sp.start, end: sp.end, text: line } : { start: sp.start, end: sp.end, text: `<${name}>${value}</${name}>` };
+  }
+  return insertInto(doc, section, line, 2);
 }
