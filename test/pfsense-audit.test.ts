@@ -174,3 +174,80 @@ describe('pfsense merge: adversarial backups', () => {
     expect(r.diagnostics.find((d) => d.code === 'pfsense-dhcp-old-interface')!.message).toMatch(/on opt2 .* is removed/);
   });
 });
+
+describe('pfsense merge: re-rendering after GUI edits', () => {
+  const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+  /** The rule element (with its lines) that carries a tracker. */
+  const ruleText = (doc: string, tracker: number) => {
+    const at = doc.indexOf(`<tracker>${tracker}</tracker>`);
+    const start = doc.lastIndexOf('\t\t<rule>\n', at);
+    const end = doc.indexOf('\t\t</rule>\n', at) + '\t\t</rule>\n'.length;
+    return doc.slice(start, end);
+  };
+  const T = 244734500;
+  const overwrite = (spec: string, backup: string) => {
+    const r = renderSpec(spec, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, pfsenseConfig: { file: 'backup.xml', text: backup, overwriteEdits: true } });
+    return { ...r, config: r.files['brf-solgarden/pfsense/config.xml'] };
+  };
+  const refusal = (backup: string, spec = accepted) => {
+    const r = run(spec, backup);
+    expect(Object.keys(r.files)).toEqual([]);
+    const e = r.diagnostics.filter((d) => d.severity === 'error');
+    expect(e).toHaveLength(1);
+    expect(e[0].message).toContain('render with --pfsense-overwrite-edits');
+    return e[0].message;
+  };
+
+  it('a rule renamed in the GUI stays chargewall\'s (same tracker): refused with the rename listed; the flag reverts it', () => {
+    const renamed = merged.replace('cw:brf-solgarden HTTPS TCP 443]]>', 'HTTPS to the Zaptec cloud]]>');
+    expect(refusal(renamed)).toContain(`rule 'cw:brf-solgarden HTTPS TCP 443' (tracker ${T + 2}): descr 'HTTPS to the Zaptec cloud' → 'cw:brf-solgarden HTTPS TCP 443'`);
+    const o = overwrite(accepted, renamed);
+    expect(o.config).toBe(merged);
+    expect(o.diagnostics.find((d) => d.code === 'pfsense-gui-edit-reverted')!.message).toContain('HTTPS to the Zaptec cloud');
+  });
+
+  it('a disabled rule: refused (it would be re-enabled)', () => {
+    const r = ruleText(merged, T + 5);
+    const disabled = merged.replace(r, r.replace('\t\t\t<descr>', '\t\t\t<disabled></disabled>\n\t\t\t<descr>'));
+    expect(refusal(disabled)).toContain(`(tracker ${T + 5}): disabled set → unset`);
+  });
+
+  it('a rule moved below an admin rule, or reordered: refused (it would be moved back)', () => {
+    const r = ruleText(merged, T + 1);
+    const ping = ruleText(merged, 1764320044);
+    const moved = merged.replace(r, '').replace(ping, ping + r);
+    expect(refusal(moved)).toMatch(/moved apart on the firewall \('Ping the firewall' now between them\)/);
+    const r2 = ruleText(merged, T + 2);
+    const swapped = merged.replace(r + r2, r2 + r);
+    expect(refusal(swapped)).toContain(`reordered on the firewall (now ${T}, ${T + 2}, ${T + 1},`);
+  });
+
+  it('an alias edited, a port forward deleted: refused with the change; a spec change alone is not', () => {
+    const edited = merged.replace('<address>csms.example.com</address>', '<address>csms.example.com csms2.example.com</address>');
+    expect(refusal(edited)).toContain("alias CW_BRF_SOLGARDEN_OCPP: address 'csms.example.com csms2.example.com' → 'csms.example.com'");
+    const nat = merged.indexOf('cw:brf-solgarden redirect NTP');
+    const natStart = merged.lastIndexOf('\t\t<rule>\n', nat);
+    const natEnd = merged.indexOf('\t\t</rule>\n', nat) + 10;
+    const deleted = merged.slice(0, natStart) + merged.slice(natEnd);
+    expect(refusal(deleted)).toContain("port forward 'cw:brf-solgarden redirect NTP to the firewall': deleted on the firewall; the render adds it back");
+    // The spec changed, the firewall did not: no refusal.
+    const changed = accepted.replace('hosts: [csms.example.com]', 'hosts: [csms.example.com, csms2.example.com]');
+    const r = run(changed, merged);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    // The spec caught up with the GUI edit (the alias on the firewall is what the new spec writes): nothing to revert.
+    const aliasOf = (doc: string) => /\t\t<alias>\n\t\t\t<name>CW_BRF_SOLGARDEN_OCPP<\/name>[\s\S]*?<\/alias>\n/.exec(doc)![0];
+    const caughtUp = merged.replace(aliasOf(merged), aliasOf(r.files['brf-solgarden/pfsense/config.xml']));
+    expect(caughtUp).not.toBe(merged);
+    expect(run(changed, caughtUp).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('a copy of a rule (same tag, new tracker) is the admin\'s: kept, reported, not deleted', () => {
+    const r = ruleText(merged, T + 2);
+    const copy = r.replace(`<tracker>${T + 2}</tracker>`, '<tracker>1764999999</tracker>');
+    const withCopy = merged.replace(ruleText(merged, 1764320044), ruleText(merged, 1764320044) + copy);
+    const out = run(accepted, withCopy);
+    expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(out.files['brf-solgarden/pfsense/config.xml']).toContain('<tracker>1764999999</tracker>');
+    expect(out.diagnostics.find((d) => d.code === 'pfsense-rule-copy-kept')!.message).toMatch(/tracker 1764999999\) carries chargewall's tag but not one of its trackers: a copy made in the GUI/);
+  });
+});

@@ -160,6 +160,20 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
         expect(run.file('config-gui-saved.xml')).toContain(record);
       });
 
+      it('re-rendering into the config pfSense rewrote (upgrade, GUI saves, restore) finds no GUI edit to refuse', () => {
+        for (const [name, text] of [
+          ['config-written-by-pfsense.xml', runs.get(`${v} merged`)!.file('config-written-by-pfsense.xml')],
+          ['config-gui-saved.xml', runs.get(`${v} merged`)!.file('config-gui-saved.xml')],
+          ['config-after-restore.xml', runs.get(`${v} restore All`)!.file('config-after-restore.xml')],
+        ] as const) {
+          const r = renderSpec(accepted, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, pfsenseConfig: { file: name, text: text! } });
+          expect(r.diagnostics.filter((d) => d.severity === 'error' || d.code === 'pfsense-gui-edit-reverted'), name).toEqual([]);
+          // And it holds the same items again: merging the result once more changes nothing.
+          const out = r.files['brf-solgarden/pfsense/config.xml'];
+          expect(mergeWith(accepted, out), name).toBe(out);
+        }
+      });
+
       it('the admin\'s floating and interface-group rules stay, and pfSense puts them before chargewall\'s', () => {
         const lines = runs.get(`${v} merged`)!.file('rules.debug')!.split('\n');
         const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
