@@ -30,7 +30,7 @@ export interface OracleRun {
 const tmpRoot = () => mkdtempSync(join(tmpdir(), 'cw-pfphp-'));
 
 /** Runs the oracle on a config text; resolves when it ends (never rejects: tests assert the status). */
-export function runOracle(version: string, config: string, stages: string, extra: { restore?: string; areas?: string[] } = {}): Promise<OracleRun> {
+export function runOracle(version: string, config: string, stages: string, extra: { restore?: string; areas?: string[]; oracleRules?: string; oracleMerged?: string } = {}): Promise<OracleRun> {
   const dir = tmpRoot();
   const cfg = join(dir, 'config.xml');
   writeFileSync(cfg, config);
@@ -39,6 +39,11 @@ export function runOracle(version: string, config: string, stages: string, extra
     writeFileSync(join(dir, 'restore.xml'), extra.restore);
     args.push('--restore', join(dir, 'restore.xml'));
     if (extra.areas) args.push('--areas', extra.areas.join(','));
+  }
+  if (extra.oracleRules !== undefined && extra.oracleMerged !== undefined) {
+    writeFileSync(join(dir, 'oracle-rules.xml'), extra.oracleRules);
+    writeFileSync(join(dir, 'oracle-merged.xml'), extra.oracleMerged);
+    args.push('--oracle-rules', join(dir, 'oracle-rules.xml'), '--oracle-merged', join(dir, 'oracle-merged.xml'));
   }
   const t0 = Date.now();
   return new Promise((resolve) => {

@@ -110,8 +110,10 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
   const runs = new Map<string, OracleRun>();
   let merged = '';
   let textVariant = '';
+  let chargewallXml = '';
   beforeAll(async () => {
     merged = mergeWith(accepted, siteBackup);
+    chargewallXml = renderSpec(accepted, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv }).files['brf-solgarden/pfsense/chargewall.xml'];
     textVariant = mergeWith(textSpec, siteBackup);
     // Every version and path at once: the calls are independent processes.
     const jobs: [string, Promise<OracleRun>][] = [];
@@ -121,6 +123,9 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
       jobs.push([`${v} text`, runOracle(v, textVariant, 'upgrade,guiedit,dhcp-isc,dhcp-kea')]);
       jobs.push([`${v} restore areas`, runOracle(v, siteBackup, 'filter,dhcp-kea', { restore: merged, areas: ['aliases', 'nat', 'filter', 'dhcpd'] })]);
     }
+    // pfSense's own rule insertion (add_filter_rules(), master only) on the unmerged backup, to compare
+    // the rule order and the GUI separators with the merge.
+    if (pfsenseVersions.includes('master')) jobs.push(['master add_filter_rules', runOracle('master', siteBackup, 'oracle', { oracleRules: chargewallXml, oracleMerged: merged })]);
     const t0 = Date.now();
     const done = await Promise.all(jobs.map(([, p]) => p));
     jobs.forEach(([k], i) => runs.set(k, done[i]));
@@ -128,6 +133,16 @@ describe.runIf(oracle)('pfsense-php: pfSense\'s own code on the merged config', 
     console.log(`[pfsense-php] ${done.length} calls in ${((Date.now() - t0) / 1000).toFixed(1)} s wall: ${jobs.map(([k], i) => `${k} ${done[i].seconds.toFixed(1)}s`).join(', ')}`);
   }, 240_000);
   afterAll(() => cleanup(allRuns));
+
+  it.runIf(pfsenseVersions.includes('master'))('master add_filter_rules(): pfSense inserts the rules in the merge\'s order and moves the GUI separators as the merge does', () => {
+    const run = runs.get('master add_filter_rules')!;
+    expect(run.status, run.stderr).toBe(0);
+    const o = run.json<Record<string, { same_order: boolean; pfsense_order: string[]; pfsense_separators: Record<string, { row: string[]; text: string }>; merged_separators: unknown }>>('oracle.json').opt2;
+    expect(o.same_order).toBe(true);
+    expect(o.pfsense_order.at(-1)).toBe('Ping the firewall');
+    expect(o.merged_separators).toEqual(o.pfsense_separators);
+    expect(Object.values(o.pfsense_separators).map((x) => [x.text, x.row[0]])).toEqual([['Admin rules', 'fr6'], ['Temporary (remove after commissioning)', 'fr7']]);
+  });
 
   for (const v of pfsenseVersions) {
     describe(v, () => {

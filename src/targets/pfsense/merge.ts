@@ -194,6 +194,7 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
   for (const e of guiEdits) report({ severity: 'warning', code: 'pfsense-gui-edit-reverted', path: ['targets', 'pfsense'], message: `reverting a change made on the firewall: ${e}` });
 
   changes.push(section(doc, root, 'filter', 'rule', s.filter, ownRule, after[0], edits, `${s.filter.length} rules on ${iface}`));
+  shiftSeparators(doc, filterNode, iface, allRules.filter(onIface).map(ownRule), s.filter.length, edits, changes);
 
   // NAT port forwards (DNS/NTP redirects).
   if (s.nat.length || childrenNamed(child(root, 'nat'), 'rule').some(own)) {
@@ -401,4 +402,38 @@ function recordEdit(doc: string, root: XNode, siteId: string, value: string): Ed
     return sp.whole ? { start: sp.start, end: sp.end, text: line } : { start: sp.start, end: sp.end, text: `<${name}>${value}</${name}>` };
   }
   return insertInto(doc, section, line, 2);
+}
+
+/**
+ * Keeps the interface's GUI separators (<filter><separator><iface><sepN><row>frK</row>: shown above the
+ * K-th rule of the interface) above the same rule of the admin's, as pfSense's own add_filter_rules()
+ * does when it inserts rules: a separator above chargewall's block or above the admin's first rule
+ * moves down by the rules inserted. `before` is the interface's rules in order, true for chargewall's.
+ */
+function shiftSeparators(doc: string, filterNode: XNode | undefined, iface: string, before: boolean[], count: number, edits: Edit[], changes: string[]): void {
+  const seps = child(child(filterNode, 'separator'), iface)?.children ?? [];
+  if (!seps.length) return;
+  const firstOwn = before.indexOf(true);
+  // Where chargewall's block sits among the admin's rules: in place of the old block, else at the top.
+  const blockAt = firstOwn >= 0 ? before.slice(0, firstOwn).filter((o) => !o).length : 0;
+  const adminIndex = (k: number) => before.slice(0, k).filter((o) => !o).length;
+  const admins = before.filter((o) => !o).length;
+  let moved = 0;
+  for (const sep of seps) {
+    const row = child(sep, 'row');
+    const m = /^fr(\d+)$/.exec(textOf(doc, row));
+    if (!row || !m || row.children.length) continue;
+    const k = Number(m[1]);
+    let now: number;
+    if (k >= before.length) now = admins + count;
+    else if (before[k]) now = blockAt;
+    else {
+      const j = adminIndex(k);
+      now = j < blockAt ? j : j + count;
+    }
+    if (now === k) continue;
+    edits.push({ start: row.innerStart, end: row.innerEnd, text: `fr${now}` });
+    moved++;
+  }
+  if (moved) changes.push(`filter: moved ${moved} GUI separator(s) of ${iface} so they stay above the same rules`);
 }
