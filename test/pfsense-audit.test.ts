@@ -251,3 +251,13 @@ describe('pfsense merge: re-rendering after GUI edits', () => {
     expect(out.diagnostics.find((d) => d.code === 'pfsense-rule-copy-kept')!.message).toMatch(/tracker 1764999999\) carries chargewall's tag but not one of its trackers: a copy made in the GUI/);
   });
 });
+
+describe('pfsense merge: line endings', () => {
+  it('a CRLF backup comes back CRLF throughout, and is otherwise the LF merge', () => {
+    const crlf = fixture.replace(/\n/g, '\r\n');
+    const out = run(accepted, crlf).files['brf-solgarden/pfsense/config.xml'];
+    expect(out.split('\n').length - 1).toBe(out.split('\r\n').length - 1);
+    expect(out).toBe(run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'].replace(/\n/g, '\r\n'));
+    expect(run(accepted, out).files['brf-solgarden/pfsense/config.xml']).toBe(out);
+  });
+});

@@ -44,6 +44,16 @@ export interface MergeOptions {
  * site's items carry their own tag, so one merge never touches another site's items).
  */
 export function mergeConfig(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions = {}): MergeResult {
+  // A backup with CRLF line ends (saved on Windows) comes back with CRLF throughout: merged as LF, converted back.
+  const lf = doc.split('\n').length - 1;
+  if (lf > 0 && doc.split('\r\n').length - 1 === lf) {
+    const r = mergeLf(doc.replace(/\r\n/g, '\n'), file, model, plan, options);
+    return { ...r, text: r.text.replace(/\n/g, '\r\n') };
+  }
+  return mergeLf(doc, file, model, plan, options);
+}
+
+function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions): MergeResult {
   const report = options.report ?? (() => {});
   if (isEncrypted(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
   // The merge works on text and writes UTF-8: a backup in another encoding would come back corrupted.
