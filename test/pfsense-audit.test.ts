@@ -261,3 +261,17 @@ describe('pfsense merge: line endings', () => {
     expect(run(accepted, out).files['brf-solgarden/pfsense/config.xml']).toBe(out);
   });
 });
+
+describe('pfsense merge: backup values in diagnostics', () => {
+  it('a description with line breaks or terminal escapes cannot add a line or a colour to the terminal', () => {
+    const evil = 'x\n/etc/passwd:1:1: error fake: pwned\u001b[31m\u202e';
+    const backup = addRules(fixture, rule({ iface: 'INTERNAL', descr: evil, tracker: '1700000200' }));
+    const r = run(accepted, backup);
+    const d = r.diagnostics.find((x) => x.message.includes('pwned'))!;
+    expect(d.code).toBe('pfsense-rule-before-chargewall');
+    expect(d.message).not.toMatch(/[\n\r\u001b\u202e]/);
+    const refused = run(accepted, addRules(run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'].replace('cw:brf-solgarden HTTPS TCP 443]]>', `${evil}]]>`)));
+    for (const x of refused.diagnostics) expect(x.message).not.toMatch(/[\n\r\u001b\u202e]/);
+    expect(refused.diagnostics.some((x) => x.severity === 'error' && x.message.includes('(1) rule'))).toBe(true);
+  });
+});

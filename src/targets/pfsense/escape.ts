@@ -114,3 +114,10 @@ export function decodeEntities(text: string): string {
 export function commentText(text: string): string {
   return cleanText(text).replace(/-(?=-)/g, '- ').replace(/-$/, '- ');
 }
+
+/** Terminal controls and bidirectional overrides: a value of the backup shown in a diagnostic must not move the cursor, colour, or fake a line. */
+const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** One line of text for a diagnostic, whatever the backup held. */
+export function termText(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, ' ');
+}

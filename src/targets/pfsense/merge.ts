@@ -9,6 +9,7 @@
 import type { Plan } from '../../plan/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { RenderError, type TargetDiagnostic } from '../types.js';
+import { termText } from './escape.js';
 import { auditRulesBefore } from './audit.js';
 import { isOwnDescr, sections, trackerBase, type PfModel } from './model.js';
 import { describeDiff, hashOf, meaning, meaningOfText, readRecord, recordElement, writeRecord, type Record as CwRecord } from './record.js';
@@ -28,7 +29,8 @@ interface Edit {
   text: string;
 }
 
-const refuse = (file: string, why: string) => new RenderError(`--pfsense-config ${file}: ${why}`, 'pfsense-config');
+/** Every message may quote the backup: one line, no terminal controls. */
+const refuse = (file: string, why: string) => new RenderError(termText(`--pfsense-config ${file}: ${why}`), 'pfsense-config');
 
 export interface MergeOptions {
   /** Where the merge reports what it takes over or drops (RenderOptions.report). */
@@ -54,7 +56,7 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
 }
 
 function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions): MergeResult {
-  const report = options.report ?? (() => {});
+  const report = (d: TargetDiagnostic) => options.report?.({ ...d, message: termText(d.message) });
   if (isEncrypted(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
   // The merge works on text and writes UTF-8: a backup in another encoding would come back corrupted.
   const declared = /^\uFEFF?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']/.exec(doc.slice(0, 200))?.[1];
@@ -199,7 +201,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
     if (now.join() !== was.join()) guiEdits.push(`rules: chargewall's rules were reordered on the firewall (now ${now.join(', ')}); the render restores the spec's order`);
   }
   if (guiEdits.length && !options.overwriteEdits) {
-    throw refuse(file, `chargewall's items were changed on the firewall since chargewall wrote them, and this render would revert that:\n  - ${guiEdits.join('\n  - ')}\nTo keep a change, make it in the spec (or undo it in the GUI) and render again; to revert them all, render with --pfsense-overwrite-edits`);
+    throw refuse(file, `chargewall's items were changed on the firewall since chargewall wrote them, and this render would revert that: ${guiEdits.map((e, i) => `(${i + 1}) ${e}`).join('; ')}. To keep a change, make it in the spec (or undo it in the GUI) and render again; to revert them all, render with --pfsense-overwrite-edits`);
   }
   for (const e of guiEdits) report({ severity: 'warning', code: 'pfsense-gui-edit-reverted', path: ['targets', 'pfsense'], message: `reverting a change made on the firewall: ${e}` });
 
