@@ -13,7 +13,15 @@ export const PFSENSE_PHP = join(sharedData, '..', 'tools', 'pfsense-php', 'run')
 /** Every pfSense source the shared data holds (2.7.2, 2.8.0, master). */
 export const pfsenseVersions = ['2.7.2', '2.8.0', 'master'].filter((v) => existsSync(join(sharedData, 'pfsense', 'src', v)));
 
-export const oracleAvailable = (): boolean => existsSync(PFSENSE_PHP) && requireTools(['php'], false).ok;
+/** php-cli and the shared tool; under CI=true a missing one fails instead of skipping. */
+export const oracleAvailable = (): boolean => {
+  if (!existsSync(PFSENSE_PHP) || pfsenseVersions.length === 0) {
+    if (process.env.CI === 'true') throw new Error(`CI=true but the pfSense oracle is missing: ${PFSENSE_PHP} or ../shared/data/pfsense/src/`);
+    console.warn('[skip] pfSense oracle tests: ../shared/tools/pfsense-php or the pfSense sources are missing');
+    return false;
+  }
+  return requireTools(['php'], false).ok;
+};
 
 export interface OracleRun {
   version: string;
