@@ -275,3 +275,16 @@ describe('pfsense merge: backup values in diagnostics', () => {
     expect(refused.diagnostics.some((x) => x.severity === 'error' && x.message.includes('(1) rule'))).toBe(true);
   });
 });
+
+describe('pfsense merge: GUI separators', () => {
+  const rows = (doc: string) => [...doc.matchAll(/<sep(\d)>\n\t+<row>(fr\d+)<\/row>\n\t+<text>([^<]*)<\/text>\n\t+<color>[^<]*<\/color>\n\t+<if>(\w+)<\/if>/g)].map((m) => `${m[4]} ${m[3]} ${m[2]}`);
+  it('stay above the same admin rule when chargewall\'s block is inserted, grows or shrinks; floating ones do not move', () => {
+    expect(rows(fixture)).toEqual(['floatingrules Site-wide blocks fr0', 'opt2 Admin rules fr0', 'opt2 Temporary (remove after commissioning) fr1']);
+    const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+    expect(rows(merged)).toEqual(['floatingrules Site-wide blocks fr0', 'opt2 Admin rules fr6', 'opt2 Temporary (remove after commissioning) fr7']);
+    const more = run(accepted.replace('ports: [443]', 'ports: [443, 8443]'), merged).files['brf-solgarden/pfsense/config.xml'];
+    expect(rows(more)).toEqual(['floatingrules Site-wide blocks fr0', 'opt2 Admin rules fr7', 'opt2 Temporary (remove after commissioning) fr8']);
+    const back = run(accepted, more).files['brf-solgarden/pfsense/config.xml'];
+    expect(back).toBe(merged);
+  });
+});

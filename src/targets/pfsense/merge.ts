@@ -56,7 +56,13 @@ export function mergeConfig(doc: string, file: string, model: PfModel, plan: Pla
 }
 
 function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options: MergeOptions): MergeResult {
-  const report = (d: TargetDiagnostic) => options.report?.({ ...d, message: termText(d.message) });
+  const notes: string[] = [];
+  // Each report reaches the terminal (located in the spec) and the checklist of STEPS.md.
+  const report = (d: TargetDiagnostic) => {
+    const message = termText(d.message);
+    options.report?.({ ...d, message });
+    notes.push(`${d.severity === 'error' ? 'Error' : 'Warning'} (${d.code}): ${message}.`);
+  };
   if (isEncrypted(doc)) throw refuse(file, 'the backup is encrypted; download it again in Diagnostics > Backup & Restore without "Encrypt this configuration file"');
   // The merge works on text and writes UTF-8: a backup in another encoding would come back corrupted.
   const declared = /^\uFEFF?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']/.exec(doc.slice(0, 200))?.[1];
@@ -111,7 +117,6 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   const s = sections(model);
   const edits: Edit[] = [];
   const changes: string[] = [];
-  const notes: string[] = [];
   if (child(ifNode, 'enable') === undefined) notes.push(`Interface ${iface} is not enabled in the backup: enable it in Interfaces > ${iface.toUpperCase()}.`);
 
   const descrOf = (n: XNode) => textOf(doc, child(n, 'descr'));
@@ -244,7 +249,6 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
       if (foreign.length) {
         const list = foreign.map((m) => `${textOf(doc, child(m, 'mac')) || textOf(doc, child(m, 'cid'))} ${textOf(doc, child(m, 'ipaddr'))}${descrOf(m) ? ` '${descrOf(m)}'` : ''}`.trim());
         report({ severity: 'warning', code: 'pfsense-dhcp-staticmap-dropped', path: ['chargers', 'units'], message: `replacing the DHCP server on ${iface} drops ${foreign.length} static mapping(s) chargewall did not write: ${list.join(', ')}. Add them to chargers.units if they are chargers` });
-        notes.push(`The previous DHCP settings of ${iface} had ${foreign.length} static mapping(s) chargewall did not write (${foreign.map((m) => textOf(doc, child(m, 'mac'))).join(', ')}); they are replaced. Add them to chargers.units if they are chargers.`);
       }
     }
   } else {
