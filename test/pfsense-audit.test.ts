@@ -288,3 +288,15 @@ describe('pfsense merge: GUI separators', () => {
     expect(back).toBe(merged);
   });
 });
+
+describe('pfsense merge: GUI saves of the DHCP server', () => {
+  it('defaults the DHCP page adds on Save are reported as dropped, not refused; a changed pool is refused', () => {
+    const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+    const saved = merged.replace('\t\t\t<defaultleasetime>86400</defaultleasetime>\n', '\t\t\t<defaultleasetime>86400</defaultleasetime>\n\t\t\t<ddnsdomainkeyalgorithm>hmac-md5</ddnsdomainkeyalgorithm>\n\t\t\t<failover_peerip></failover_peerip>\n\t\t\t<domain></domain>\n');
+    const r = run(accepted, saved);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.diagnostics.find((d) => d.code === 'pfsense-dhcp-setting-dropped')!.message).toContain('ddnsdomainkeyalgorithm=hmac-md5');
+    const pool = merged.replace('<from>10.40.0.100</from>', '<from>10.40.0.90</from>');
+    expect(run(accepted, pool).diagnostics.find((d) => d.severity === 'error')!.message).toContain("DHCP server of opt2: range/from '10.40.0.90' → '10.40.0.100'");
+  });
+});

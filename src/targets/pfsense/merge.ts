@@ -179,7 +179,9 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
       if (record?.hashes.has(key) && want) guiEdits.push(`${what}: deleted on the firewall; the render adds it back`);
       return;
     }
-    const cur = meaning(doc, node);
+    // The DHCP server: only the settings chargewall writes count (the page's Save adds defaults, which
+    // are reported as dropped settings instead of refused).
+    const cur = key.startsWith('d:') ? meaning(doc, node).filter(isOwnDhcpLine) : meaning(doc, node);
     const recorded = record?.hashes.get(key);
     const edited = recorded !== undefined ? hashOf(cur) !== recorded : cur.some((l) => l === 'disabled=(on)') || (key.startsWith('r:') && !own(node));
     if (edited && (!want || hashOf(cur) !== hashOf(want))) {
@@ -237,7 +239,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
       const maps = childrenNamed(existing, 'staticmap');
       const foreign = maps.filter((m) => !own(m));
       const dropped = droppedDhcpSettings(doc, existing);
-      const ours = !dropped.length && !foreign.length && maps.length > 0;
+      const ours = record?.hashes.has(`d:${iface}`) || (!dropped.length && !foreign.length && maps.length > 0);
       changes.push(`dhcpd: replaced the DHCP server settings of ${iface} (the interface is the chargers')`);
       if (!ours) {
         const range = child(existing, 'range');
@@ -453,3 +455,9 @@ function shiftSeparators(doc: string, filterNode: XNode | undefined, iface: stri
   }
   if (moved) changes.push(`filter: moved ${moved} GUI separator(s) of ${iface} so they stay above the same rules`);
 }
+
+const isOwnDhcpLine = (line: string) => {
+  const m = /^([a-z]+)(?:\[\d+\])?(?:\/([a-z]+))?/.exec(line);
+  if (!m || !DHCP_OWN.has(m[1])) return false;
+  return m[1] !== 'staticmap' || ['mac', 'ipaddr', 'hostname', 'descr'].includes(m[2] ?? '');
+};
