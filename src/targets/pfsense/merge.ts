@@ -117,7 +117,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   const s = sections(model);
   const edits: Edit[] = [];
   const changes: string[] = [];
-  if (child(ifNode, 'enable') === undefined) notes.push(`Interface ${iface} is not enabled in the backup: enable it in Interfaces > ${iface.toUpperCase()}.`);
+  if (child(ifNode, 'enable') === undefined) report({ severity: 'warning', code: 'pfsense-interface-disabled', path: ['targets', 'pfsense', 'interface'], message: `interface ${iface} is not enabled in the backup, so pfSense generates no rules and no DHCP server for it: enable it in Interfaces > ${iface.toUpperCase()}` });
 
   const descrOf = (n: XNode) => textOf(doc, child(n, 'descr'));
   const own = (n: XNode) => isOwnDescr(descrOf(n), model.tag);
