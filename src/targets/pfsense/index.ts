@@ -11,6 +11,8 @@ export const pfsenseTarget: Target = {
   id: 'pfsense',
   description: 'pfSense CE/Plus: host aliases, filter rules, DNS/NTP port forwards, DHCP server; merged into your backup with --pfsense-config; UI steps',
   files: ['chargewall.xml', 'STEPS.md', 'config.xml (with --pfsense-config)'],
+  placement:
+    "above the existing rules of the charger interface (Firewall > Rules > <interface>), GUI separators moved with them; pfSense evaluates floating rules and the rules of interface groups holding the interface before those, so the merge reports each one that can match charger traffic (a pass is an error unless targets.pfsense.acceptRules names it)",
   // pfSense resolves alias host names on its own timer (filterdns, 300 s): nothing fills sets from the
   // chargers' own lookups. It can redirect DNS/NTP and answer NTP itself (ntpd).
   capabilities: () => ({ resolverFilledSets: false, redirect: true, ntpServer: true }),
