@@ -91,6 +91,9 @@ describe('pfsense merge: the DHCP server and VLAN of the interface', () => {
     expect(by('pfsense-dhcp-setting-dropped').message).toContain('domain=chargers.solgarden.lan; denyunknown=enabled; numberoptions (number=43,type=text,value=vendor)');
     expect(by('pfsense-dhcp-setting-dropped').line).toBe(r.lineOf('  dhcp:') + 1); // the value of network.dhcp
     expect(by('pfsense-dhcp-staticmap-dropped').message).toContain("98:3d:ae:10:00:01 10.40.0.11 'first charger, set by hand'");
+    // The admin's own rule on the interface now sits below the final block.
+    expect(by('pfsense-rule-shadowed').message).toContain("'Ping the firewall' (tracker 1764320044)");
+    expect(by('pfsense-rule-shadowed').line).toBe(r.lineOf('defaultDeny: true'));
     // Re-rendering into the merged result: the server is chargewall's now, nothing more to report.
     const merged = r.files['brf-solgarden/pfsense/config.xml'];
     const again = run(accepted, merged);

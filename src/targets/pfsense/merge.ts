@@ -165,7 +165,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   const others = allRules.filter((r) => !ownRule(r));
   const after = others.filter(onIface);
   if (after.length && plan.defaultAction === 'drop') {
-    notes.push(`${after.length} existing rule(s) on ${iface} come after chargewall's final block rule and will no longer match: ${after.map((r) => `'${descrOf(r) || '(no description)'}'`).join(', ')}.`);
+    report({ severity: 'warning', code: 'pfsense-rule-shadowed', path: ['policy', 'defaultDeny'], message: `${after.length} existing rule(s) on ${iface} come after chargewall's final block rule and will no longer match: ${after.map((r) => `'${descrOf(r) || '(no description)'}' (tracker ${trackerOf(r) || 'none'})`).join(', ')}. Put what the chargers need from them into the spec` });
   }
   // The admin's GUI edits of chargewall's items, found against what chargewall last wrote (the record).
   const record = readRecord(doc, root, plan.site.id);
