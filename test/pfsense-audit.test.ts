@@ -303,3 +303,29 @@ describe('pfsense merge: GUI saves of the DHCP server', () => {
     expect(run(accepted, pool).diagnostics.find((d) => d.severity === 'error')!.message).toContain("DHCP server of opt2: range/from '10.40.0.90' → '10.40.0.100'");
   });
 });
+
+describe('pfsense: CLI --pfsense-overwrite-edits', () => {
+  it('refuses a GUI edit with exit 1 and no files; the flag reverts it with a warning on stderr', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, existsSync, readFileSync: read, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cw-pf-edit-'));
+    try {
+      const spec = join(dir, 'site.yaml');
+      writeFileSync(spec, accepted);
+      const merged = run(accepted, fixture).files['brf-solgarden/pfsense/config.xml'];
+      writeFileSync(join(dir, 'backup.xml'), merged.replace('cw:brf-solgarden HTTPS TCP 443]]>', 'HTTPS (edited)]]>'));
+      const cli = (extra: string[]) => spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'render', spec, '-t', 'pfsense', '-o', join(dir, 'out'), '--pfsense-config', join(dir, 'backup.xml'), ...extra], { encoding: 'utf8', env: { ...process.env, ...testEnv } });
+      const refused = cli([]);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/site\.yaml:\d+:\d+: error pfsense-config: .*\(1\) rule 'cw:brf-solgarden HTTPS TCP 443' \(tracker 244734502\): descr 'HTTPS \(edited\)' → 'cw:brf-solgarden HTTPS TCP 443'.*--pfsense-overwrite-edits/);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+      const ok = cli(['--pfsense-overwrite-edits']);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/warning pfsense-gui-edit-reverted: .*HTTPS \(edited\)/);
+      expect(read(join(dir, 'out', 'brf-solgarden', 'pfsense', 'config.xml'), 'utf8')).toBe(merged);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
