@@ -12,7 +12,7 @@ import { RenderError, type TargetDiagnostic } from '../types.js';
 import { termText } from './escape.js';
 import { auditRulesBefore } from './audit.js';
 import { isOwnDescr, sections, trackerBase, type PfModel } from './model.js';
-import { describeDiff, hashOf, meaning, meaningOfText, readRecord, recordElement, writeRecord, type Record as CwRecord } from './record.js';
+import { describeDiff, hashOf, meaning, meaningOfText, readRecord, recordElement, writeRecord, type WriteRecord as CwRecord } from './record.js';
 import { child, childrenNamed, lineCol, parseXml, textOf, writeEl, XmlError, type El, type XNode } from './xml.js';
 
 export interface MergeResult {

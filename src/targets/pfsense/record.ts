@@ -46,7 +46,7 @@ export function meaningOfText(itemXml: string): string[] {
   return meaning(itemXml, parseXml(itemXml));
 }
 
-export interface Record {
+export interface WriteRecord {
   /** `a:<alias name>`, `r:<tracker>`, `n:<index>`, `d:<interface>` → hash. */
   hashes: Map<string, string>;
   /** Trackers of chargewall's rules in the order written. */
@@ -55,7 +55,7 @@ export interface Record {
 
 export const recordElement = (siteId: string) => `site-${siteId}`;
 
-export function readRecord(doc: string, root: XNode, siteId: string): Record | undefined {
+export function readRecord(doc: string, root: XNode, siteId: string): WriteRecord | undefined {
   const n = child(child(root, 'chargewall'), recordElement(siteId));
   if (!n) return undefined;
   const words = textOf(doc, n).split(/\s+/);
@@ -72,7 +72,7 @@ export function readRecord(doc: string, root: XNode, siteId: string): Record | u
   return { hashes, order };
 }
 
-export function writeRecord(r: Record): string {
+export function writeRecord(r: WriteRecord): string {
   return ['v1', ...[...r.hashes].map(([k, h]) => `${k}:${h}`), `o:${r.order.join(',')}`].join(' ');
 }
 
