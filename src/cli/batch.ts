@@ -33,7 +33,7 @@ export interface BatchJob {
   specs: string[];
   targetIds: string[] | 'default';
   withSecrets: boolean;
-  pfsenseConfig?: { file: string; text: string };
+  pfsenseConfig?: { file: string; text: string; overwriteEdits?: boolean };
   out: string;
   knownTargets: string[];
   /** Compare with what is under `out` instead of staging (render --check). */

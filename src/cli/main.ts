@@ -55,9 +55,10 @@ export function buildProgram(): Command {
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
+    .option('--pfsense-overwrite-edits', "pfSense: revert changes made on the firewall to chargewall's items (the merge refuses and lists them otherwise)")
     .action(async (specs: string[], opts) => {
       const ids = parseTargets(opts.target);
-      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
+      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup'), overwriteEdits: !!opts.pfsenseOverwriteEdits } : undefined;
       const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check };
       const bar = progress(specs.length);
       // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);

@@ -6,8 +6,8 @@ export interface RenderOptions {
   withSecrets: boolean;
   /** Environment for `{ env: NAME }` passphrases. */
   env: Record<string, string | undefined>;
-  /** pfSense only: the admin's backup to merge into. */
-  pfsenseConfig?: { file: string; text: string };
+  /** pfSense only: the admin's backup to merge into; `overwriteEdits` reverts GUI edits of chargewall's items instead of refusing. */
+  pfsenseConfig?: { file: string; text: string; overwriteEdits?: boolean };
   /**
    * Where a target reports what it takes over, drops or cannot check (e.g. "existing DHCP server replaced").
    * The pipeline locates each one at `path` in the spec and prints it on stderr with its code, so

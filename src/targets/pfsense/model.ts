@@ -189,6 +189,8 @@ export function natEl(n: PfNat, iface: string): El {
     el('local-port', n.port),
     el('interface', plain(iface)),
     el('descr', cdata(n.descr)),
+    // Not reflected: with pure NAT reflection on (System > Advanced) pfSense would copy the rdr onto every interface.
+    el('natreflection', 'disable'),
     el('associated-rule-id', 'pass'),
   ]);
 }
@@ -201,6 +203,8 @@ export function dhcpEl(d: PfDhcp, iface: string): El {
     ...d.dnsservers.map((s) => el('dnsserver', plain(s))),
     ...d.ntpservers.map((s) => el('ntpserver', plain(s))),
     el('defaultleasetime', d.leaseSeconds),
+    // ISC caps leases at its max-lease-time (86400 unless set) while Kea honours the default: write both.
+    ...(d.leaseSeconds > 86400 ? [el('maxleasetime', d.leaseSeconds)] : []),
     ...d.staticmaps.map((m) =>
       el('staticmap', [el('mac', plain(m.mac)), el('ipaddr', plain(m.ipaddr)), el('hostname', plain(m.hostname)), el('descr', cdata(m.descr))]),
     ),

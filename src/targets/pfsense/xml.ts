@@ -28,6 +28,8 @@ const PADS = ['', '\t', '\t\t', '\t\t\t', '\t\t\t\t', '\t\t\t\t\t', '\t\t\t\t\t\
 
 export interface XNode {
   name: string;
+  /** The name in lower case, as pfSense's parser reads it. */
+  key: string;
   /** Offset of `<` of the start tag. */
   start: number;
   /** Offset just after the end tag (or `/>`). */
@@ -101,7 +103,7 @@ export function parseXml(text: string): XNode {
       const attrs = text.slice(NAME.lastIndex, selfClosing ? j - 1 : j);
       if (attrs.trim() && !/^\s/.test(attrs)) throw new XmlError(`malformed start tag <${m[0]}>`, lt);
       const node: XNode = {
-        name: m[0], start: lt, end: j + 1, innerStart: j + 1, innerEnd: j + 1, selfClosing,
+        name: m[0], key: m[0].toLowerCase(), start: lt, end: j + 1, innerStart: j + 1, innerEnd: j + 1, selfClosing,
         hasAttributes: attrs.trim() !== '', children: [], parent: stack[stack.length - 1],
       };
       if (stack.length) stack[stack.length - 1].children.push(node);
@@ -116,8 +118,12 @@ export function parseXml(text: string): XNode {
   return root;
 }
 
-export const child = (n: XNode | undefined, name: string): XNode | undefined => n?.children.find((c) => c.name === name);
-export const childrenNamed = (n: XNode | undefined, name: string): XNode[] => n?.children.filter((c) => c.name === name) ?? [];
+/**
+ * Children by name, case-insensitively: pfSense's parser (xml_parser_create() folds case, then
+ * strtolower()) reads `<FILTER>` as `filter`. `name` is given in lower case.
+ */
+export const child = (n: XNode | undefined, name: string): XNode | undefined => n?.children.find((c) => c.key === name);
+export const childrenNamed = (n: XNode | undefined, name: string): XNode[] => n?.children.filter((c) => c.key === name) ?? [];
 
 /** The value pfSense reads from a leaf element: XML-decoded text + raw CDATA, then decoded once more, trimmed of \t\n\r. */
 export function textOf(doc: string, n: XNode | undefined): string {
