@@ -53,7 +53,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
         const pos = result.locate?.([]) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: 'targets' });
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : causeOf(e, id, site);
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
       } else throw e;
@@ -70,6 +70,29 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     });
   }
   return out;
+}
+
+/** Spec paths a refusal's text can name, most specific first. */
+const SPEC_PATH = /\b(?:targets\.[a-z]+\.[A-Za-z]+|network\.dhcp\.[A-Za-z]+|network\.[A-Za-z]+|wifi\.[A-Za-z]+|policy\.[A-Za-z]+|chargers\.[A-Za-z]+|extraEndpoints)\b/;
+const FEATURE_WORDS: [RegExp, string[]][] = [
+  [/\bsubnet\b/, ['network', 'subnet']],
+  [/\blease time\b/, ['network', 'dhcp', 'leaseTime']],
+  [/\bendpoint\b|\bfilter rules\b/, ['extraEndpoints']],
+];
+
+/**
+ * Where a target's refusal points: the setting that causes it (a path the error carries, or one its
+ * feature or message names, e.g. `network.vlan`, `policy.ntp`), else the target's own settings, else
+ * the profile. Not line 1: the admin should land on the line to change.
+ */
+function causeOf(e: UnsupportedError | RenderError, id: string, site: Site): string[] {
+  const given = (e as { path?: unknown }).path;
+  if (Array.isArray(given) && given.length) return given.map(String);
+  const feature = e instanceof UnsupportedError ? e.feature : '';
+  const named = SPEC_PATH.exec(feature) ?? SPEC_PATH.exec(e.message);
+  if (named) return named[0].split('.');
+  for (const [re, path] of FEATURE_WORDS) if (re.test(feature)) return path;
+  return site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
 }
 
 /** The spec's `targets:` keys, else every target. */

@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { renderSpec } from '../pipeline.js';
-import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
+import { renderSpec, renderValidated } from '../pipeline.js';
+import { closest } from '../util/suggest.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
@@ -26,12 +27,26 @@ function printDiagnostics(list: Diagnostic[], strict = false): boolean {
   return list.some((d) => d.severity === 'error' || strict);
 }
 
+/** "3 errors, 1 warning in 2 files" (with --strict warnings count as errors, as printed). */
+export function summaryLine(list: Diagnostic[], files: number, strict = false): string {
+  const errors = list.filter((d) => d.severity === 'error' || strict).length;
+  const warnings = list.length - errors;
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  const withProblems = new Set(list.filter((d) => d.severity === 'error' || strict || d.severity === 'warning').map((d) => d.file)).size;
+  if (!list.length) return `no problems in ${n(files, 'file')}`;
+  return `${n(errors, 'error')}, ${n(warnings, 'warning')} in ${n(withProblems, 'file')} (of ${files} checked)`;
+}
+
 function parseTargets(list: string[] | undefined): string[] | 'default' {
   if (!list || list.length === 0) return 'default';
-  const ids = list.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  // Target names are case-insensitive: -t MikroTik is mikrotik.
+  const ids = list.flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
   if (ids.includes('all')) return targetIds();
   for (const id of ids) {
-    if (!targets.has(id)) throw new UsageError(`unknown target '${id}': choose from ${targetIds().join(', ')} or all`);
+    if (!targets.has(id)) {
+      const guess = closest(id, [...targetIds(), 'all']);
+      throw new UsageError(`unknown target '${id}'${guess ? `: did you mean '${guess}'?` : ''} Choose from ${targetIds().join(', ')} or all`);
+    }
   }
   return [...new Set(ids)];
 }
@@ -105,21 +120,40 @@ export function buildProgram(): Command {
 
   program
     .command('validate')
-    .description('check specs and report every problem at once')
+    .description('check specs and report every problem at once (the spec rules, what each target refuses or reports, duplicate site ids)')
     .argument('<spec...>', 'site spec YAML files')
+    .option('-t, --target <id...>', 'targets to check (default: as for render)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors')
     .action((specs: string[], opts) => {
-      let failed = false;
+      const ids = parseTargets(opts.target);
       const all: Diagnostic[] = [];
+      const okFiles: string[] = [];
+      const seen = new Map<string, string>();
       for (const file of specs) {
         const result = validateSpec(readSpec(file), file);
-        all.push(...result.diagnostics);
-        if (opts.format === 'text') failed = printDiagnostics(result.diagnostics, opts.strict) || failed;
-        else failed = failed || !result.ok || (opts.strict && result.diagnostics.length > 0);
-        if (opts.format === 'text' && result.ok && !(opts.strict && result.diagnostics.length)) process.stderr.write(`${file}: ok\n`);
+        // What render would add: each target's refusals and reports (files are rendered in memory, never written).
+        const diagnostics = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env }).diagnostics : [...result.diagnostics];
+        // The same cross-spec check as render: two specs with one site id would overwrite each other's output.
+        const id = result.siteId;
+        if (id !== undefined) {
+          const other = seen.get(id);
+          if (other !== undefined) {
+            const pos = result.locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+            diagnostics.push({ severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${other}; their outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' });
+          } else seen.set(id, file);
+        }
+        const sorted = sortDiagnostics(diagnostics);
+        all.push(...sorted);
+        if (opts.format === 'text') printDiagnostics(sorted, opts.strict);
+        if (!sorted.some((d) => d.severity === 'error' || opts.strict)) okFiles.push(file);
       }
+      const failed = okFiles.length < specs.length;
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
+      else {
+        for (const f of okFiles) process.stderr.write(`${f}: ok\n`);
+        process.stderr.write(summaryLine(all, specs.length, opts.strict) + '\n');
+      }
       process.exitCode = failed ? EXIT_INVALID : EXIT_OK;
     });
 
