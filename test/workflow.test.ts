@@ -147,3 +147,66 @@ describe('validate (CLI)', () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('warnings reach the terminal; --strict and acknowledge', () => {
+  const fallback = base.replace('targets:', 'policy: { dns: allow-fallback }\ntargets:');
+
+  it('render --strict fails on a warning and writes nothing of that site; acknowledge turns that code off for the site', () => {
+    const dir = tmp();
+    const spec = join(dir, 'site.yaml');
+    writeFileSync(spec, fallback);
+    const out = join(dir, 'out');
+    const plain = cli(['render', spec, '-o', out]);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(/site\.yaml:19:16: warning dns-bypass: /);
+    rmSync(out, { recursive: true });
+    const strict = cli(['render', spec, '-o', out, '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/site\.yaml:19:16: error dns-bypass: /);
+    expect(spawnSync('sh', ['-c', `ls -A ${out} 2>/dev/null`], { encoding: 'utf8' }).stdout).toBe('');
+    expect(cli(['validate', spec, '--strict']).code).toBe(1);
+
+    writeFileSync(spec, fallback.replace('version: 1', 'version: 1\nacknowledge: [dns-bypass]   # the site has no local resolver'));
+    const acked = cli(['render', spec, '-o', out, '--strict']);
+    expect(acked.stderr).not.toContain('dns-bypass');
+    expect(acked.code).toBe(0);
+    const v = cli(['validate', spec, '--strict']);
+    expect(v.code).toBe(0);
+    expect(v.stderr).toContain('no problems in 1 file (1 acknowledged warning not shown)');
+    // Only that code: another warning still fails --strict.
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('passphrase: { env: CHARGER_WIFI_PSK }', 'passphrase: "a-literal-passphrase"'));
+    const other = cli(['validate', spec, '--strict']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/error passphrase-literal/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('an unknown code is refused with a did-you-mean; an error cannot be acknowledged', () => {
+    const typo = validateSpec(fallback.replace('version: 1', 'version: 1\nacknowledge: [dns-bypas]'), 'spec.yaml');
+    expect(typo.ok).toBe(false);
+    expect(typo.diagnostics.map((d) => [d.code, d.line, d.col])).toContainEqual(['unknown-acknowledge', 2, 15]);
+    expect(typo.diagnostics.find((d) => d.code === 'unknown-acknowledge')!.message).toContain("did you mean 'dns-bypass'?");
+    const error = validateSpec(base.replace('version: 1', 'version: 1\nacknowledge: [wifi-channel]').replace('channel: 6', 'channel: 13'), 'spec.yaml');
+    expect(error.diagnostics.map((d) => d.code)).toEqual(['wifi-channel']);
+    expect(error.ok).toBe(false);
+  });
+
+  it("a target's report is printed located, fails --strict, and is turned off by acknowledge", async () => {
+    const { targets } = await import('../src/targets/registry.js');
+    const { renderSpec } = await import('../src/pipeline.js');
+    const target = targets.get('mikrotik')!;
+    const original = target.render;
+    target.render = (plan, site, options) => {
+      options.report?.({ severity: 'warning', code: 'target-skipped', message: 'radio taken over', path: ['targets', 'mikrotik', 'routeros'] });
+      return original(plan, site, options);
+    };
+    try {
+      const shown = renderSpec(base, 'spec.yaml', 'default', { withSecrets: false, env: {} });
+      expect(shown.diagnostics.map((d) => [d.code, d.line, d.col, d.message])).toEqual([['target-skipped', 20, 25, 'mikrotik: radio taken over']]);
+      const acked = renderSpec(base.replace('version: 1', 'version: 1\nacknowledge: [target-skipped]'), 'spec.yaml', 'default', { withSecrets: false, env: {} });
+      expect(acked.diagnostics).toEqual([]);
+    } finally {
+      target.render = original;
+    }
+  });
+});

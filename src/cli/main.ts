@@ -28,13 +28,14 @@ function printDiagnostics(list: Diagnostic[], strict = false): boolean {
 }
 
 /** "3 errors, 1 warning in 2 files" (with --strict warnings count as errors, as printed). */
-export function summaryLine(list: Diagnostic[], files: number, strict = false): string {
+export function summaryLine(list: Diagnostic[], files: number, strict = false, acknowledged = 0): string {
   const errors = list.filter((d) => d.severity === 'error' || strict).length;
   const warnings = list.length - errors;
   const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
-  const withProblems = new Set(list.filter((d) => d.severity === 'error' || strict || d.severity === 'warning').map((d) => d.file)).size;
-  if (!list.length) return `no problems in ${n(files, 'file')}`;
-  return `${n(errors, 'error')}, ${n(warnings, 'warning')} in ${n(withProblems, 'file')} (of ${files} checked)`;
+  const withProblems = new Set(list.map((d) => d.file)).size;
+  const ack = acknowledged ? ` (${n(acknowledged, 'acknowledged warning')} not shown)` : '';
+  if (!list.length) return `no problems in ${n(files, 'file')}${ack}`;
+  return `${n(errors, 'error')}, ${n(warnings, 'warning')} in ${n(withProblems, 'file')} (of ${files} checked)${ack}`;
 }
 
 function parseTargets(list: string[] | undefined): string[] | 'default' {
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
+    .option('--strict', "treat warnings as errors: a site with a warning its spec does not acknowledge is not written (CI)")
     .action(async (specs: string[], opts) => {
       const ids = parseTargets(opts.target);
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
@@ -85,7 +87,9 @@ export function buildProgram(): Command {
       const staged: { id: string; counts: SiteWriteCounts }[] = [];
       for (const [i, outcome] of outcomes.entries()) {
         const file = specs[i];
-        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+        if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
+          // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
+          if (outcome.staged) discardStaged(outcome.staged);
           failed = true;
           continue;
         }
@@ -130,6 +134,7 @@ export function buildProgram(): Command {
       const all: Diagnostic[] = [];
       const okFiles: string[] = [];
       const seen = new Map<string, string>();
+      let acknowledged = 0;
       for (const file of specs) {
         const result = validateSpec(readSpec(file), file);
         // What render would add: each target's refusals and reports (files are rendered in memory, never written).
@@ -147,12 +152,13 @@ export function buildProgram(): Command {
         all.push(...sorted);
         if (opts.format === 'text') printDiagnostics(sorted, opts.strict);
         if (!sorted.some((d) => d.severity === 'error' || opts.strict)) okFiles.push(file);
+        acknowledged += result.acknowledged?.length ?? 0;
       }
       const failed = okFiles.length < specs.length;
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
       else {
         for (const f of okFiles) process.stderr.write(`${f}: ok\n`);
-        process.stderr.write(summaryLine(all, specs.length, opts.strict) + '\n');
+        process.stderr.write(summaryLine(all, specs.length, opts.strict, acknowledged) + '\n');
       }
       process.exitCode = failed ? EXIT_INVALID : EXIT_OK;
     });

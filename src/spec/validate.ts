@@ -8,6 +8,7 @@ import { schemaDiagnostics } from './schema-errors.js';
 import type { Site } from './types.js';
 import { normalize } from './normalize.js';
 import { rules, ruleReads, type RuleContext } from './rules.js';
+import { diagnosticCodes } from '../generated/codes.js';
 import { hidesFinding, overlaps, repairDocument } from './repair.js';
 
 export interface ValidationResult {
@@ -16,6 +17,8 @@ export interface ValidationResult {
   /** Errors and warnings, sorted by file and position. */
   diagnostics: Diagnostic[];
   ok: boolean;
+  /** Warnings the spec acknowledges (`acknowledge:`): kept out of `diagnostics`, counted by validate. */
+  acknowledged?: Diagnostic[];
   /** The site id, when it parsed (even if other parts did not): for cross-spec checks. */
   siteId?: string;
   /** Position of a path in the spec, for problems found after validation (render-time errors). */
@@ -79,8 +82,25 @@ export function validateSpec(text: string, file: string): ValidationResult {
     }
     rule(ctx);
   }
+  // acknowledge: only codes chargewall can emit; a typo would silently acknowledge nothing.
+  (data.acknowledge ?? []).forEach((code: string, i: number) => {
+    if (broken.some((b) => overlaps(`acknowledge.${i}`, b)) || diagnosticCodes.includes(code)) return;
+    const guess = closest(code, diagnosticCodes);
+    push(diagnostics, doc, 'error', 'unknown-acknowledge', ['acknowledge', i],
+      `'${code}' is not a code chargewall reports${guess ? `: did you mean '${guess}'?` : ''} Acknowledge a warning by the code printed after 'warning' (e.g. dns-bypass)`);
+  });
+  const acknowledged = splitAcknowledged(diagnostics, site.acknowledge);
   const siteId = broken.some((b) => overlaps('site.id', b)) ? undefined : site.site.id;
-  return { ...done(diagnostics, site, profile), siteId, locate: doc.locate };
+  return { ...done(acknowledged.kept, site, profile), acknowledged: acknowledged.dropped, siteId, locate: doc.locate };
+}
+
+/** Warnings whose code the site acknowledges go to `dropped`; errors always stay. */
+export function splitAcknowledged(list: Diagnostic[], codes: readonly string[] | undefined): { kept: Diagnostic[]; dropped: Diagnostic[] } {
+  if (!codes?.length) return { kept: list, dropped: [] };
+  const kept: Diagnostic[] = [];
+  const dropped: Diagnostic[] = [];
+  for (const d of list) (d.severity === 'warning' && codes.includes(d.code) ? dropped : kept).push(d);
+  return { kept, dropped };
 }
 
 function push(list: Diagnostic[], doc: LoadedDocument, severity: Diagnostic['severity'], code: string, path: (string | number)[], message: string) {
