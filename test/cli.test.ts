@@ -231,7 +231,8 @@ policy: { dns: redirekt }
     const data = JSON.parse(json.stdout);
     expect(data.ok).toBe(false);
     const asLines = data.diagnostics.map((d: any) => `${d.file}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${d.message}`);
-    expect(asLines.join('\n') + '\n').toBe(text.stderr);
+    // The text run ends with the count (issue 18); every line before it is a diagnostic as in the JSON.
+    expect(asLines.join('\n') + '\n2 errors, 1 warning in 1 file (of 1 checked)\n').toBe(text.stderr);
     for (const d of data.diagnostics) expect(Object.keys(d).sort()).toEqual(['code', 'col', 'file', 'line', 'message', 'path', 'severity']);
 
     // A valid spec with a literal passphrase: warned about, never echoed anywhere.

@@ -210,3 +210,134 @@ describe('warnings reach the terminal; --strict and acknowledge', () => {
     }
   });
 });
+
+describe('pfSense: a backup named in the spec, shared by several sites, reproducible in CI', () => {
+  const stock = readFileSync(join(root, '..', 'shared', 'data', 'pfsense', 'default-config.xml'), 'utf8');
+  const iface = (n: string, ip: string) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${n.slice(-1)}0</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
+  const firewall = stock.replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1')}${iface('opt3', '10.50.0.1')}\t</interfaces>\n`);
+  const spec = (id: string, net: string, opt: string, extra = '') => `version: 1
+site:
+  id: ${id}
+profile: zaptec-pro
+chargers:
+  count: 6
+network:
+  subnet: ${net}.0/24
+  vlan: 40
+targets:
+  pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
+`;
+  const git = (cwd: string, ...args: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=CI', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const tags = (xml: string) => [...new Set(xml.match(/garage-[ab]/g))].sort();
+
+  function siteFolder(dir: string, extra = '') {
+    const sites = join(dir, 'my sites');
+    spawnSync('mkdir', ['-p', sites]);
+    writeFileSync(join(sites, 'fw1.xml'), firewall);
+    writeFileSync(join(sites, 'b.yaml'), spec('garage-b', '10.50.0', 'opt3', extra));
+    writeFileSync(join(sites, 'a.yaml'), spec('garage-a', '10.40.0', 'opt2', extra));
+    return { a: join('my sites', 'a.yaml'), b: join('my sites', 'b.yaml') };
+  }
+
+  it('two sites naming one backup give ONE config.xml holding both (0600), and each STEPS.md says which file to restore', () => {
+    const dir = tmp();
+    const { a, b } = siteFolder(dir);
+    const r = cli(['render', b, a, '-o', 'out'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const merged = join(dir, 'out', 'garage-b', 'pfsense', 'config.xml');
+    expect(tags(readFileSync(merged, 'utf8'))).toEqual(['garage-a', 'garage-b']);
+    expect(spawnSync('stat', ['-c', '%a', merged], { encoding: 'utf8' }).stdout.trim()).toBe('600');
+    expect(spawnSync('ls', [join(dir, 'out', 'garage-a', 'pfsense')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)).toEqual(['STEPS.md', 'chargewall.xml']);
+    for (const id of ['garage-a', 'garage-b']) {
+      expect(readFileSync(join(dir, 'out', id, 'pfsense', 'STEPS.md'), 'utf8')).toContain('**restore `garage-b/pfsense/config.xml`**');
+    }
+    // The same merge whatever the order of the specs on the command line.
+    const again = cli(['render', a, b, '-o', 'out2'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(dir, 'out2', 'garage-b', 'pfsense', 'config.xml'), 'utf8')).toBe(readFileSync(merged, 'utf8'));
+    expect(cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir }).code).toBe(0);
+    // The check's advice is the command that reproduces config.xml (quoted paths), never one that drops it.
+    writeFileSync(merged, readFileSync(merged, 'utf8') + '<!-- edited -->\n');
+    const stale = cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("out of date: run chargewall render 'my sites/b.yaml' 'my sites/a.yaml' -o out to update out");
+    rmSync(dir, { recursive: true });
+  });
+
+  it('--check with --pfsense-config advises the same flag', () => {
+    const dir = tmp();
+    const { a } = siteFolder(dir);
+    writeFileSync(join(dir, 'my sites', 'a.yaml'), spec('garage-a', '10.40.0', 'opt2').replace(', backup: fw1.xml', ''));
+    expect(cli(['render', a, '-o', 'out', '--pfsense-config', 'my sites/fw1.xml'], { cwd: dir }).code).toBe(0);
+    writeFileSync(join(dir, 'out', 'garage-a', 'pfsense', 'config.xml'), 'edited');
+    const stale = cli(['render', a, '-o', 'out', '--check', '--pfsense-config', 'my sites/fw1.xml'], { cwd: dir });
+    expect(stale.stderr).toContain("run chargewall render 'my sites/a.yaml' -o out --pfsense-config 'my sites/fw1.xml' to update out");
+    rmSync(dir, { recursive: true });
+  });
+
+  it('a missing backup is an error at the setting; a backup the merge refuses is reported there too', () => {
+    const dir = tmp();
+    const { a } = siteFolder(dir);
+    writeFileSync(join(dir, 'my sites', 'a.yaml'), spec('garage-a', '10.40.0', 'opt2').replace('backup: fw1.xml', 'backup: fw2.xml'));
+    const r = cli(['render', a, '-o', 'out'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/my sites\/a\.yaml:11:39: error pfsense-backup-missing: pfsense: cannot read the backup fw2\.xml/);
+    writeFileSync(join(dir, 'my sites', 'a.yaml'), spec('garage-a', '10.40.0', 'opt4'));
+    const bad = cli(['render', a, '-o', 'out'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/a\.yaml:11:39: error pfsense-config: pfsense: targets\.pfsense\.backup fw1\.xml: the backup has no interface 'opt4'/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('safe by default in git: refused unless git ignores config.xml; a public clone (no backup) checks the rest; a private one (commitMerged) reproduces config.xml without flags', () => {
+    const dir = tmp();
+    const repo = join(dir, 'repo');
+    spawnSync('mkdir', [repo]);
+    git(repo, 'init', '-q');
+    const { a, b } = siteFolder(repo);
+    const refused = cli(['render', a, b, '-o', 'out'], { cwd: repo });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error pfsense-merged-public: .*out\/garage-b\/pfsense\/config\.xml is not ignored by git/);
+    expect(spawnSync('ls', [join(repo, 'out')]).status).not.toBe(0);
+
+    // Public repository: the backup and the merged file stay out of git.
+    writeFileSync(join(repo, '.gitignore'), '**/pfsense/config.xml\nmy sites/fw1.xml\n');
+    expect(cli(['render', a, b, '-o', 'out'], { cwd: repo }).code).toBe(0);
+    expect(cli(['render', a, b, '-o', 'out', '--check'], { cwd: repo }).code).toBe(0);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'sites');
+    expect(git(repo, 'ls-files')).not.toContain('config.xml');
+    const clone = join(dir, 'clone');
+    git(dir, 'clone', '-q', repo, clone);
+    const ci = cli(['render', a, b, '-o', 'out', '--check'], { cwd: clone });
+    expect(ci.code, ci.stderr).toBe(0);
+    expect(ci.stderr).toMatch(/warning pfsense-backup-absent/);
+    expect(ci.stderr).toContain('up to date');
+    // ... and the other outputs are still checked.
+    writeFileSync(join(clone, 'out', 'garage-a', 'README.md'), 'edited');
+    expect(cli(['render', a, b, '-o', 'out', '--check'], { cwd: clone }).code).toBe(1);
+
+    // Private repository: commitMerged commits backup and config.xml, and CI reproduces config.xml.
+    const priv = join(dir, 'private');
+    spawnSync('mkdir', [priv]);
+    git(priv, 'init', '-q');
+    siteFolder(priv, ', commitMerged: true');
+    expect(cli(['render', a, b, '-o', 'out'], { cwd: priv }).code).toBe(0);
+    git(priv, 'add', '-A');
+    git(priv, 'commit', '-qm', 'sites');
+    const privClone = join(dir, 'private-clone');
+    git(dir, 'clone', '-q', priv, privClone);
+    expect(cli(['render', a, b, '-o', 'out', '--check'], { cwd: privClone }).code).toBe(0);
+    expect(cli(['validate', a, b, '--strict'], { cwd: privClone }).code).toBe(0);
+    // A new backup download changes config.xml: CI sees it without any flag.
+    writeFileSync(join(privClone, 'my sites', 'fw1.xml'), firewall.replace('<hostname>pfSense</hostname>', '<hostname>fw1</hostname>'));
+    const drift = cli(['render', a, b, '-o', 'out', '--check'], { cwd: privClone });
+    expect(drift.code).toBe(1);
+    expect(drift.stderr).toContain('stale: out/garage-b/pfsense/config.xml');
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -65,6 +65,6 @@ export interface TargetSettings {
   iptables: LinuxSettings;
   nftables: LinuxSettings;
   mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
-  pfsense: { interface: string };
+  pfsense: { interface: string; backup?: string; commitMerged?: boolean };
   unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };
 }
