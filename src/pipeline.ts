@@ -71,8 +71,10 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     } catch (e) {
       if (e instanceof UnsupportedError && implicit) {
         if (site.acknowledge?.includes('target-skipped')) continue;
-        const pos = result.locate?.([]) ?? { line: 1, col: 1 };
-        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: 'targets' });
+        // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
+        const at = namedCause(e) ?? [];
+        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
         const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : causeOf(e, id, site);
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
@@ -175,13 +177,17 @@ const FEATURE_WORDS: [RegExp, string[]][] = [
  * the profile. Not line 1: the admin should land on the line to change.
  */
 function causeOf(e: UnsupportedError | RenderError, id: string, site: Site): string[] {
+  return namedCause(e) ?? (site.targetKeys.includes(id) ? ['targets', id] : ['profile']);
+}
+
+function namedCause(e: UnsupportedError | RenderError): string[] | undefined {
   const given = (e as { path?: unknown }).path;
   if (Array.isArray(given) && given.length) return given.map(String);
   const feature = e instanceof UnsupportedError ? e.feature : '';
   const named = SPEC_PATH.exec(feature) ?? SPEC_PATH.exec(e.message);
   if (named) return named[0].split('.');
   for (const [re, path] of FEATURE_WORDS) if (re.test(feature)) return path;
-  return site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+  return undefined;
 }
 
 /** The spec's `targets:` keys, else every target. */
