@@ -138,7 +138,7 @@ describe('validate (CLI)', () => {
   it('a target skipped for a spec naming no targets is located at the setting that causes it', async () => {
     const { renderSpec } = await import('../src/pipeline.js');
     const r = renderSpec(base.replace('targets:\n  mikrotik: { routeros: 7 }\n', ''), 'spec.yaml', 'default', { withSecrets: false, env: {} });
-    expect(r.diagnostics.map((d) => [d.code, d.line, d.col, d.path])).toEqual([['target-skipped', 10, 3, 'network']]);
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.col, d.path])).toEqual([['target-skipped', 10, 3, 'network.vlan']]);
   });
 
   it('target names are case-insensitive, with a did-you-mean for a typo', () => {
