@@ -291,7 +291,8 @@ describe('terminal output', () => {
 describe('init questions', () => {
   it('asks the essentials, re-asks a wrong answer, and the answers give a valid spec', async () => {
     const { askAnswers, starterSpec } = await import('../src/cli/init.js');
-    const script = ['garage-c', 'Garage C', 'twelve', '12', '10.7.7.7/24', '10.7.7.0/24', 'no', 'iptables'];
+    // Router type first (issue 18), then the site, then the router's own facts (here the Linux interfaces).
+    const script = ['iptables', 'garage-c', 'Garage C', 'twelve', '12', '10.7.7.7/24', '10.7.7.0/24', '', 'no', 'br0', 'eth1'];
     const asked: string[] = [];
     const said: string[] = [];
     const answers = await askAnswers(
@@ -303,7 +304,7 @@ describe('init questions', () => {
       (s) => said.push(s),
     );
     expect(script).toEqual([]);
-    expect(answers).toMatchObject({ siteId: 'garage-c', name: 'Garage C', chargers: 12, subnet: '10.7.7.0/24', wifi: false, target: 'iptables' });
+    expect(answers).toMatchObject({ siteId: 'garage-c', name: 'Garage C', chargers: 12, subnet: '10.7.7.0/24', wifi: false, target: 'iptables', lanInterface: 'br0', wanInterface: 'eth1' });
     // No Wi-Fi: no channel or country question.
     expect(asked.some((q) => /channel|Country/.test(q))).toBe(false);
     expect(said.join('')).toMatch(/not a charger count[\s\S]*did you mean 10\.7\.7\.0\/24/);

@@ -347,3 +347,70 @@ targets:
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('init: router type first, the router facts, a $schema that travels, copy-pasteable hints', () => {
+  const targetsOf = (text: string) => validateSpec(text, 'x.yaml').site!.targets;
+
+  it('flags for the per-router facts; the wifi package radio defaults to wifi2 on dual-band, wifi1 single-band, wlan1 for wireless', () => {
+    const dual = cli(['init', '--target', 'MikroTik']);
+    expect(dual.code, dual.stderr).toBe(0);
+    expect(targetsOf(dual.stdout).mikrotik).toEqual({ routeros: 7, interface: 'bridge-chargers', wifi: 'wifi', wifiInterface: 'wifi2' });
+    expect(targetsOf(cli(['init', '--target', 'mikrotik', '--dual-band', 'no']).stdout).mikrotik.wifiInterface).toBe('wifi1');
+    expect(targetsOf(cli(['init', '--target', 'mikrotik', '--routeros', '6']).stdout).mikrotik).toMatchObject({ routeros: 6, wifi: 'wireless', wifiInterface: 'wlan1' });
+    expect(targetsOf(cli(['init', '--target', 'mikrotik', '--routeros', '7.15', '--wifi-package', 'wifiwave2', '--bridge', 'bridge1', '--radio', 'wifi3']).stdout).mikrotik).toEqual({ routeros: 7, interface: 'bridge1', wifi: 'wifiwave2', wifiInterface: 'wifi3' });
+    expect(targetsOf(cli(['init', '--target', 'nftables', '--lan-interface', 'br-ev', '--wan-interface', 'enp1s0', '--wifi-interface', 'wlp2s0']).stdout).nftables).toEqual({ lanInterface: 'br-ev', wanInterface: 'enp1s0', wifiInterface: 'wlp2s0' });
+    const pf = cli(['init', '--target', 'pfsense', '--pfsense-interface', 'OPT3', '--vlan', '40']);
+    const pfSite = validateSpec(pf.stdout, 'x.yaml').site!;
+    expect(pfSite.targets.pfsense.interface).toBe('opt3');
+    expect(pfSite.network.vlan).toBe(40);
+    // UniFi needs a VLAN: the default asks for one, and the spec renders.
+    const unifi = cli(['init', '--target', 'unifi']);
+    expect(validateSpec(unifi.stdout, 'x.yaml').site!.network.vlan).toBe(30);
+    const bad = cli(['init', '--target', 'mikrotk']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("did you mean 'mikrotik'?");
+    expect(cli(['init', '--lan-interface', 'br-chargers-garage-east']).code).toBe(2);
+    expect(cli(['init', '--pfsense-interface', 'CHARGERS']).stderr).toContain('not the description');
+  });
+
+  it('-o copies the schema next to the spec ($schema=./site.schema.json works in any clone), and prints quoted commands', () => {
+    const dir = tmp();
+    const r = cli(['init', '-o', 'my sites/garage.yaml', '--target', 'pfsense', '--backup', 'fw 1.xml'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(join(dir, 'my sites', 'garage.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./site.schema.json');
+    expect(readFileSync(join(dir, 'my sites', 'site.schema.json'), 'utf8')).toBe(readFileSync(join(root, 'schemas', 'site.schema.json'), 'utf8'));
+    expect(r.stderr).toContain("check it:  chargewall validate 'my sites/garage.yaml'");
+    expect(r.stderr).toContain("render it: chargewall render 'my sites/garage.yaml'");
+    expect(r.stderr).toContain("as 'my sites/fw 1.xml'");
+    // The printed commands work as printed (through a shell).
+    const shell = spawnSync('sh', ['-c', `node ${join(root, 'dist/cli/main.js')} validate 'my sites/garage.yaml'`], { cwd: dir, encoding: 'utf8' });
+    expect(shell.stderr).toContain('warning pfsense-backup-absent');
+    // Someone else's site.schema.json is left alone.
+    writeFileSync(join(dir, 'my sites', 'site.schema.json'), '{"$id":"mine"}');
+    expect(cli(['init', '-o', 'my sites/other.yaml'], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, 'my sites', 'site.schema.json'), 'utf8')).toBe('{"$id":"mine"}');
+    expect(readFileSync(join(dir, 'my sites', 'other.yaml'), 'utf8')).not.toContain('$schema=./site.schema.json');
+    rmSync(dir, { recursive: true });
+  });
+
+  it('init -o in a terminal asks (router type first), and pasted answers are all used', () => {
+    const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
+    if (!hasScript) {
+      if (process.env.CI === 'true') throw new Error('CI=true but `script` (util-linux) is missing');
+      return;
+    }
+    const dir = tmp();
+    const answers = ['MikroTik', 'garage-x', '', '12', '', '', 'yes', '6', 'se', '7', 'wifi', 'yes', '', '', ''].join('\n') + '\n';
+    const r = spawnSync('script', ['-qec', `node ${join(root, 'dist/cli/main.js')} init -o asked.yaml`, '/dev/null'], { cwd: dir, input: answers, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/Router type \(iptables, nftables, mikrotik, pfsense, unifi\) \[iptables\]:/);
+    expect(r.stdout).toContain('2.4 GHz radio interface [wifi2]');
+    const v = validateSpec(readFileSync(join(dir, 'asked.yaml'), 'utf8'), 'asked.yaml');
+    expect(v.ok).toBe(true);
+    expect(v.site!.site.id).toBe('garage-x');
+    expect(v.site!.chargers.count).toBe(12);
+    expect(v.site!.targets.mikrotik).toEqual({ routeros: 7, interface: 'bridge-chargers', wifi: 'wifi', wifiInterface: 'wifi2' });
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -10,7 +10,7 @@ import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
-import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
+import { askAnswers, checkAnswer, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
@@ -43,6 +43,36 @@ function gitIgnores(path: string): boolean {
   let dir = resolve(dirname(path));
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
   return spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0;
+}
+
+/**
+ * The `$schema` line of a new spec must work in a colleague's clone and in CI, where chargewall may
+ * live elsewhere: the schema is copied next to the spec (site.schema.json, refreshed when it is an
+ * older chargewall copy, never over someone else's file) and referenced as ./site.schema.json.
+ * On stdout nothing is copied: the reference is to the same name, and `chargewall schema` writes it.
+ */
+function schemaNextTo(folder: string, write: boolean): { ref: string; files: Record<string, string> } {
+  const shipped = readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8');
+  const target = join(folder, 'site.schema.json');
+  if (!write) return { ref: './site.schema.json', files: {} };
+  let current: string | undefined;
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === shipped) return { ref: './site.schema.json', files: {} };
+  let ours = current === undefined;
+  if (current !== undefined) {
+    try {
+      ours = JSON.parse(current).$id === JSON.parse(shipped).$id;
+    } catch {
+      ours = false;
+    }
+  }
+  if (ours) return { ref: './site.schema.json', files: { 'site.schema.json': shipped } };
+  // Someone else's site.schema.json: leave it, and point at the shipped schema instead.
+  return { ref: relative(folder, join(packageRoot, 'schemas', 'site.schema.json')).split('\\').join('/'), files: {} };
 }
 
 /** A shell word: quoted when it holds anything but plain path characters (a path with spaces stays one word). */
@@ -225,54 +255,66 @@ export function buildProgram(): Command {
       process.stdout.write(readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8'));
     });
 
-  program
+  const init = program
     .command('init')
-    .description('write a commented starter spec that validates as written (asks the essentials in a terminal)')
+    .description('write a commented starter spec that validates as written (in a terminal it asks: router type first, then the site and the router\'s facts)')
     .option('-o, --out <file>', 'write the spec to this file (default: stdout, or asked for in a terminal)')
     .option('--force', 'overwrite an existing file')
-    .option('--site-id <id>', `site id (default: ${initDefaults.siteId})`)
-    .option('--name <text>', 'site name (free text)')
-    .option('--chargers <n>', `number of chargers (default: ${initDefaults.chargers})`)
-    .option('--subnet <cidr>', `charger subnet (default: ${initDefaults.subnet})`)
-    .option('--target <id>', `router target (default: ${initDefaults.target})`)
-    .option('--no-wifi', 'the chargers do not use Wi-Fi from this router (4G, PLC, an existing WLAN)')
-    .option('--channel <n>', `fixed 2.4 GHz channel 1-11 (default: ${initDefaults.channel})`)
-    .option('--country <cc>', `country code for the Wi-Fi regulatory domain (default: ${initDefaults.country})`)
-    .action(async (opts, cmd: Command) => {
+    .option('--no-wifi', 'the chargers do not use Wi-Fi (4G, PLC, an existing WLAN)');
+  for (const q of initQuestions) {
+    if (q.key === 'wifi') continue;
+    const d = initDefaults[q.key];
+    init.option(`--${q.flag} <value>`, `${q.text}${q.fallback ? '' : ` (default: ${typeof d === 'boolean' ? (d ? 'yes' : 'no') : d === '' ? 'none' : d})`}`);
+  }
+  init.action(async (opts, cmd: Command) => {
       const known = targetIds();
-      const flags: [keyof InitAnswers, string][] = [['siteId', 'siteId'], ['name', 'name'], ['chargers', 'chargers'], ['subnet', 'subnet'], ['target', 'target'], ['channel', 'channel'], ['country', 'country']];
-      const given = flags.filter(([, o]) => cmd.getOptionValueSource(o) === 'cli');
-      const interactive = !opts.out && !given.length && cmd.getOptionValueSource('wifi') !== 'cli' && !!process.stdin.isTTY && !!process.stderr.isTTY;
+      const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      const given = initQuestions.filter((q) => (q.key === 'wifi' ? cmd.getOptionValueSource('wifi') === 'cli' : cmd.getOptionValueSource(camel(q.flag)) === 'cli'));
+      // A terminal asks, with or without -o (the file is then not asked for); flags answer instead.
+      const interactive = !given.length && !!process.stdin.isTTY && !!process.stderr.isTTY;
       let answers: InitAnswers = { ...initDefaults, target: known.includes(initDefaults.target) ? initDefaults.target : known[0] };
       let out: string | undefined = opts.out;
       try {
         if (interactive) {
           // readline only for the questions: a render never loads it.
-          const { createInterface } = lazyRequire('node:readline/promises') as typeof import('node:readline/promises');
+          const { createInterface } = lazyRequire('node:readline') as typeof import('node:readline');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
-          try {
-            answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
-            out = (await rl.question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
-          } catch (e: any) {
+          // Lines are queued, so answers pasted (or typed ahead) in one go are all used, not lost between questions.
+          const queue: string[] = [];
+          let waiting: ((line: string | undefined) => void) | undefined;
+          let ended = false;
+          rl.on('line', (l) => (waiting ? (waiting(l), (waiting = undefined)) : queue.push(l)));
+          rl.on('close', () => ((ended = true), waiting?.(undefined)));
+          rl.on('SIGINT', () => rl.close());
+          const question = async (prompt: string): Promise<string> => {
+            rl.setPrompt(prompt);
+            rl.prompt();
+            const line = queue.length ? queue.shift() : ended ? undefined : await new Promise<string | undefined>((r) => (waiting = r));
             // Ctrl-C / Ctrl-D or the input ending: leave quietly, nothing written.
-            if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') throw new UsageError('init: input ended before every question was answered; nothing written');
-            throw e;
+            if (line === undefined) throw new UsageError('init: input ended before every question was answered; nothing written');
+            return line;
+          };
+          try {
+            answers = await askAnswers((q, d) => question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
+            if (!out) out = (await question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
           } finally {
             rl.close();
           }
         } else {
-          for (const [key, o] of given) (answers as any)[key] = checkAnswer(key, String(opts[o]), known);
+          // Flags in asking order, so a later default can follow an earlier answer (the radio name from the package).
+          for (const q of given) if (q.key !== 'wifi') (answers as any)[q.key] = checkAnswer(q.key, String(opts[camel(q.flag)]), known);
           answers.wifi = opts.wifi !== false;
-          if (!given.some(([k]) => k === 'name')) answers.name = answers.siteId === initDefaults.siteId ? initDefaults.name : answers.siteId;
+          answers = settle(answers, new Set(given.map((q) => q.key)));
         }
         if (out && existsSync(out) && !opts.force) throw new UsageError(`${out} exists: pass --force to overwrite it`);
-        // The $schema line points at the schema shipped with this chargewall, relative to the spec's folder.
-        const schemaFile = join(packageRoot, 'schemas', 'site.schema.json');
-        const ref = relative(out ? dirname(resolve(out)) : process.cwd(), schemaFile).split('\\').join('/');
-        const text = starterSpec(answers, ref);
+        const folder = out ? dirname(resolve(out)) : process.cwd();
+        const schema = schemaNextTo(folder, !!out);
+        const text = starterSpec(answers, schema.ref);
         if (out) {
-          writeFiles(dirname(resolve(out)), { [relative(dirname(resolve(out)), resolve(out))]: text });
-          process.stderr.write(`wrote ${out}: check it with chargewall validate ${out}, then chargewall render ${out}\n`);
+          writeFiles(folder, { [relative(folder, resolve(out))]: text, ...schema.files });
+          const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
+          const backup = answers.target === 'pfsense' && answers.backup ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(join(dirname(out), answers.backup))}\n` : '';
+          process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  chargewall validate ${shellWord(out)}\nrender it: chargewall render ${shellWord(out)}\n`);
         } else process.stdout.write(text);
       } catch (e) {
         if (e instanceof InitInputError) throw new UsageError(e.message);
