@@ -414,3 +414,54 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('CI helpers: pre-commit hooks and CRLF checkouts', () => {
+  it('.pre-commit-hooks.yaml: validate --strict and render --check, each runs as declared and fails on a problem', async () => {
+    const { parse } = await import('yaml');
+    const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as any[];
+    expect(hooks.map((h) => h.id)).toEqual(['chargewall-validate', 'chargewall-render-check']);
+    for (const h of hooks) {
+      // The keys the pre-commit framework requires, and a bin this package declares.
+      expect(Object.keys(h)).toEqual(expect.arrayContaining(['id', 'name', 'entry', 'language', 'files']));
+      expect(h.entry.split(' ')[0]).toBe(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)[0]);
+      expect(new RegExp(h.files).test('sites/garage.yaml')).toBe(true);
+      expect(new RegExp(h.files).test('.pre-commit-config.yaml')).toBe(false);
+    }
+    const dir = tmp();
+    spawnSync('mkdir', [join(dir, 'sites')]);
+    writeFileSync(join(dir, 'sites', 'a.yaml'), base);
+    // pre-commit runs `entry args... files...`.
+    const run = (h: any, args: string[]) => cli([...h.entry.split(' ').slice(1), ...args, 'sites/a.yaml'], { cwd: dir });
+    expect(run(hooks[0], []).code).toBe(0);
+    expect(run(hooks[1], ['--out', 'out']).code).toBe(1); // nothing rendered yet
+    expect(cli(['render', 'sites/a.yaml', '--out', 'out'], { cwd: dir }).code).toBe(0);
+    expect(run(hooks[1], ['--out', 'out']).code).toBe(0);
+    writeFileSync(join(dir, 'sites', 'a.yaml'), base.replace('targets:', 'policy: { dns: allow-fallback }\ntargets:'));
+    expect(run(hooks[0], []).code).toBe(1); // a warning fails --strict
+    rmSync(dir, { recursive: true });
+  });
+
+  it('a CRLF checkout (core.autocrlf=true) of the output is up to date with the recommended .gitattributes, and stale without', () => {
+    const dir = tmp();
+    const repo = join(dir, 'repo');
+    const git = (cwd: string, ...args: string[]) => spawnSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=CI', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+    spawnSync('mkdir', ['-p', join(repo, 'sites')]);
+    git(repo, 'init', '-q');
+    writeFileSync(join(repo, 'sites', 'a.yaml'), base);
+    expect(cli(['render', 'sites/a.yaml', '-o', 'out'], { cwd: repo }).code).toBe(0);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'without attributes');
+    git(dir, '-c', 'core.autocrlf=true', 'clone', '-q', repo, join(dir, 'crlf1'));
+    expect(readFileSync(join(dir, 'crlf1', 'out', 'test-site', 'README.md'), 'utf8')).toContain('\r\n');
+    expect(cli(['render', 'sites/a.yaml', '-o', 'out', '--check'], { cwd: join(dir, 'crlf1') }).code).toBe(1);
+    // The README's recommendation: output files are bytes, never converted.
+    writeFileSync(join(repo, '.gitattributes'), readFileSync(join(root, 'README.md'), 'utf8').match(/^out\/\*\* -text$/m)![0] + '\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'attributes');
+    git(dir, '-c', 'core.autocrlf=true', 'clone', '-q', repo, join(dir, 'crlf2'));
+    expect(readFileSync(join(dir, 'crlf2', 'sites', 'a.yaml'), 'utf8')).toContain('\r\n');
+    const r = cli(['render', 'sites/a.yaml', '-o', 'out', '--check'], { cwd: join(dir, 'crlf2') });
+    expect(r.code, r.stderr).toBe(0);
+    rmSync(dir, { recursive: true });
+  });
+});
