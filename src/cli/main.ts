@@ -159,7 +159,9 @@ export function buildProgram(): Command {
         }
         const id = outcome.id;
         if (seen.has(id)) {
-          process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
+          // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
+          const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+          process.stderr.write(`${file}:${pos.line}:${pos.col}: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id\n`);
           if (outcome.staged) discardStaged(outcome.staged);
           failed = true;
           continue;
@@ -240,7 +242,7 @@ export function buildProgram(): Command {
     .argument('<spec>', 'site spec YAML file')
     .option('-t, --target <id...>', 'targets to compare (default: as for render)')
     .action((file: string, opts) => {
-      const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {} });
+      const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {}, readOnly: true });
       if (printDiagnostics(result.diagnostics)) {
         process.exitCode = EXIT_INVALID;
         return;
