@@ -100,6 +100,30 @@ describe('every problem at once', () => {
     expect(msg('mac: "98:3d:ae:00:00:01"', 'mac: "983dae000001"')).toContain("Did you mean '98:3d:ae:00:00:01'?");
   });
 
+  it('a broken spec of any shape gives diagnostics, never a throw, and no placeholder value in a message', async () => {
+    const { parse, stringify } = await import('yaml');
+    const full = parse(base.replace('targets:', 'extraEndpoints:\n  - { name: ocpp, protocol: tcp, ports: [443], hosts: [a.example.com] }\nacknowledge: [dns-bypass]\npolicy: { dns: redirect }\ntargets:'));
+    const values = [null, 1, -1, 1.5, 'x', '', [], {}, [1], { a: 1 }, true, 'auto', 99999];
+    const paths = (o: any, p: (string | number)[] = []): (string | number)[][] =>
+      [p, ...(o && typeof o === 'object' ? Object.keys(o).flatMap((k) => paths(o[k], [...p, Array.isArray(o) ? Number(k) : k])) : [])];
+    const all = paths(full).filter((p) => p.length);
+    let seed = 7;
+    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % k);
+    for (let i = 0; i < 1500; i++) {
+      const doc = structuredClone(full);
+      for (let m = 1 + rand(3); m > 0; m--) {
+        const p = all[rand(all.length)];
+        const parent = p.slice(0, -1).reduce((o: any, k) => o?.[k], doc);
+        if (!parent || typeof parent !== 'object') continue;
+        if (rand(4) === 0) delete parent[p.at(-1)!];
+        else parent[p.at(-1)!] = structuredClone(values[rand(values.length)]);
+      }
+      const text = stringify(doc);
+      const r = validateSpec(text, 'f.yaml');
+      expect(JSON.stringify(r.diagnostics), text).not.toMatch(/placeholder/i);
+    }
+  });
+
   it('a UTF-8 BOM does not shift columns', () => {
     const bad = base.replace('channel: 6', 'channel: 13');
     expect(codes('\ufeff' + bad)).toEqual(codes(bad));
