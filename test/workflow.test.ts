@@ -394,7 +394,11 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("did you mean 'mikrotik'?");
     expect(cli(['init', '--lan-interface', 'br-chargers-garage-east']).code).toBe(2);
-    expect(cli(['init', '--pfsense-interface', 'CHARGERS']).stderr).toContain('not the description');
+    expect(cli(['init', '--target', 'pfsense', '--pfsense-interface', 'CHARGERS']).stderr).toContain('not the description');
+    const stray = cli(['init', '--target', 'iptables', '--radio', 'wifi2']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--radio does not apply to --target iptables');
+    expect(cli(['init', '--no-wifi', '--channel', '6']).stderr).toContain('--channel does not apply to --target iptables without Wi-Fi');
   });
 
   it('-o copies the schema next to the spec ($schema=./site.schema.json works in any clone), and prints quoted commands', () => {

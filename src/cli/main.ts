@@ -307,6 +307,9 @@ export function buildProgram(): Command {
           for (const q of given) if (q.key !== 'wifi') (answers as any)[q.key] = checkAnswer(q.key, String(opts[camel(q.flag)]), known);
           answers.wifi = opts.wifi !== false;
           answers = settle(answers, new Set(given.map((q) => q.key)));
+          // A flag for another router type (or for Wi-Fi with --no-wifi) is a mistake, not something to drop silently.
+          const stray = given.find((q) => q.when && !q.when(answers));
+          if (stray) throw new UsageError(`init: --${stray.flag} does not apply to --target ${answers.target}${answers.wifi ? '' : ' without Wi-Fi'}; see chargewall init --help`);
         }
         if (out && existsSync(out) && !opts.force) throw new UsageError(`${out} exists: pass --force to overwrite it`);
         const folder = out ? dirname(resolve(out)) : process.cwd();
