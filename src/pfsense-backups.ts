@@ -86,7 +86,7 @@ export function planBackups(
   });
 
   const pfsense = targets.get('pfsense')!;
-  for (const group of groups.values()) {
+  for (const [key, group] of groups) {
     const members = [...group.members].sort((a, b) => a.site.site.id.localeCompare(b.site.site.id));
     // Each site merges into what the ones before it produced; one that fails is left out of the chain
     // (its own render reports why).
@@ -105,29 +105,33 @@ export function planBackups(
     if (!inputs.length) continue;
     const sites = inputs.map((i) => i.id);
     const owner = sites[sites.length - 1];
-    const refuse = opts.check || inputs.some((i) => i.commit) ? undefined : publicRefusal(join(opts.out, owner, 'pfsense', 'config.xml'));
+    const refuse = opts.check || inputs.some((i) => i.commit) ? undefined : publicRefusal(join(opts.out, owner, 'pfsense', 'config.xml'), key);
     for (const i of inputs) result[i.index] = { file: group.file, text: i.text, sites, owner, ...(refuse && { refuse }) };
   }
   return result;
 }
 
 /**
- * The merged config.xml is the whole firewall configuration (admin password hashes, SNMP community,
- * VPN keys): by default it is written only where git would not commit it. Outside a git work tree,
- * or without git, there is nothing to refuse.
+ * The merged config.xml and the backup are the whole firewall configuration (admin password
+ * hashes, SNMP community, VPN keys): by default neither may sit where git would commit it.
+ * Outside a git work tree, or without git, there is nothing to refuse.
  */
-function publicRefusal(path: string): string | undefined {
-  let dir = resolve(dirname(path));
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  const inside = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-  if (inside.status !== 0) return undefined;
-  const ignored = spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)], { encoding: 'utf8' });
-  if (ignored.status === 0) return undefined;
-  const top = inside.stdout.trim();
-  const rel = relative(top, resolve(path)).split('\\').join('/');
+function publicRefusal(merged: string, backup: string): string | undefined {
+  const exposed: string[] = [];
+  let top = '';
+  for (const path of [merged, backup]) {
+    let dir = resolve(dirname(path));
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const inside = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+    if (inside.status !== 0) continue;
+    if (spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0) continue;
+    top = inside.stdout.trim();
+    exposed.push(relative(top, resolve(path)).split('\\').join('/'));
+  }
+  if (!exposed.length) return undefined;
   return (
-    `the merged config.xml is the whole firewall configuration (password hashes, SNMP community, keys) and ${rel} is not ignored by git in ${top}: ` +
-    `add the line '**/pfsense/config.xml' to ${join(top, '.gitignore')} (and keep the backup out of the repository), ` +
-    `or, in a private repository, set targets.pfsense.commitMerged: true to commit it so CI can check it`
+    `the merged config.xml and the backup are the whole firewall configuration (password hashes, SNMP community, keys), and git in ${top} would commit ${exposed.join(' and ')}: ` +
+    `ignore them in ${join(top, '.gitignore')} (e.g. the lines '**/pfsense/config.xml' and the backup's path), ` +
+    `or, in a private repository, set targets.pfsense.commitMerged: true to commit both so CI can check the merge`
   );
 }

@@ -323,7 +323,7 @@ targets:
     rmSync(dir, { recursive: true });
   });
 
-  it('safe by default in git: refused unless git ignores config.xml; a public clone (no backup) checks the rest; a private one (commitMerged) reproduces config.xml without flags', () => {
+  it('safe by default in git: refused unless git ignores config.xml and the backup; a public clone (no backup) checks the rest; a private one (commitMerged) reproduces config.xml without flags', () => {
     const dir = tmp();
     const repo = join(dir, 'repo');
     spawnSync('mkdir', [repo]);
@@ -331,8 +331,13 @@ targets:
     const { a, b } = siteFolder(repo);
     const refused = cli(['render', a, b, '-o', 'out'], { cwd: repo });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/error pfsense-merged-public: .*out\/garage-b\/pfsense\/config\.xml is not ignored by git/);
+    expect(refused.stderr).toMatch(/error pfsense-merged-public: .*would commit out\/garage-b\/pfsense\/config\.xml and my sites\/fw1\.xml/);
     expect(spawnSync('ls', [join(repo, 'out')]).status).not.toBe(0);
+    // Ignoring the merged file is not enough while the backup would be committed.
+    writeFileSync(join(repo, '.gitignore'), '**/pfsense/config.xml\n');
+    const half = cli(['render', a, b, '-o', 'out'], { cwd: repo });
+    expect(half.code).toBe(1);
+    expect(half.stderr).toMatch(/would commit my sites\/fw1\.xml: /);
 
     // Public repository: the backup and the merged file stay out of git.
     writeFileSync(join(repo, '.gitignore'), '**/pfsense/config.xml\nmy sites/fw1.xml\n');
