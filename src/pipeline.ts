@@ -83,7 +83,11 @@ export function renderValidated(result: ValidationResult, file: string, targetId
         const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
         const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
-      } else throw e;
+      } else {
+        // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
+        const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
+      }
     }
   }
   if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
@@ -91,13 +95,17 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   if (site.acknowledge?.length) out.diagnostics = out.diagnostics.filter((d) => !(d.severity === 'warning' && site.acknowledge!.includes(d.code)));
   // The site's explain report sits next to the target folders, so --check covers it as well.
   if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
-    out.files[`${site.site.id}/README.md`] = explainSite({
-      site,
-      profile: result.profile,
-      plans: out.plans,
-      specWarnings: result.diagnostics,
-      placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
-    });
+    try {
+      out.files[`${site.site.id}/README.md`] = explainSite({
+        site,
+        profile: result.profile,
+        plans: out.plans,
+        specWarnings: result.diagnostics,
+        placement: Object.fromEntries(Object.keys(out.plans).map((id) => [id, targets.get(id)!.placement])),
+      });
+    } catch (e) {
+      out.diagnostics.push(internalError(result, file, ['profile'], 'site report: ', e));
+    }
   }
   return out;
 }
@@ -188,6 +196,21 @@ function namedCause(e: UnsupportedError | RenderError): string[] | undefined {
   if (named) return named[0].split('.');
   for (const [re, path] of FEATURE_WORDS) if (re.test(feature)) return path;
   return undefined;
+}
+
+/** An unexpected exception from rendering this site, as a located diagnostic (code internal-error). */
+function internalError(result: ValidationResult, file: string, at: string[], prefix: string, e: unknown): Diagnostic {
+  const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return {
+    severity: 'error',
+    code: 'internal-error',
+    message: `${prefix}chargewall failed on a value of this site or its profile (${what.split('\n')[0]}); nothing was written. This is a bug: please report it with the spec and profile`,
+    file,
+    line: pos.line,
+    col: pos.col,
+    path: at.join('.'),
+  };
 }
 
 /** The spec's `targets:` keys, else every target. */

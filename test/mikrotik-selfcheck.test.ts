@@ -16,10 +16,13 @@ afterEach(() => {
   escape.broken = false;
 });
 
-const render = (siteName: string) => {
+const renderRaw = (siteName: string) => {
   const spec = parseYaml(housingVariant({ routeros: 7, wifi: 'wifi' }));
   spec.site.name = siteName;
-  const r = renderText(stringifyYaml(spec), ['mikrotik']);
+  return renderText(stringifyYaml(spec), ['mikrotik']);
+};
+const render = (siteName: string) => {
+  const r = renderRaw(siteName);
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return Object.values(r.files).find((f) => f.startsWith('# chargewall'));
 };
@@ -36,6 +39,13 @@ describe('mikrotik: the render refuses a script its own tokenizer rejects', () =
 
   it('with a broken str the self-check throws instead of returning the script', () => {
     escape.broken = true;
-    for (const name of names) expect(() => render(name), name).toThrow(ScriptSyntaxError);
+    // The pipeline turns the throw into a located internal-error diagnostic (issue 17): no script, no stack trace.
+    for (const name of names) {
+      const r = renderRaw(name);
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      expect(errors.map((d) => d.code), name).toEqual(['internal-error']);
+      expect(errors[0].message).toContain(new ScriptSyntaxError('x', 1).name);
+      expect(Object.keys(r.files)).toEqual([]);
+    }
   });
 });

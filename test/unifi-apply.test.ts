@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,169 +6,35 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderText, root } from './helpers.js';
 import { formatErrors, loadUnifiApi } from './unifi-openapi.js';
+import { BASE, FakeController, KEY, NET_ONLY_KEY, SITE_PATH, ZONE, type Probe } from './unifi-controller.js';
+// @ts-expect-error plain ES module without types
+import { apply, mergeOrdering, sameAs } from '../scripts/unifi-apply.mjs';
 
 /**
- * scripts/unifi-apply.mjs against a fake Integration API on 127.0.0.1 (never a real controller):
- * it must resolve $lookup/$ref/$env, send the requests in file order with the API key, stop at the
- * first error, and on a re-run update what it made before instead of making it twice.
- *
- * The fake is a small in-memory controller: one collection per path, list pages of at most
- * PAGE_MAX objects (so the script has to page), POST/PUT/DELETE by id and the policy ordering.
- * Every POST/PUT body is checked against the OpenAPI document; a body it rejects gets a 400 and is
- * recorded in `invalid`.
+ * scripts/unifi-apply.mjs against the test controller of test/unifi-controller.ts (127.0.0.1 only,
+ * never a real controller). The controller models the behaviour of real 10.x controllers that
+ * other API clients recorded (each cited there); these tests check that the script and the file
+ * together never leave the charger SSID on the air on a network that reaches more than the allow-list.
  */
 const script = join(root, 'scripts', 'unifi-apply.mjs');
-const SITE = '11111111-1111-4111-8111-111111111111';
-const ZONES = [
-  { id: '22222222-2222-4222-8222-222222222222', name: 'Internal', networkIds: [], metadata: { origin: 'SYSTEM_DEFINED' } },
-  { id: '33333333-3333-4333-8333-333333333333', name: 'External', networkIds: [], metadata: { origin: 'SYSTEM_DEFINED' } },
-  { id: '44444444-4444-4444-8444-444444444444', name: 'Gateway', networkIds: [], metadata: { origin: 'SYSTEM_DEFINED' } },
-];
-const KEY = 'test-api-key';
 const ENV = { UNIFI_API_KEY: KEY, CHARGER_WIFI_PSK: 'a secret passphrase' };
-const base = '/proxy/network/integration';
-const sitePath = `${base}/v1/sites/${SITE}`;
-const PAGE_MAX = 2;
-/** Collection (under the site) -> the OpenAPI name of its item id. */
-const COLLECTIONS: Record<string, string> = {
-  networks: 'networkId',
-  'firewall/zones': 'firewallZoneId',
-  'wifi/broadcasts': 'wifiBroadcastId',
-  'firewall/policies': 'firewallPolicyId',
-};
-const ORDERING = 'firewall/policies/ordering';
+const TAG = 'Laddare garage';
 const api = loadUnifiApi();
-
-interface Seen { method: string; url: string; key?: string; body?: any }
-let server: Server;
-let url = '';
-let seen: Seen[] = [];
-let failOn: ((s: Seen) => boolean) | undefined;
-let counter = 0;
-let seeds = 0;
+const fake = new FakeController();
 let files = 0;
 const written: string[] = [];
-/** The controller's state: objects per collection, and the ordering per `source>destination` zone pair. */
-let store = new Map<string, any[]>();
-let orderings = new Map<string, any>();
-let invalid: string[] = [];
 
-function resetController() {
-  store = new Map(Object.keys(COLLECTIONS).map((c) => [c, []]));
-  store.get('firewall/zones')!.push(...structuredClone(ZONES));
-  store.get('networks')!.push({ id: '55555555-5555-4555-8555-555555555555', management: 'GATEWAY', name: 'Default', enabled: true, vlanId: 1, default: true, metadata: { origin: 'SYSTEM_DEFINED' } });
-  orderings = new Map();
-  invalid = [];
-  seen = [];
-  failOn = undefined;
-  counter = 0;
-}
-
-/** Puts an object into the controller as if someone had made it before the test. */
-function seed(collection: string, object: any): string {
-  const id = `bbbbbbbb-bbbb-4bbb-8bbb-${String(++seeds).padStart(12, '0')}`;
-  store.get(collection)!.push({ ...object, id, metadata: { origin: 'USER_DEFINED' } });
-  return id;
-}
-const seedPolicy = (name: string, zoneId: string) =>
-  seed('firewall/policies', { name, enabled: true, action: { type: 'ALLOW' }, source: { zoneId }, destination: { zoneId: ZONES[1].id } });
-const named = (collection: string, name: string) => store.get(collection)!.filter((o) => o.name === name);
-const pathOf = (s: Seen) => new URL(s.url, 'http://x').pathname;
-const writesIn = (list: Seen[]) => list.filter((s) => s.method !== 'GET');
-
-const listPage = (all: unknown[], q: URLSearchParams) => {
-  const offset = Number(q.get('offset') ?? 0);
-  const limit = Math.min(Number(q.get('limit') ?? 25), PAGE_MAX);
-  const data = all.slice(offset, offset + limit);
-  return { offset, limit, count: data.length, totalCount: all.length, data };
-};
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-
-/** The fake's answer to one request: [status, body]. */
-function handle(s: Seen): [number, unknown] {
-  const u = new URL(s.url, 'http://x');
-  if (s.method === 'GET' && u.pathname === `${base}/v1/sites`) return [200, listPage([{ id: SITE, name: 'Default', internalReference: 'default' }], u.searchParams)];
-  if (!u.pathname.startsWith(`${sitePath}/`)) return [404, { statusCode: 404, message: `no route ${s.method} ${u.pathname}` }];
-  const rest = u.pathname.slice(sitePath.length + 1);
-  const valid = (template: string) => {
-    const validate = api.bodyValidator(s.method, `/v1/sites/{siteId}/${template}`)!;
-    if (validate(s.body)) return true;
-    invalid.push(`${s.method} ${template}: ${formatErrors(validate.errors)}`);
-    return false;
-  };
-  const bad = [400, { statusCode: 400, code: 'api.request.invalid', message: 'invalid body' }] as [number, unknown];
-
-  if (rest === ORDERING && s.method === 'PUT') {
-    if (!valid(ORDERING)) return bad;
-    const src = u.searchParams.get('sourceFirewallZoneId');
-    const dst = u.searchParams.get('destinationFirewallZoneId');
-    const zones = store.get('firewall/zones')!;
-    const ids: string[] = s.body.orderedFirewallPolicyIds.beforeSystemDefined;
-    const pairOk = zones.some((z) => z.id === src) && zones.some((z) => z.id === dst);
-    const policiesOk = ids.every((id) => store.get('firewall/policies')!.some((p) => p.id === id && p.source.zoneId === src && p.destination.zoneId === dst));
-    if (!pairOk || !policiesOk) return [400, { statusCode: 400, message: 'ordering names an unknown zone or a policy of another zone pair' }];
-    orderings.set(`${src}>${dst}`, structuredClone(s.body.orderedFirewallPolicyIds));
-    return [200, s.body];
-  }
-  for (const [collection, idName] of Object.entries(COLLECTIONS)) {
-    const objects = store.get(collection)!;
-    if (rest === collection) {
-      if (s.method === 'GET') return [200, listPage(objects, u.searchParams)];
-      if (s.method === 'POST') {
-        if (!valid(collection)) return bad;
-        const object = { ...s.body, id: `aaaaaaaa-aaaa-4aaa-8aaa-${String(++counter).padStart(12, '0')}`, metadata: { origin: 'USER_DEFINED' } };
-        objects.push(object);
-        return [201, object];
-      }
-    }
-    if (rest.startsWith(`${collection}/`) && !rest.slice(collection.length + 1).includes('/')) {
-      const id = decodeURIComponent(rest.slice(collection.length + 1));
-      const i = objects.findIndex((o) => o.id === id);
-      if (i < 0) return [404, { statusCode: 404, message: `no ${collection} ${id}` }];
-      if (s.method === 'GET') return [200, objects[i]];
-      if (s.method === 'PUT') {
-        if (!valid(`${collection}/{${idName}}`)) return bad;
-        objects[i] = { ...s.body, id, metadata: objects[i].metadata };
-        return [200, objects[i]];
-      }
-      if (s.method === 'DELETE') {
-        objects.splice(i, 1);
-        return [200, undefined];
-      }
-    }
-  }
-  return [404, { statusCode: 404, message: `no route ${s.method} ${u.pathname}` }];
-}
-
-beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const text = await readBody(req);
-    const s: Seen = { method: req.method!, url: req.url!, key: req.headers['x-api-key'] as string | undefined, body: text ? JSON.parse(text) : undefined };
-    seen.push(s);
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(body === undefined ? '' : JSON.stringify(body));
-    };
-    if (s.key !== KEY) return reply(401, { statusCode: 401, message: 'bad key' });
-    if (failOn?.(s)) return reply(400, { statusCode: 400, code: 'api.request.invalid', message: 'rejected by the fake' });
-    reply(...handle(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+beforeAll(() => fake.listen());
+beforeEach(() => {
+  fake.reset();
+  fake.seedTag(TAG);
 });
-beforeEach(resetController);
 afterAll(async () => {
   for (const f of written) rmSync(f, { force: true });
-  await new Promise<void>((r) => server.close(() => r()));
+  await fake.close();
 });
 
-function run(file: string, env: Record<string, string>, extra: string[] = []) {
+function run(file: string, env: Record<string, string>, extra: string[] = [], url = fake.url) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, [script, file, '--url', url, ...extra], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
@@ -176,11 +42,27 @@ function run(file: string, env: Record<string, string>, extra: string[] = []) {
   });
 }
 
+/** In-process apply (the property tests run it dozens of times). */
+async function applyIn(doc: any, env: Record<string, string> = ENV) {
+  const lines: string[] = [];
+  fake.seen = [];
+  fake.writes = 0;
+  try {
+    await apply(structuredClone(doc), { url: fake.url, insecure: false, dryRun: false, allowHttp: false, timeoutMs: 5000 }, env, (l: string) => lines.push(l));
+    return { ok: true, out: lines.join('\n'), error: '' };
+  } catch (e: any) {
+    return { ok: false, out: lines.join('\n'), error: String(e.message) };
+  }
+}
+
 /** The housing-association example, changed, rendered for unifi and written to a temp file. */
 function renderToFile(change: (s: any) => void = () => {}): { file: string; doc: any } {
   const s = parse(readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8'));
+  s.targets.unifi.apDeviceTags = [TAG];
   change(s);
   const r = renderText(JSON.stringify(s), ['unifi']);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
   const text = r.files[`${s.site.id}/unifi/integration-api.json`];
   const file = join(process.env.TMPDIR ?? '/tmp', `chargewall-unifi-${process.pid}-${files++}.json`);
   writeFileSync(file, text);
@@ -188,67 +70,355 @@ function renderToFile(change: (s: any) => void = () => {}): { file: string; doc:
   return { file, doc: JSON.parse(text) };
 }
 
-/** Applies a file that must succeed; returns the requests it sent. */
-async function applyOk(file: string) {
-  seen = [];
-  const r = await run(file, ENV);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  expect(invalid).toEqual([]);
-  return { ...r, sent: seen };
+const writesIn = (list = fake.seen) => list.filter((s) => s.method !== 'GET');
+const pathOf = (s: { url: string }) => new URL(s.url, 'http://x').pathname;
+const chargerNet = () => fake.named('networks', 'cw-brf-solgarden-chargers')[0];
+const chargerZone = () => fake.named('firewall/zones', 'cw-brf-solgarden')[0];
+const policyId = (suffix: string) => fake.named('firewall/policies', `cw-brf-solgarden-${suffix}`)[0]?.id;
+
+/** Traffic the allow-list does not cover: each must be blocked whenever chargers can be on the network. */
+const OUTSIDE: [('External' | 'Gateway'), Probe][] = [
+  ['External', { proto: 'tcp', port: 80, host: 'example.net' }],
+  ['External', { proto: 'tcp', port: 443, host: 'example.net' }],
+  ['External', { proto: 'tcp', port: 8883, host: 'api.zaptec.com' }], // an allowed host, on another group's port
+  ['External', { proto: 'udp', port: 53, host: '8.8.8.8' }],
+  ['Gateway', { proto: 'tcp', port: 22, host: '10.40.0.1' }],
+  ['Gateway', { proto: 'tcp', port: 443, host: '10.40.0.1' }],
+];
+const INSIDE: [('External' | 'Gateway'), Probe][] = [
+  ['External', { proto: 'tcp', port: 443, host: 'api.zaptec.com' }],
+  ['External', { proto: 'tcp', port: 8883, host: 'zapcloud.azure-devices.net' }],
+  ['External', { proto: 'udp', port: 123, host: 'no.pool.ntp.org' }],
+  ['Gateway', { proto: 'udp', port: 53, host: '10.40.0.1' }],
+  ['Gateway', { proto: 'udp', port: 67, host: '10.40.0.1' }],
+];
+
+/**
+ * The fail-closed property, on the controller's state: when the charger SSID is enabled (or the
+ * charger network exists at all), nothing outside the allow-list is allowed from it.
+ */
+function leaks(): string[] {
+  const net = chargerNet();
+  if (!net) return [];
+  const ssidOn = fake.wifi.some((w) => w.enabled && w.network?.networkId === net.id);
+  const out: string[] = [];
+  for (const [to, p] of OUTSIDE) {
+    if (fake.verdict(net.id, to, p) === 'ALLOW') out.push(`${ssidOn ? 'SSID ON' : 'network only'}: ${to} ${p.proto}/${p.port} ${p.host}`);
+  }
+  return out;
 }
 
-/** The store's collection for a request's POST path (`/v1/sites/{siteId}/networks` -> `networks`). */
-const collectionOf = (q: any) => q.path.replace('/v1/sites/{siteId}/', '');
+describe('the test controller behaves as the cited controllers do (so the tests below can fail)', () => {
+  const send = (method: string, path: string, body?: unknown, key = KEY) => fake.answer({ method, url: `${SITE_PATH}/${path}`, key, body });
 
-describe('scripts/unifi-apply.mjs against a fake controller on 127.0.0.1', () => {
-  it('sends every request in order, resolved, with the API key; bodies still validate', async () => {
+  it('lower-case protocol names, networks without zoneId, partial orderings and derived ids are refused', () => {
+    const { doc } = renderToFile();
+    const body = (id: string) => structuredClone(doc.requests.find((r: any) => r.id === id).body);
+    const zone = send('POST', 'firewall/zones', { name: 'z', networkIds: [] })[1] as any;
+    const fix = (b: any, ids: Record<string, string>) => JSON.parse(JSON.stringify(b).replace(/"\$(ref|lookup):([^"]+)"/g, (_, k, v) => JSON.stringify(ids[v])));
+    const ids = { zone: zone.id, 'zone:External': ZONE.External, 'zone:Gateway': ZONE.Gateway } as Record<string, string>;
+    const net = body('network');
+    delete net.zoneId;
+    expect(send('POST', 'networks', fix(net, ids))[0]).toBe(400); // go-unifi#195
+    const created = send('POST', 'networks', fix(body('network'), ids));
+    expect(created[0]).toBe(201);
+    ids.network = (created[1] as any).id;
+    const mqtt = fix(body('allow-mqtt'), ids);
+    expect(mqtt.ipProtocolScope.protocolFilter.protocol.name).toBe('TCP');
+    const lower = structuredClone(mqtt);
+    lower.ipProtocolScope.protocolFilter.protocol.name = 'tcp';
+    const refused = send('POST', 'firewall/policies', lower);
+    expect(refused).toEqual([400, expect.objectContaining({ code: 'api.request.unknown-type-id' })]);
+    const a = send('POST', 'firewall/policies', mqtt)[1] as any;
+    const b = send('POST', 'firewall/policies', fix(body('block-external'), ids))[1] as any;
+    // The allow got a derived (Return) policy in the reverse pair; it is never in an ordering list.
+    const derived = fake.policies.find((p) => p.name === `${mqtt.name} (Return)`)!;
+    expect(derived.metadata.origin).toBe('DERIVED');
+    const q = `firewall/policies/ordering?sourceFirewallZoneId=${zone.id}&destinationFirewallZoneId=${ZONE.External}`;
+    expect((send('GET', q)[1] as any).orderedFirewallPolicyIds.beforeSystemDefined).toEqual([a.id, b.id]); // creation order
+    const order = (before: string[]) => ({ orderedFirewallPolicyIds: { beforeSystemDefined: before, afterSystemDefined: [] } });
+    expect(send('PUT', q, order([a.id]))).toEqual([400, expect.objectContaining({ code: 'api.firewall.policy.ordering.not-all-firewall-policies-specified' })]);
+    expect(send('PUT', q, order([a.id, b.id, derived.id]))[0]).toBe(400);
+    expect(send('PUT', q, order([b.id, a.id]))[0]).toBe(200);
+    // Block first: the allowed MQTT host is blocked; new zone without policies reaches everything.
+    expect(fake.verdict(ids.network, 'External', { proto: 'tcp', port: 8883, host: 'zapcloud.azure-devices.net' })).toBe('BLOCK');
+    expect(send('PUT', q, order([a.id, b.id]))[0]).toBe(200);
+    expect(fake.verdict(ids.network, 'External', { proto: 'tcp', port: 8883, host: 'zapcloud.azure-devices.net' })).toBe('ALLOW');
+    expect(fake.verdict(ids.network, 'Gateway', { proto: 'tcp', port: 22, host: '10.40.0.1' })).toBe('ALLOW'); // default allow to Gateway
+    expect(send('POST', 'firewall/policies', mqtt, NET_ONLY_KEY)[0]).toBe(403);
+  });
+});
+
+describe('scripts/unifi-apply.mjs against the test controller', () => {
+  it('first apply: fail-closed order, resolved bodies that validate, chargers reach exactly the allow-list', async () => {
     const { file, doc } = renderToFile((s) => (s.wifi.ssid = '$env:HOME'));
     const r = await run(file, { ...ENV, HOME: '/should/not/leak' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(invalid).toEqual([]);
-    expect(seen.every((s) => s.key === KEY)).toBe(true);
-    // A fresh site: every named object is created, and all reads come before the first write.
-    const writes = writesIn(seen);
-    expect(writes.map((s) => s.method)).toEqual(doc.requests.map((q: any) => q.method));
-    expect(seen.slice(seen.indexOf(writes[0])).filter((s) => s.method === 'GET')).toEqual([]);
-    expect(r.stdout.match(/: created id /g)).toHaveLength(doc.requests.filter((q: any) => q.method === 'POST').length);
-    const ids = new Map<string, string>();
-    let n = 0;
+    expect(fake.invalid).toEqual([]);
+    expect(fake.seen.every((s) => s.key === KEY)).toBe(true);
+    const writes = writesIn();
+    // One no-op ordering PUT (the write check), then the file's requests in the file's order.
+    expect(pathOf(writes[0])).toBe(`${SITE_PATH}/firewall/policies/ordering`);
+    const kinds = writes.slice(1).map((s) => `${s.method} ${pathOf(s).slice(SITE_PATH.length + 1)}`);
+    expect(kinds).toEqual(doc.requests.map((q: any) => `${q.method} ${q.path.replace('/v1/sites/{siteId}/', '')}`));
+    expect(doc.requests.map((q: any) => q.id)).toEqual([
+      'zone', 'block-external', 'block-gateway', 'network', 'allow-https', 'allow-mqtt', 'allow-ntp', 'allow-ocpp',
+      'gateway-dhcp', 'gateway-dns', 'order-external', 'order-gateway', 'wifi',
+    ]);
+    // Reads (lookups, version) come before the first write.
+    expect(fake.seen.slice(0, fake.seen.indexOf(writes[0])).some((s) => pathOf(s) === `${BASE}/v1/info`)).toBe(true);
     for (const [i, q] of doc.requests.entries()) {
-      const s = writes[i];
-      const u = new URL(s.url, 'http://x');
-      expect(u.pathname).toBe(`${base}${q.path.replace('{siteId}', SITE)}`);
-      // (the wifi name is the literal '$env:HOME', checked below)
+      const s = writes[i + 1];
       if (q.id !== 'wifi') expect(JSON.stringify(s.body)).not.toMatch(/"\$(ref|lookup|env):/);
       const validate = api.bodyValidator(q.method, q.path)!;
       expect(validate(s.body), `${q.id}: ${formatErrors(validate.errors)}`).toBe(true);
-      if (q.method === 'POST') ids.set(q.id, `aaaaaaaa-aaaa-4aaa-8aaa-${String(++n).padStart(12, '0')}`);
-      if (q.query) {
-        expect(u.searchParams.get('sourceFirewallZoneId')).toBe(ids.get('zone'));
-        expect([ZONES[1].id, ZONES[2].id]).toContain(u.searchParams.get('destinationFirewallZoneId'));
-        expect(s.body.orderedFirewallPolicyIds.beforeSystemDefined).toEqual(q.body.orderedFirewallPolicyIds.beforeSystemDefined.map((x: string) => ids.get(x.slice(5))));
-      }
     }
-    const byId = (id: string) => writes[doc.requests.findIndex((q: any) => q.id === id)].body;
-    expect(byId('zone').networkIds).toEqual([ids.get('network')]);
-    expect(byId('wifi').network.networkId).toBe(ids.get('network'));
-    expect(byId('wifi').securityConfiguration.passphrase).toBe('a secret passphrase');
-    expect(byId('wifi').name).toBe('$env:HOME'); // a literal, not the variable
-    expect(byId('allow-https').destination.zoneId).toBe(ZONES[1].id);
-    expect(byId('gateway-dns').destination.zoneId).toBe(ZONES[2].id);
-    expect(byId('allow-https').source.zoneId).toBe(ids.get('zone'));
+    const body = (id: string) => writes[1 + doc.requests.findIndex((q: any) => q.id === id)].body;
+    expect(body('zone').networkIds).toEqual([]);
+    expect(body('network').zoneId).toBe(chargerZone().id);
+    expect(body('wifi').network.networkId).toBe(chargerNet().id);
+    expect(body('wifi').securityConfiguration.passphrase).toBe('a secret passphrase');
+    expect(body('wifi').name).toBe('$env:HOME'); // a literal, not the variable
+    expect(body('wifi').broadcastingDeviceFilter).toEqual({ type: 'DEVICE_TAGS', deviceTagIds: [fake.tags[0].id] });
+    expect(body('allow-mqtt').ipProtocolScope.protocolFilter.protocol.name).toBe('TCP');
+    expect(body('block-external').source).toEqual({ zoneId: chargerZone().id });
+
+    const net = chargerNet().id;
+    for (const [to, p] of INSIDE) expect(fake.verdict(net, to, p), `${to} ${p.proto}/${p.port} ${p.host}`).toBe('ALLOW');
+    expect(leaks()).toEqual([]);
+    // Established sessions are not cut by the blocks (empty domain sets after a gateway reboot).
+    expect(fake.verdict(net, 'External', { proto: 'tcp', port: 8883, host: '203.0.113.9', state: 'ESTABLISHED' })).toBe('ALLOW');
+    const ext = fake.orderings.get(`${chargerZone().id}>${ZONE.External}`)!;
+    expect(ext.before).toEqual(['allow-https', 'allow-mqtt', 'allow-ntp', 'allow-ocpp', 'block-external'].map(policyId));
   });
 
-  it('stops at the first error and lists what it already created', async () => {
-    failOn = (s) => s.method === 'POST' && s.url.endsWith('/wifi/broadcasts');
+  it('fail-closed property: the controller fails each write of a first apply in turn; the SSID is never on an open network', async () => {
+    const { doc } = renderToFile();
+    const start = fake.snapshot();
+    await applyIn(doc);
+    const total = fake.writes;
+    expect(total).toBe(doc.requests.length + 1);
+    for (let k = 1; k <= total; k++) {
+      fake.restore(start);
+      fake.failAt = k;
+      const r = await applyIn(doc);
+      expect(fake.invalid).toEqual([]);
+      expect(leaks(), `after a failure at write ${k}`).toEqual([]);
+      if (k === 1) {
+        // The write check (a no-op PUT) failing for another reason than permission: noted, not fatal.
+        expect(r.out).toMatch(/write check: inconclusive \(HTTP 500/);
+        expect(r.ok).toBe(true);
+        continue;
+      }
+      expect(r.ok, `write ${k}`).toBe(false);
+      expect(r.error).toMatch(/SITE STATE: /);
+      expect(r.error).toMatch(/NOT on the air/);
+      expect(r.error).not.toMatch(/NOT firewalled/);
+      expect(fake.wifi).toHaveLength(0);
+    }
+  });
+
+  it('fail-closed property without Wi-Fi (chargers on a cable): the network never exists without its blocks', async () => {
+    const { doc } = renderToFile((s) => {
+      delete s.wifi;
+      s.chargers.units = [];
+    });
+    expect(doc.requests.map((q: any) => q.id)).not.toContain('wifi');
+    const start = fake.snapshot();
+    await applyIn(doc);
+    const total = fake.writes;
+    for (let k = 2; k <= total; k++) {
+      fake.restore(start);
+      fake.failAt = k;
+      const r = await applyIn(doc);
+      expect(r.ok, `write ${k}`).toBe(false);
+      expect(leaks(), `after a failure at write ${k}`).toEqual([]);
+      expect(r.error).toMatch(/SITE STATE: the charger network (exists behind its blocks|does not exist yet)/);
+    }
+  });
+
+  it('fail-closed property on a re-run after a spec change (SSID already on the air): each write fails in turn', async () => {
+    const { doc } = renderToFile();
+    await applyIn(doc);
+    const { doc: changed } = renderToFile((s) => {
+      s.extraEndpoints = [{ name: 'csms2', hosts: ['csms2.example.com'], ports: [8443], protocol: 'tcp', description: 'second backend' }];
+      s.network.dhcp.leaseTime = '12h';
+    });
+    const live = fake.snapshot();
+    await applyIn(changed);
+    const total = fake.writes;
+    expect(total).toBeGreaterThan(3);
+    for (let k = 1; k <= total; k++) {
+      fake.restore(live);
+      fake.failAt = k;
+      const r = await applyIn(changed);
+      expect(leaks(), `after a failure at write ${k}`).toEqual([]);
+      if (k === 1) continue; // the write check, see above
+      expect(r.ok, `write ${k}`).toBe(false);
+      expect(r.error).toMatch(/SITE STATE: the SSID "BRF Solgården Laddare" is on the air and its network is firewalled/);
+    }
+  });
+
+  it('on the terminal: the failed request, what was applied, and the state of the site in plain words', async () => {
+    fake.failOn = (s) => s.method === 'POST' && s.url.endsWith('/wifi/broadcasts');
     const { file } = renderToFile();
     const r = await run(file, ENV);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/wifi: POST .* failed with HTTP 400/);
-    expect(r.stderr).toMatch(/already applied: network \(created \S+\), zone \(created \S+\)\n/);
-    expect(writesIn(seen).map((s) => new URL(s.url, 'http://x').pathname.split('/').slice(-1)[0])).toEqual(['networks', 'zones', 'broadcasts']);
+    expect(r.stderr).toMatch(/^unifi-apply: wifi: POST .*\/wifi\/broadcasts failed with HTTP 400/);
+    expect(r.stderr).toMatch(/\nalready applied: zone \(created \S+\), block-external \(created \S+\), block-gateway \(created \S+\), network \(created \S+\), allow-https/);
+    expect(r.stderr).toMatch(/\nSITE STATE: the charger SSID "BRF Solgården Laddare" is NOT on the air .*the charger network exists behind its blocks\. Nothing is open\./);
+    expect(leaks()).toEqual([]);
+    // A site someone changed by hand: the SSID is on the air but a block is gone. The message says to switch it off.
+    fake.failOn = undefined;
+    expect((await run(file, ENV)).code).toBe(0);
+    const blockId = policyId('block-external');
+    fake.answer({ method: 'DELETE', url: `${SITE_PATH}/firewall/policies/${blockId}`, key: KEY });
+    fake.failOn = (s) => s.method === 'POST' && s.url.endsWith('/firewall/policies');
+    const again = await run(file, ENV);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/SITE STATE: charger network NOT firewalled: the SSID "BRF Solgården Laddare" is on the air .*Disable the SSID "BRF Solgården Laddare" now/);
+  });
+
+  it('a key that may write networks but not policies is refused before the first write', async () => {
+    const { file, doc } = renderToFile();
+    const r = await run(file, { ...ENV, UNIFI_API_KEY: NET_ONLY_KEY });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/may not write firewall policies .*HTTP 403.*Nothing was changed/);
+    expect(writesIn().filter((s) => s.status! < 300)).toEqual([]);
+    expect(fake.zones.filter((z) => z.metadata.origin === 'USER_DEFINED')).toEqual([]);
+    // Even past the check (a controller that lets the no-op through), the order keeps it closed.
+    fake.failOn = undefined;
+    const start = fake.snapshot();
+    const orig = fake.answer.bind(fake);
+    let first = true;
+    fake.answer = (s) => {
+      if (first && s.method === 'PUT' && s.url.includes('ordering')) {
+        first = false;
+        return [200, s.body];
+      }
+      return orig(s);
+    };
+    try {
+      fake.restore(start);
+      const past = await applyIn(doc, { ...ENV, UNIFI_API_KEY: NET_ONLY_KEY });
+      expect(past.ok).toBe(false);
+      expect(past.error).toMatch(/block-external: POST .* failed with HTTP 403/);
+      expect(past.error).toMatch(/the charger network does not exist yet/);
+      expect(chargerNet()).toBeUndefined();
+      expect(leaks()).toEqual([]);
+    } finally {
+      fake.answer = orig;
+    }
+  });
+
+  it('a foreign policy in the charger zone pair: the apply converges, keeps it in its place, and a third run writes nothing', async () => {
+    const { doc } = renderToFile();
+    expect((await applyIn(doc)).ok).toBe(true);
+    const zone = chargerZone().id;
+    // The admin adds two policies in charger → External: one at the top, one at the end.
+    const top = fake.seed('firewall/policies', { name: 'admin monitoring', enabled: true, action: { type: 'ALLOW', allowReturnTraffic: false }, source: { zoneId: zone }, destination: { zoneId: ZONE.External, trafficFilter: { type: 'IP_ADDRESS', ipAddressFilter: { type: 'IP_ADDRESSES', matchOpposite: false, items: [{ type: 'IP_ADDRESS', value: '198.51.100.20' }] } } }, ipProtocolScope: { ipVersion: 'IPV4' }, loggingEnabled: false });
+    const pair = fake.orderings.get(`${zone}>${ZONE.External}`)!;
+    pair.before = [top, ...pair.before.filter((x) => x !== top)];
+    const end = fake.seed('firewall/policies', { name: 'admin extra', enabled: true, action: { type: 'BLOCK' }, source: { zoneId: zone }, destination: { zoneId: ZONE.External }, ipProtocolScope: { ipVersion: 'IPV4' }, loggingEnabled: false });
+    // A spec change adds an endpoint: its new allow must land above the block, the foreign ones stay.
+    const { doc: changed } = renderToFile((s) => s.extraEndpoints.push({ name: 'csms2', hosts: ['csms2.example.com'], ports: [8443], protocol: 'tcp' }));
+    const second = await applyIn(changed);
+    expect(second.error).toBe('');
+    expect(second.out).toMatch(/2 policy\(ies\) in this zone pair .* were not made by this file/);
+    const ours = ['allow-https', 'allow-mqtt', 'allow-ntp', 'allow-ocpp', 'allow-csms2', 'block-external'].map(policyId);
+    expect(fake.orderings.get(`${zone}>${ZONE.External}`)!.before).toEqual([top, ...ours, end]);
+    expect(fake.policies.map((p) => p.id)).toEqual(expect.arrayContaining([top, end]));
+    expect(leaks()).toEqual([]);
+    expect(fake.verdict(chargerNet().id, 'External', { proto: 'tcp', port: 8443, host: 'csms2.example.com' })).toBe('ALLOW');
+
+    const third = await applyIn(changed);
+    expect(third.error).toBe('');
+    // Only the write check's PUT of the unchanged ordering: every object is compared, none differs.
+    expect(writesIn().map((s) => `${s.method} ${pathOf(s)}`)).toEqual([`PUT ${SITE_PATH}/firewall/policies/ordering`]);
+    expect(third.out.match(/: unchanged/g)).toHaveLength(changed.requests.length);
+  });
+
+  it('a re-run after a spec change PUTs only what differs, deletes the dropped allow, and nothing else', async () => {
+    const { doc } = renderToFile();
+    await applyIn(doc);
+    const ocpp = policyId('allow-ocpp');
+    const { doc: changed } = renderToFile((s) => {
+      delete s.extraEndpoints;
+      s.network.dhcp.leaseTime = '12h';
+    });
+    const r = await applyIn(changed);
+    expect(r.error).toBe('');
+    const writes = writesIn().slice(1);
+    expect(writes.map((s) => `${s.method} ${pathOf(s).slice(SITE_PATH.length + 1)}`)).toEqual([
+      `PUT networks/${chargerNet().id}`,
+      `DELETE firewall/policies/${ocpp}`,
+    ]);
+    expect(fake.policies.some((p) => p.id === ocpp)).toBe(false);
+    expect(fake.policies.some((p) => p.name === 'cw-brf-solgarden-allow-ocpp (Return)')).toBe(false);
+    expect(chargerNet().ipv4Configuration.dhcpConfiguration.leaseTimeSeconds).toBe(12 * 3600);
+    expect(chargerNet().zoneId).toBe(chargerZone().id); // the network stayed in its zone
+    expect(leaks()).toEqual([]);
+  });
+
+  it("updates only user-defined objects of its own zone: another zone's policy of the same name and derived ones stay", async () => {
+    const { doc } = renderToFile();
+    await applyIn(doc);
+    const zone = chargerZone().id;
+    const otherZone = fake.seed('firewall/policies', { name: 'cw-brf-solgarden-allow-https', enabled: true, action: { type: 'BLOCK' }, source: { zoneId: ZONE.Internal }, destination: { zoneId: ZONE.External }, ipProtocolScope: { ipVersion: 'IPV4' }, loggingEnabled: false });
+    const otherSite = fake.seed('firewall/policies', { name: 'cw-brf-other', enabled: true, action: { type: 'BLOCK' }, source: { zoneId: zone }, destination: { zoneId: ZONE.External }, ipProtocolScope: { ipVersion: 'IPV4' }, loggingEnabled: false });
+    const leftover = fake.seed('firewall/policies', { name: 'cw-brf-solgarden-old', enabled: true, action: { type: 'ALLOW' }, source: { zoneId: zone }, destination: { zoneId: ZONE.External }, ipProtocolScope: { ipVersion: 'IPV4' }, loggingEnabled: false });
+    const r = await applyIn(doc);
+    expect(r.error).toBe('');
+    expect(writesIn().filter((s) => s.method === 'DELETE').map(pathOf)).toEqual([`${SITE_PATH}/firewall/policies/${leftover}`]);
+    const ids = fake.policies.map((p) => p.id);
+    expect(ids).toContain(otherZone);
+    expect(ids).toContain(otherSite);
+    expect(fake.policies.find((p) => p.id === otherZone)!.action.type).toBe('BLOCK'); // not taken over
+    expect(fake.named('firewall/policies', 'cw-brf-solgarden-allow-https')).toHaveLength(2);
+    expect(leaks()).toEqual([]);
+  });
+
+  it('refuses, writing nothing: a version the file is not for, a missing device tag, plain http to a remote host', async () => {
+    const { file, doc } = renderToFile();
+    for (const v of ['10.1.78', '10.0.140', '9.5.21', '11.0.3']) {
+      fake.reset();
+      fake.seedTag(TAG);
+      fake.version = v;
+      const r = await applyIn(doc);
+      expect(r.error, v).toMatch(new RegExp(`UniFi Network ${v.replace(/\./g, '\\.')}: this file is for 10\\.2 up to 10\\.x.*Nothing was changed`));
+      expect(writesIn()).toEqual([]);
+    }
+    for (const v of ['10.2.97', '10.4.57', '10.6.106']) {
+      fake.reset();
+      fake.seedTag(TAG);
+      fake.version = v;
+      expect((await applyIn(doc)).error, v).toBe('');
+    }
+    fake.reset();
+    const noTag = await applyIn(doc);
+    expect(noTag.error).toMatch(/device tag "Laddare garage" \(targets\.unifi\.apDeviceTags\): 0 found.*Nothing was changed/);
+    expect(writesIn()).toEqual([]);
+    const remote = await run(file, ENV, [], 'http://192.0.2.1:9');
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toMatch(/plain http: the API key would cross the network unencrypted.*Nothing was sent/);
+  });
+
+  it('a console that stops answering ends the run after --timeout, saying so', async () => {
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as any).port;
+    try {
+      const { file } = renderToFile();
+      const t0 = Date.now();
+      const r = await run(file, ENV, ['--timeout', '1'], `http://127.0.0.1:${port}`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/GET \/v1\/info: no answer within 1 s \(--timeout\)/);
+      expect(Date.now() - t0).toBeLessThan(10000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   it('sends nothing when the passphrase variable or the API key is missing', async () => {
@@ -259,133 +429,62 @@ describe('scripts/unifi-apply.mjs against a fake controller on 127.0.0.1', () =>
     const noKey = await run(file, { CHARGER_WIFI_PSK: 'a secret passphrase' });
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/UNIFI_API_KEY/);
-    expect(seen).toEqual([]);
-  });
-
-  it('a second run updates every named object in place: no POST, the same ids, the same ordering', async () => {
-    const { file, doc } = renderToFile();
-    await applyOk(file);
-    const afterFirst = structuredClone([...store]);
-    const orderFirst = structuredClone([...orderings]);
-    const idOf = (q: any) => named(collectionOf(q), q.body.name)[0].id;
-    const expected = doc.requests.map((q: any) =>
-      q.method === 'POST' ? `PUT ${sitePath}/${collectionOf(q)}/${idOf(q)}` : `${q.method} ${sitePath}/${collectionOf(q)}`,
-    );
-
-    const second = await applyOk(file);
-    expect(writesIn(second.sent).map((s) => `${s.method} ${pathOf(s)}`)).toEqual(expected);
-    expect(second.stdout).not.toMatch(/created|deleted/);
-    expect(second.stdout.match(/: updated id /g)).toHaveLength(doc.requests.filter((q: any) => q.method === 'POST').length);
-    // Exactly one of each object, with the ids (and content) of the first run.
-    for (const q of doc.requests.filter((q: any) => q.method === 'POST')) expect(named(collectionOf(q), q.body.name)).toHaveLength(1);
-    expect([...store]).toEqual(afterFirst);
-    expect([...orderings]).toEqual(orderFirst);
-    const zone = named('firewall/zones', 'cw-brf-solgarden')[0].id;
-    const policyId = (suffix: string) => named('firewall/policies', `cw-brf-solgarden-${suffix}`)[0].id;
-    expect(orderings.get(`${zone}>${ZONES[1].id}`).beforeSystemDefined).toEqual(['allow-https', 'allow-mqtt', 'allow-ntp', 'allow-ocpp', 'block-external'].map(policyId));
-  });
-
-  it('after a spec change drops an endpoint, a re-run deletes that allow policy and nothing else', async () => {
-    const { file } = renderToFile();
-    await applyOk(file);
-    const before = structuredClone(store.get('firewall/policies')!);
-    const ocpp = before.find((p) => p.name === 'cw-brf-solgarden-allow-ocpp')!;
-    const { file: changed } = renderToFile((s) => delete s.extraEndpoints);
-
-    const second = await applyOk(changed);
-    const writes = writesIn(second.sent);
-    expect(writes.filter((s) => s.method === 'DELETE').map(pathOf)).toEqual([`${sitePath}/firewall/policies/${ocpp.id}`]);
-    expect(writes.filter((s) => s.method === 'POST')).toEqual([]);
-    expect(second.stdout).toContain(`cw-brf-solgarden-allow-ocpp: deleted id ${ocpp.id}`);
-    // After the last policy upsert, before the ordering: the ordering can then list exactly the file's policies.
-    const at = writes.findIndex((s) => s.method === 'DELETE');
-    expect(pathOf(writes[at - 1])).toMatch(/\/firewall\/policies\/[^/]+$/);
-    expect(pathOf(writes[at + 1])).toMatch(/\/firewall\/policies\/ordering$/);
-    expect(store.get('firewall/policies')!.map((p) => p.id)).toEqual(before.filter((p) => p !== ocpp).map((p) => p.id));
-    const zone = named('firewall/zones', 'cw-brf-solgarden')[0].id;
-    const external = store.get('firewall/policies')!.filter((p) => p.source.zoneId === zone && p.destination.zoneId === ZONES[1].id);
-    expect(orderings.get(`${zone}>${ZONES[1].id}`).beforeSystemDefined).toEqual(external.map((p) => p.id));
-  });
-
-  it("deletes only stale policies of its own zone with its own prefix: another zone's and another site's stay", async () => {
-    const { file } = renderToFile();
-    await applyOk(file);
-    const zone = named('firewall/zones', 'cw-brf-solgarden')[0].id;
-    const otherZone = seedPolicy('cw-brf-solgarden-legacy', ZONES[0].id); // own prefix, another zone
-    const otherSite = seedPolicy('cw-brf-other', zone); // own zone, not this site's prefix
-    const leftover = seedPolicy('cw-brf-solgarden-old', zone); // own zone, own prefix: stale
-
-    // Site `brf` (prefix cw-brf-, which every policy above starts with) has a zone of its own: it
-    // deletes nothing, also on its second run, when its zone exists and the search really runs.
-    const { file: brf } = renderToFile((s) => {
-      s.site.id = 'brf';
-      s.wifi.ssid = 'BRF Laddare';
-      s.network.vlan = 41;
-    });
-    for (let i = 0; i < 2; i++) expect(writesIn((await applyOk(brf)).sent).filter((s) => s.method === 'DELETE')).toEqual([]);
-
-    const again = await applyOk(file);
-    expect(writesIn(again.sent).filter((s) => s.method === 'DELETE').map(pathOf)).toEqual([`${sitePath}/firewall/policies/${leftover}`]);
-    const ids = store.get('firewall/policies')!.map((p) => p.id);
-    expect(ids).toContain(otherZone);
-    expect(ids).toContain(otherSite);
-    expect(ids).not.toContain(leftover);
-    expect(named('firewall/policies', 'cw-brf-allow-https')).toHaveLength(1);
+    expect(fake.seen).toEqual([]);
   });
 
   it('refuses, writing nothing, when a Wi-Fi broadcast with the SSID is on another network', async () => {
-    const guest = seed('networks', { management: 'GATEWAY', name: 'Guest', enabled: true, vlanId: 50, default: false });
-    const foreign = seed('wifi/broadcasts', { type: 'STANDARD', name: 'BRF Solgården Laddare', enabled: true, network: { type: 'SPECIFIC', networkId: guest } });
-    const { file } = renderToFile();
+    const guest = fake.seed('networks', { management: 'GATEWAY', name: 'Guest', enabled: true, vlanId: 50, default: false, zoneId: ZONE.Hotspot });
+    const foreign = fake.seed('wifi/broadcasts', { type: 'STANDARD', name: 'BRF Solgården Laddare', enabled: true, network: { type: 'SPECIFIC', networkId: guest } });
+    const { file, doc } = renderToFile();
     const r = await run(file, ENV);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`a Wi-Fi broadcast named "BRF Solgården Laddare" already exists (id ${foreign}) on network "Guest" (id ${guest})`);
     expect(r.stderr).toContain(`not on this file's network "cw-brf-solgarden-chargers" (not created yet)`);
-    expect(r.stderr).toMatch(/rename the SSID in the spec \(wifi\.ssid\).*or rename the existing broadcast/);
-    expect(writesIn(seen)).toEqual([]);
-
-    // Also once the file's network exists: its broadcast moved to another network is no longer its own.
-    store.set('wifi/broadcasts', []);
-    await applyOk(file);
-    const ours = named('networks', 'cw-brf-solgarden-chargers')[0].id;
-    const broadcast = named('wifi/broadcasts', 'BRF Solgården Laddare')[0];
-    broadcast.network.networkId = guest;
-    seen = [];
-    const moved = await run(file, ENV);
-    expect(moved.code).toBe(1);
-    expect(moved.stderr).toContain(`on network "Guest" (id ${guest}), not on this file's network "cw-brf-solgarden-chargers" (id ${ours})`);
-    expect(writesIn(seen)).toEqual([]);
+    expect(writesIn()).toEqual([]);
+    fake.store.set('wifi/broadcasts', []);
+    expect((await applyIn(doc)).error).toBe('');
+    fake.wifi[0].network.networkId = guest;
+    fake.seen = [];
+    const moved = await applyIn(doc);
+    expect(moved.error).toContain(`on network "Guest" (id ${guest}), not on this file's network "cw-brf-solgarden-chargers" (id ${chargerNet().id})`);
+    expect(writesIn()).toEqual([]);
   });
 
-  it("refuses, writing nothing, when two networks (or two policies) have the name of the file's", async () => {
-    const a = seed('networks', { management: 'GATEWAY', name: 'cw-brf-solgarden-chargers', enabled: true, vlanId: 40, default: false });
-    const b = seed('networks', { management: 'GATEWAY', name: 'cw-brf-solgarden-chargers', enabled: true, vlanId: 41, default: false });
-    const { file } = renderToFile();
-    const r = await run(file, ENV);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`network: 2 networks are named "cw-brf-solgarden-chargers" (ids ${a}, ${b})`);
-    expect(writesIn(seen)).toEqual([]);
-    expect(store.get('networks')!.map((n) => n.id)).toEqual(['55555555-5555-4555-8555-555555555555', a, b]); // b is on the second page
-
-    // The same for the file's last named object: refused before the network (the first request) is written.
-    store.set('networks', store.get('networks')!.slice(0, 1));
-    const p1 = seedPolicy('cw-brf-solgarden-block-gateway', ZONES[0].id);
-    const p2 = seedPolicy('cw-brf-solgarden-block-gateway', ZONES[0].id);
-    seen = [];
-    const late = await run(file, ENV);
-    expect(late.code).toBe(1);
-    expect(late.stderr).toContain(`block-gateway: 2 firewall policies are named "cw-brf-solgarden-block-gateway" (ids ${p1}, ${p2})`);
-    expect(writesIn(seen)).toEqual([]);
+  it("refuses, writing nothing, when two networks have the file's name, or its zone holds another network", async () => {
+    const a = fake.seed('networks', { management: 'GATEWAY', name: 'cw-brf-solgarden-chargers', enabled: true, vlanId: 40, default: false, zoneId: ZONE.Internal });
+    const b = fake.seed('networks', { management: 'GATEWAY', name: 'cw-brf-solgarden-chargers', enabled: true, vlanId: 41, default: false, zoneId: ZONE.Internal });
+    const { doc } = renderToFile();
+    const r = await applyIn(doc);
+    expect(r.error).toContain(`network: 2 networks are named "cw-brf-solgarden-chargers" (ids ${a}, ${b})`);
+    expect(writesIn()).toEqual([]);
+    fake.reset();
+    fake.seedTag(TAG);
+    await applyIn(doc);
+    const office = fake.seed('networks', { management: 'GATEWAY', name: 'Office', enabled: true, vlanId: 10, zoneId: chargerZone().id });
+    fake.seen = [];
+    const mixed = await applyIn(doc);
+    expect(mixed.error).toContain(`also holds network(s) ${office} that this file does not manage`);
+    expect(writesIn()).toEqual([]);
   });
 
-  it('--dry-run needs no controller and says that POST or PUT is decided at apply time', async () => {
+  it('--dry-run needs no controller and says what is decided at apply time', async () => {
     const { file } = renderToFile();
     const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(process.execPath, [script, file, '--dry-run'], { env: { PATH: process.env.PATH ?? '' } }, (err, stdout) => resolve({ code: err ? 1 : 0, stdout })),
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('network: POST /v1/sites/<site>/networks, or PUT /v1/sites/<site>/networks/<id> if one named "cw-brf-solgarden-chargers" exists (decided at apply time)');
-    expect(r.stdout).toMatch(/block-gateway: .*\nstale policies: DELETE .*cw-brf-solgarden-\*.*\norder-external: PUT /);
-    expect(seen).toEqual([]);
+    expect(r.stdout).toContain('GET /v1/info: refuse unless UniFi Network 10.2 up to 10.x\nwrite check: PUT the unchanged ordering');
+    expect(r.stdout).toContain('network: POST /v1/sites/<site>/networks, or PUT /v1/sites/<site>/networks/<id> if one named "cw-brf-solgarden-chargers" exists and differs');
+    expect(r.stdout).toMatch(/gateway-dns: .*\nstale policies: DELETE .*cw-brf-solgarden-\*.*\norder-external: PUT .*merged into the pair's current ordering/);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^wifi: POST /);
+    expect(fake.seen).toEqual([]);
+  });
+
+  it('mergeOrdering and sameAs (the pieces the convergence rests on)', () => {
+    expect(mergeOrdering({ beforeSystemDefined: ['f1', 'a', 'f2', 'b'], afterSystemDefined: ['f3'] }, ['a', 'n', 'b'])).toEqual({ beforeSystemDefined: ['f1', 'a', 'n', 'b', 'f2'], afterSystemDefined: ['f3'] });
+    expect(mergeOrdering({ beforeSystemDefined: ['f1'], afterSystemDefined: ['a'] }, ['a', 'b'])).toEqual({ beforeSystemDefined: ['f1', 'a', 'b'], afterSystemDefined: [] });
+    expect(sameAs({ a: 1, b: { c: [1, 2] } }, { a: 1, id: 'x', b: { c: [1, 2], d: 3 } })).toBe(true);
+    expect(sameAs({ a: 1, b: { c: [1, 2] } }, { a: 1, b: { c: [2, 1] } })).toBe(false);
+    expect(sameAs({ d: { zoneId: 'z' } }, { d: { zoneId: 'z', trafficFilter: { type: 'PORT' } } }, [['d', 'trafficFilter']])).toBe(false);
   });
 });

@@ -11,9 +11,11 @@ import { sharedData } from './helpers.js';
  *   discriminators): each branch pins the discriminator property to its mapping key(s) and applies
  *   the mapped schema. The mapped schemas extend the discriminated base through `allOf`; those refs
  *   point to a copy of the base without the discriminator, so nothing recurses.
- * - Where the base declares an enum for the discriminator property whose spelling differs from the
- *   mapping keys (the IPv4 named protocol: mapping `TCP`, enum `tcp`), the branch takes the enum
- *   value whose upper-case form (`.`/`-` → `_`) is the key: the enum is the wire format.
+ * - The mapping keys are the wire format. Where the base declares an enum for the discriminator
+ *   property whose spelling differs from the keys (the IPv4 named protocol: mapping `TCP`, enum
+ *   `tcp`), the enum is dropped: a UniFi Network 10.6.106 controller answers lower-case names with
+ *   400 `api.request.unknown-type-id` and accepts `TCP`/`UDP` (filipowm/go-unifi#195; Chrison-dev/
+ *   UnifiSharp also sends the upper-case keys). So `{"name": "tcp"}` fails here, as it does there.
  * - Every object in a value position gets `unevaluatedProperties: false`: a key the document does not
  *   declare (a typo, a field from another version) fails instead of passing silently.
  */
@@ -53,9 +55,11 @@ export function loadUnifiApi(): UnifiApi {
       const t = refName(target);
       byTarget.set(t, [...(byTarget.get(t) ?? []), k]);
     }
-    const enumValues: string[] | undefined = base.properties?.[d.propertyName]?.enum;
-    const wire = (k: string) =>
-      enumValues && !enumValues.includes(k) ? enumValues.find((v) => v.toUpperCase().replace(/[.-]/g, '_') === k) ?? k : k;
+    const prop = base.properties?.[d.propertyName];
+    if (prop?.enum && Object.keys(d.mapping ?? {}).some((k) => !prop.enum.includes(k))) {
+      const { enum: _enum, ...rest } = prop;
+      base.properties = { ...base.properties, [d.propertyName]: rest };
+    }
     for (const t of byTarget.keys()) {
       const target = source[t];
       if (target.allOf) target.allOf = target.allOf.map((s: Schema) => (s.$ref && refName(s.$ref) === name ? { $ref: `#/components/schemas/${baseName}` } : s));
@@ -64,7 +68,7 @@ export function loadUnifiApi(): UnifiApi {
       ...(base.description && { description: base.description }),
       oneOf: [...byTarget].map(([t, keys]) => ({
         required: [d.propertyName],
-        properties: { [d.propertyName]: { enum: keys.map(wire) } },
+        properties: { [d.propertyName]: { enum: keys } },
         allOf: [{ $ref: `#/components/schemas/${baseName}` }, { $ref: `#/components/schemas/${t}` }],
       })),
     };

@@ -11,6 +11,8 @@ import type { IntegrationApiFile } from '../src/targets/unifi/index.js';
 
 const api = loadUnifiApi();
 const housing = parse(readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8'));
+// The APs that serve the chargers carry this device tag (targets.unifi.apDeviceTags).
+housing.targets.unifi.apDeviceTags = ['Laddare garage'];
 const zaptec = parse(readFileSync(join(root, 'profiles', 'zaptec-pro.yaml'), 'utf8'));
 
 /** The housing-association spec with changes applied (a deep copy; YAML accepts JSON). */
@@ -25,7 +27,13 @@ function render(text: string, withSecrets = false, env: Record<string, string> =
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(errors.map((d) => `${d.code}: ${d.message}`).join('\n'));
   const dir = Object.keys(r.files)[0].split('/')[0];
-  return { doc: JSON.parse(r.files[`${dir}/unifi/integration-api.json`]) as IntegrationApiFile, steps: r.files[`${dir}/unifi/STEPS.md`], plan: r.plans.unifi };
+  const json = r.files[`${dir}/unifi/integration-api.json`];
+  return {
+    doc: (json === undefined ? undefined : JSON.parse(json)) as IntegrationApiFile,
+    steps: r.files[`${dir}/unifi/STEPS.md`],
+    plan: r.plans.unifi,
+    diagnostics: r.diagnostics.filter((d) => d.code.startsWith('unifi-')),
+  };
 }
 
 function renderError(text: string) {
@@ -98,6 +106,12 @@ describe('unifi: requests against the official OpenAPI document', () => {
     expect(bad((b) => delete b.destination.trafficFilter.domainFilter)).toBe(false);
     expect(bad((b) => (b.destination.trafficFilter.portFilter.items[0].value = 70000))).toBe(false);
     expect(bad((b) => (b.ipProtocolScope.protocolFilter.protocol.name = 'tcpp'))).toBe(false);
+    // The mapping keys are the wire format (a 10.6.106 controller refuses the enum's lower case: go-unifi#195).
+    expect(good.ipProtocolScope.protocolFilter.protocol.name).toBe('TCP');
+    expect(bad((b) => (b.ipProtocolScope.protocolFilter.protocol.name = 'tcp'))).toBe(false);
+    expect(bad((b) => (b.ipProtocolScope.protocolFilter.protocol.name = 'UDP'))).toBe(true);
+    expect(bad((b) => (b.ipProtocolScope = { ipVersion: 'IPV4', protocolFilter: { type: 'PRESET', preset: { name: 'TCP_UDP' } } }))).toBe(true);
+    expect(bad((b) => (b.connectionStateFilter = ['NEW', 'OLD']))).toBe(false);
     expect(bad((b) => (b.destination.zoneId = 'External'))).toBe(false); // not a uuid: placeholders must be resolved
     expect(bad((b) => delete b.action.allowReturnTraffic)).toBe(false);
     const wifi = api.bodyValidator('POST', '/v1/sites/{siteId}/wifi/broadcasts')!;
@@ -123,7 +137,9 @@ describe('unifi: requests against the official OpenAPI document', () => {
     ['no Wi-Fi, no units', spec((s) => (delete s.wifi, (s.chargers.units = [])))],
     ['extra endpoint with an IPv4 literal and two ports', spec((s) => ((s.extraEndpoints[0].hosts = ['csms.example.com', '192.0.2.10']), (s.extraEndpoints[0].ports = [443, 8443])))],
     ['channel 1', spec((s) => (s.wifi.channel = 1))],
-    ['Network 9.5.21 with port-only', spec((s) => (s.targets.unifi = { apiVersion: '9.5.21', fqdnFallback: 'port-only' }))],
+    ['no device tags', spec((s) => delete s.targets.unifi.apDeviceTags)],
+    ['cellular backup off, two device tags', spec((s) => ((s.targets.unifi.cellularBackup = false), (s.targets.unifi.apDeviceTags = ['A', 'B'])))],
+    ['extra endpoint on the HTTPS hosts (merged)', spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: zaptec.endpoints[0].hosts, ports: [8443], protocol: 'tcp' }]))],
   ];
   for (const [name, text, secrets] of variants) {
     it(`every request exists in the document and its body validates: ${name}`, () => {
@@ -165,7 +181,7 @@ describe('unifi: what the requests do', () => {
       expect(p.body.destination.zoneId).toBe('$lookup:zone:External');
       expect(p.body.destination.trafficFilter.portFilter.items.map((i: any) => i.value)).toEqual(e.ports);
       expect(p.body.destination.trafficFilter.portFilter.matchOpposite).toBe(false);
-      expect(p.body.ipProtocolScope.protocolFilter).toEqual({ type: 'NAMED_PROTOCOL', protocol: { name: e.protocol }, matchOpposite: false });
+      expect(p.body.ipProtocolScope.protocolFilter).toEqual({ type: 'NAMED_PROTOCOL', protocol: { name: e.protocol.toUpperCase() }, matchOpposite: false });
       expect(p.body.source.zoneId).toBe('$ref:zone');
     }
     // 443 never opens to the IoT hub, 8883 never to the HTTPS hosts
@@ -177,27 +193,35 @@ describe('unifi: what the requests do', () => {
     }
   });
 
-  it('the blocks come after the allows, in creation order and in the ordering requests', () => {
+  it('fail-closed order: empty zone, blocks, network in the zone, allows, ordering, Wi-Fi last', () => {
     const ids = doc.requests.map((r) => r.id);
+    expect(ids.slice(0, 4)).toEqual(['zone', 'block-external', 'block-gateway', 'network']);
+    expect(ids.at(-1)).toBe('wifi');
+    expect(ids.slice(-3, -1)).toEqual(['order-external', 'order-gateway']);
+    for (const p of policies(doc).filter((p) => p.body.action.type === 'ALLOW')) expect(ids.indexOf(p.id)).toBeGreaterThan(ids.indexOf('network'));
+    expect(byId(doc, 'zone').body.networkIds).toEqual([]);
+    expect(byId(doc, 'network').body.zoneId).toBe('$ref:zone');
+  });
+
+  it('the ordering requests list the allows then the block, merged into the pair by the applier', () => {
     for (const [order, zone, block] of [['order-external', '$lookup:zone:External', 'block-external'], ['order-gateway', '$lookup:zone:Gateway', 'block-gateway']]) {
       const req = byId(doc, order);
       expect(req.method).toBe('PUT');
+      expect(req.keepForeign).toBe(true);
       expect(req.query).toEqual({ sourceFirewallZoneId: '$ref:zone', destinationFirewallZoneId: zone });
       const before: string[] = req.body.orderedFirewallPolicyIds.beforeSystemDefined;
       const pair = policies(doc).filter((p) => p.body.destination.zoneId === zone);
-      expect(before).toEqual(pair.map((p) => `$ref:${p.id}`)); // every policy of the pair, nothing else
+      expect([...before].sort()).toEqual(pair.map((p) => `$ref:${p.id}`).sort()); // every policy of the pair, nothing else
       expect(before.at(-1)).toBe(`$ref:${block}`);
       expect(req.body.orderedFirewallPolicyIds.afterSystemDefined).toEqual([]);
-      for (const p of pair.slice(0, -1)) {
-        expect(p.body.action.type).toBe('ALLOW');
-        expect(ids.indexOf(p.id)).toBeLessThan(ids.indexOf(block));
-      }
+      for (const id of before.slice(0, -1)) expect(byId(doc, id.slice(5)).body.action.type).toBe('ALLOW');
       const b = byId(doc, block).body;
       expect(b.action).toEqual({ type: 'BLOCK' });
       expect(b.destination).toEqual({ zoneId: zone });
+      expect(b.source).toEqual({ zoneId: '$ref:zone' }); // the whole zone: it holds before the network joins
       expect(b.ipProtocolScope).toEqual({ ipVersion: 'IPV4_AND_IPV6' });
+      expect(b.connectionStateFilter).toEqual(['NEW', 'INVALID']); // established sessions survive empty domain sets
       expect(b.loggingEnabled).toBe(true); // policy.log: true
-      expect(ids.indexOf(order)).toBeGreaterThan(ids.indexOf(block));
     }
   });
 
@@ -207,7 +231,7 @@ describe('unifi: what the requests do', () => {
     expect(dns.ipProtocolScope.protocolFilter).toEqual({ type: 'PRESET', preset: { name: 'TCP_UDP' } });
     const dhcp = byId(doc, 'gateway-dhcp').body;
     expect(dhcp.destination.trafficFilter.portFilter.items).toEqual([{ type: 'PORT_NUMBER', value: 67 }]);
-    expect(dhcp.ipProtocolScope.protocolFilter.protocol.name).toBe('udp');
+    expect(dhcp.ipProtocolScope.protocolFilter.protocol.name).toBe('UDP');
   });
 
   it('network: VLAN, gateway address/prefix, the plan pool, DNS = gateway, lease time', () => {
@@ -221,7 +245,10 @@ describe('unifi: what the requests do', () => {
     expect(d.dnsServerIpAddressesOverride).toEqual([housing.network.gateway]);
     expect(d.leaseTimeSeconds).toBe(24 * 3600);
     expect(d.ntpServerIpAddresses).toBeUndefined();
-    expect(byId(doc, 'zone').body).toEqual({ name: 'cw-brf-solgarden', networkIds: ['$ref:network'] });
+    expect(byId(doc, 'zone').body).toEqual({ name: 'cw-brf-solgarden', networkIds: [] });
+    expect(n.zoneId).toBe('$ref:zone');
+    expect(n.cellularBackupEnabled).toBe(true); // chargers stay online (and authorise) during a WAN outage
+    expect(byId(render(spec((s) => (s.targets.unifi.cellularBackup = false))).doc, 'network').body.cellularBackupEnabled).toBe(false);
   });
 
   it('Wi-Fi: 2.4 GHz only, WPA2, on the charger network; the passphrase only with --with-secrets', () => {
@@ -248,9 +275,11 @@ describe('unifi: what the requests do', () => {
     expect(steps).toContain('Channel Width: **20 MHz**');
     expect(steps).toMatch(/Never Auto/);
     expect(steps).toContain(`Keep the network's DHCP DNS server at \`${housing.network.gateway}\``);
-    expect(plan.warnings.length).toBeGreaterThan(0);
-    for (const w of plan.warnings) expect(steps).toContain(w.message.replace(/[()]/g, '').slice(0, 30));
+    const fb = render(spec((s) => (s.policy.dns = 'allow-fallback')));
     expect(doc.warnings).toEqual(plan.warnings.map((w) => w.message));
+    expect(fb.doc.warnings).toEqual(fb.plan.warnings.map((w) => w.message));
+    for (const w of fb.plan.warnings) expect(fb.steps).toContain(w.message.replace(/[()]/g, '').slice(0, 30));
+    expect(steps).toMatch(/A domain also matches its subdomains/);
     for (const u of housing.chargers.units.slice(0, 3)) expect(steps).toContain(`| \`${u.mac}\` | \`${u.ip}\` |`);
     const ch1 = render(spec((s) => (s.wifi.channel = 11))).steps;
     expect(ch1).toContain('Channel: **11**');
@@ -260,7 +289,7 @@ describe('unifi: what the requests do', () => {
     const any = render(spec((s) => (s.policy.ntp = 'any'))).doc;
     const ntp = byId(any, 'allow-ntp').body;
     expect(ntp.destination.trafficFilter.type).toBe('PORT');
-    expect(ntp.ipProtocolScope.protocolFilter.protocol.name).toBe('udp');
+    expect(ntp.ipProtocolScope.protocolFilter.protocol.name).toBe('UDP');
     const fb = render(spec((s) => (s.policy.dns = 'allow-fallback'))).doc;
     const dns = byId(fb, 'allow-dns-fallback').body;
     expect(dns.destination.trafficFilter.ipAddressFilter.items.map((i: any) => i.value)).toEqual(zaptec.dns.fallbackResolvers);
@@ -283,16 +312,73 @@ describe('unifi: fail closed', () => {
     expect(errors[0].path).toBe('targets.unifi.apiVersion'); // located at the setting that causes it (issue 18)
   });
 
-  it('port-only says what is wider than asked and has no DOMAIN filter', () => {
-    const { doc, steps } = render(spec((s) => (s.targets.unifi = { apiVersion: '9', fqdnFallback: 'port-only' })));
-    expect(JSON.stringify(doc)).not.toContain('"DOMAIN"');
-    const https = byId(doc, 'allow-https').body;
-    expect(https.destination.trafficFilter).toEqual({ type: 'PORT', portFilter: { type: 'PORTS', matchOpposite: false, items: [{ type: 'PORT_NUMBER', value: 443 }] } });
-    const wider = doc.warnings.filter((w) => /open to every address/.test(w));
+  it('port-only (Network 9): no API file (9.x has no firewall policy endpoints), UI steps that say what is wider', () => {
+    const { doc, steps, diagnostics } = render(spec((s) => (s.targets.unifi = { apiVersion: '9.5.21', fqdnFallback: 'port-only' })));
+    expect(doc).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-no-api-file', 'targets.unifi.apiVersion']);
+    expect(steps).toMatch(/there is no `integration-api.json`/);
+    expect(steps).toMatch(/Not for Network 9\.5\.21: use section 2/);
+    expect(steps).not.toContain('node scripts/unifi-apply.mjs');
+    const wider = steps.split('\n').filter((l) => /open to every address/.test(l));
     expect(wider).toHaveLength(3); // https, mqtt, ocpp (NTP is already 'any' without resolver-filled sets)
     expect(wider.join('\n')).toContain('zapcloud.azure-devices.net');
-    expect(steps).toContain('open to every address');
-    expect(byId(doc, 'allow-ntp').body.destination.trafficFilter.type).toBe('PORT');
+    expect(steps).not.toMatch(/\| Domain/);
+  });
+
+  it('Network 10.0/10.1 in the spec: the file is rendered, with a warning that the applier refuses those versions', () => {
+    const { diagnostics } = render(spec((s) => (s.targets.unifi.apiVersion = '10.1')));
+    expect(diagnostics.map((d) => d.code)).toContain('unifi-api-version');
+    expect(render(spec((s) => (s.targets.unifi.apiVersion = '10.4.57'))).diagnostics.map((d) => d.code)).not.toContain('unifi-api-version');
+  });
+
+  it('the SSID goes to the tagged APs; channel 6 is locked only with that filter; without tags a warning', () => {
+    const w = byId(render(spec()).doc, 'wifi').body;
+    expect(w.broadcastingDeviceFilter).toEqual({ type: 'DEVICE_TAGS', deviceTagIds: ['$lookup:device-tag:Laddare garage'] });
+    expect(w.channel2gLockedTo6).toBe(housing.wifi.channel === 6);
+    const untagged = render(spec((s) => delete s.targets.unifi.apDeviceTags));
+    const u = byId(untagged.doc, 'wifi').body;
+    expect(u.broadcastingDeviceFilter).toBeUndefined();
+    expect(u.channel2gLockedTo6).toBe(false); // it would lock every AP of the site
+    expect(untagged.diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-ssid-on-every-ap', 'targets.unifi']);
+    expect(untagged.steps).toMatch(/The SSID goes to every AP of the site/);
+    expect(byId(render(spec((s) => (s.wifi.channel = 1))).doc, 'wifi').body.channel2gLockedTo6).toBe(false);
+    const tagged = render(spec()).steps;
+    expect(tagged).toMatch(/The API can lock one thing: channel 6/);
+    expect(tagged).toMatch(/Device tags: Laddare garage/);
+  });
+
+  it('dns: redirect is a reported UI step (Policy Engine > NAT > DNAT), not silently dropped', () => {
+    const { diagnostics, steps, plan: p, doc: d } = render(spec((s) => (s.policy.dns = 'redirect')));
+    expect(p.dns.strategy).toBe('router-only'); // what an API apply enforces (and the site report says)
+    expect(d.warnings.join('\n')).toMatch(/cannot redirect DNS/);
+    expect(diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-dns-redirect-ui-step', 'policy.dns']);
+    expect(steps).toMatch(/### 2\.5 DNS redirect \(UI only\)/);
+    expect(steps).toMatch(/Policy Engine > NAT > Create .*\n\(DNAT\), twice, once for TCP and once for UDP/);
+    const ro = render(spec((s) => (s.policy.dns = 'router-only')));
+    expect(ro.diagnostics.map((d) => d.code)).not.toContain('unifi-dns-redirect-ui-step');
+    expect(ro.steps).not.toMatch(/DNS redirect \(UI only\)/);
+  });
+
+  it('one host in two domain policies: the same host set is merged, an overlapping one is refused where it is written', () => {
+    const https = zaptec.endpoints.find((e: any) => e.ports.includes(443));
+    const merged = render(spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: https.hosts, ports: [8443], protocol: 'tcp' }])));
+    const withHosts = policies(merged.doc).filter((p) => JSON.stringify(p.body.destination.trafficFilter?.domainFilter?.domains) === JSON.stringify(https.hosts));
+    expect(withHosts).toHaveLength(1);
+    expect(withHosts[0].body.destination.trafficFilter.portFilter.items.map((i: any) => i.value)).toEqual([443, 8443]);
+    expect(withHosts[0].body.ipProtocolScope.protocolFilter.protocol.name).toBe('TCP');
+    expect(merged.diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-domain-policies-merged', 'extraEndpoints.0.hosts']);
+    const udp = render(spec((s) => (s.extraEndpoints = [{ name: 'api-alt', hosts: https.hosts, ports: [9000], protocol: 'udp' }])));
+    const both = policies(udp.doc).find((p) => p.id === 'allow-https')!;
+    expect(both.body.ipProtocolScope.protocolFilter).toEqual({ type: 'PRESET', preset: { name: 'TCP_UDP' } });
+    expect(udp.doc.warnings.join('\n')).toMatch(/wider than asked/);
+    const yaml = readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8');
+    expect(yaml).toContain('hosts: [csms.example.com]');
+    const r = renderText(yaml.replace('hosts: [csms.example.com]', 'hosts: [api.zaptec.com]'), ['unifi']);
+    const err = r.diagnostics.find((d) => d.code === 'unifi-domain-in-two-policies')!;
+    expect(err.severity).toBe('error');
+    expect(err.path).toBe('extraEndpoints.0.hosts');
+    expect(yaml.split('\n')[err.line - 1]).toContain('hosts: [csms.example.com]');
+    expect(err.message).toMatch(/api\.zaptec\.com is also in https/);
   });
 
   it('refuses a charger segment without its own VLAN', () => {

@@ -118,7 +118,8 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
         ssid: site.wifi.ssid,
         passphrase: site.wifi.passphrase,
         channel: site.wifi.channel,
-        frequencyMHz: 2407 + 5 * site.wifi.channel,
+        // Channel 14 is not 5 MHz above 13: it sits at 2484 MHz.
+        frequencyMHz: site.wifi.channel === 14 ? 2484 : 2407 + 5 * site.wifi.channel,
         country: site.wifi.country,
         widthMHz: 20 as const,
         standards: [...profile.wifi.standards],

@@ -28,3 +28,10 @@ export interface ProfileEndpoint {
   purpose: string;
   requirement: string;
 }
+
+/**
+ * Ids chargewall's own rules use: `ntp` is the NTP group (its set is `allow-ntp`, its rule id `ntp`),
+ * `dns`, `dhcp` and `dns-fallback` are router rules and redirects. A group with one of these ids would
+ * share a set or rule with them (issue 17: `id: ntp` with port 22 opened TCP 22 to the NTP pool).
+ */
+export const RESERVED_GROUP_IDS = ['ntp', 'dns', 'dhcp', 'dns-fallback'];

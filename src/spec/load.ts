@@ -87,8 +87,9 @@ export function loadYamlWithYaml(text: string, file: string): LoadedDocument {
         }
         node = pair.value;
         offset = (pair.value as Node | null)?.range?.[0] ?? (pair.key as Node).range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof part === 'number') {
-        const item = node.items[part];
+      } else if (isSeq(node) && /^\d+$/.test(String(part))) {
+        // A target diagnostic's path is strings: '0' is an index too.
+        const item = node.items[Number(part)];
         if (!item) break;
         node = item;
         offset = (item as Node).range?.[0] ?? offset;

@@ -1,6 +1,7 @@
 import type { Profile } from '../profiles/types.js';
 import type { Site } from './types.js';
-import { intToIp, ipToInt, isIPv4, parseSubnet } from '../util/ipv4.js';
+import { addressProblem, intToIp, ipToInt, isIPv4, parseSubnet, subnetProblem } from '../util/ipv4.js';
+import { RESERVED_GROUP_IDS } from '../profiles/types.js';
 import { autoPool, requiredPoolSize, reservedAddresses } from '../plan/pool.js';
 import { leaseSeconds } from './normalize.js';
 
@@ -17,7 +18,8 @@ export interface RuleContext {
 
 export type Rule = (ctx: RuleContext) => void;
 
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** RFC 1123 host name, at least two labels, the last not a number (nor hex, which inet_aton reads as one). */
+export const HOSTNAME = /^(?=.{1,253}$)(?!.*\.(?:[0-9]+|0x[0-9a-f]*)$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** The segment must be a real IPv4 network with room for hosts. */
 const subnetIsNetwork: Rule = ({ raw, error }) => {
@@ -26,6 +28,9 @@ const subnetIsNetwork: Rule = ({ raw, error }) => {
     error('subnet-invalid', ['network', 'subnet'], `subnet '${raw.network.subnet}' ${parsed.error}${parsed.aligned ? `: did you mean ${parsed.aligned}?` : ''}`);
   } else if (parsed.subnet!.prefix > 30) {
     error('subnet-too-small', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} has no room for a gateway and chargers: use /30 or larger (e.g. /24)`);
+  } else {
+    const problem = subnetProblem(parsed.subnet!);
+    if (problem) error('subnet-special', ['network', 'subnet'], `subnet ${parsed.subnet!.cidr} ${problem}: a charger segment is a network of its own, such as 10.20.30.0/24`);
   }
 };
 
@@ -136,7 +141,7 @@ const wifiChannel: Rule = ({ site, profile, error }) => {
  */
 export const UNHOLDABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const describeChar = (text: string): string => {
+export const describeChar = (text: string): string => {
   const m = UNHOLDABLE.exec(text);
   if (!m) return '';
   const c = m[0].codePointAt(0)!;
@@ -189,18 +194,45 @@ const surveySignal: Rule = ({ site, profile, error }) => {
   });
 };
 
+/**
+ * Extra endpoint groups: a name no profile group, chargewall rule (ntp, dns, dhcp, dns-fallback) or
+ * other group uses; RFC 1123 host names whose last label is not a number (`192.11010305` and `0x7f.1`
+ * resolve to addresses) or unicast IPv4 addresses; and each host in one group only, profile groups and
+ * the NTP host included (dnsmasq fills one set per host, so the other group would never work).
+ */
 const extraEndpoints: Rule = ({ site, profile, error }) => {
   const taken = new Set(profile.endpoints.map((e) => e.id));
-  taken.add('ntp').add('dns');
+  for (const id of RESERVED_GROUP_IDS) taken.add(id);
+  const owner = new Map<string, string>([[profile.ntp.host, `the profile's NTP host`]]);
+  for (const e of profile.endpoints) for (const h of e.hosts) owner.set(h, `profile group '${e.id}'`);
   site.extraEndpoints.forEach((e, i) => {
-    if (taken.has(e.name)) error('duplicate-endpoint', ['extraEndpoints', i, 'name'], `endpoint name '${e.name}' is already used (by the profile or another endpoint): pick another`);
+    if (taken.has(e.name)) error('duplicate-endpoint', ['extraEndpoints', i, 'name'], `endpoint name '${e.name}' is already used (by the profile, another endpoint, or chargewall's own ${RESERVED_GROUP_IDS.join('/')} rules): pick another`);
+    else if (taken.has(`${e.name}-ip`) || (e.name.endsWith('-ip') && taken.has(e.name.slice(0, -3)))) {
+      error('duplicate-endpoint', ['extraEndpoints', i, 'name'], `endpoint name '${e.name}' clashes with a group's address policy (UniFi names it '<group>-ip'): pick a name that is not another group's name plus '-ip'`);
+    }
     taken.add(e.name);
     e.hosts.forEach((h, j) => {
-      if (!HOSTNAME.test(h) && !isIPv4(h)) {
-        error('invalid-host', ['extraEndpoints', i, 'hosts', j], `'${h}' is not a host name (like csms.example.com) or an IPv4 address`);
+      const at: Path = ['extraEndpoints', i, 'hosts', j];
+      if (isIPv4(h)) {
+        const problem = addressProblem(h);
+        if (problem) error('invalid-host', at, `address ${h} is ${problem}: give the public address of the endpoint, or its host name`);
+      } else if (!HOSTNAME.test(h)) {
+        error('invalid-host', at, `${JSON.stringify(h)} is not a host name (RFC 1123 labels of 1-63 letters, digits and inner hyphens, at most 253 characters, a last label that is not a number; like csms.example.com) or an IPv4 address`);
       }
+      const prev = owner.get(h);
+      if (prev === `extraEndpoints[${i}]`) error('duplicate-host', at, `host ${JSON.stringify(h)} is listed twice in this endpoint: list it once`);
+      else if (prev !== undefined) {
+        error('duplicate-host', at, `host ${JSON.stringify(h)} is also in ${prev}: dnsmasq fills one set per host, so one of the two groups would never work. List each host in one group with every port it needs (for a profile host, use a copy of the profile with the port added)`);
+      } else owner.set(h, `extraEndpoints[${i}]`);
     });
   });
+};
+
+/** allow-fallback opens DNS to the profile's fallback resolvers: without any it is an empty rule. */
+const fallbackResolvers: Rule = ({ site, profile, error }) => {
+  if (site.policy.dns === 'allow-fallback' && profile.dns.fallbackResolvers.length === 0) {
+    error('no-fallback-resolvers', ['policy', 'dns'], `dns: allow-fallback needs fallback resolvers, and profile '${profile.id}' lists none (dns.fallbackResolvers): use dns: redirect or router-only`);
+  }
 };
 
 /** Host-name rules only hold when the chargers resolve through the router. */
@@ -256,6 +288,7 @@ export const ruleReads = new Map<Rule, string[]>([
   [wifiPassphrase, ['wifi.passphrase']],
   [surveySignal, ['profile']],
   [extraEndpoints, ['profile']],
+  [fallbackResolvers, ['profile', 'policy.dns']],
   [dnsBypass, ['profile', 'policy.dns']],
   [mikrotikWifiVersion, ['targets.mikrotik']],
   [linuxInterfacesDistinct, ['targets.iptables', 'targets.nftables']],
@@ -274,6 +307,7 @@ export const rules: Rule[] = [
   wifiPassphrase,
   surveySignal,
   extraEndpoints,
+  fallbackResolvers,
   dnsBypass,
   mikrotikWifiVersion,
   linuxInterfacesDistinct,

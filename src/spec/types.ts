@@ -66,5 +66,12 @@ export interface TargetSettings {
   nftables: LinuxSettings;
   mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
   pfsense: { interface: string; backup?: string; commitMerged?: boolean };
-  unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };
+  unifi: {
+    apiVersion: string;
+    fqdnFallback: 'refuse' | 'port-only';
+    /** Device tags whose APs broadcast the charger SSID (absent: every AP). */
+    apDeviceTags?: string[];
+    /** The charger network may use the gateway's cellular backup (absent: yes). */
+    cellularBackup?: boolean;
+  };
 }

@@ -80,7 +80,12 @@ export function validateSpec(text: string, file: string): ValidationResult {
       if (reads?.some((r) => broken.some((b) => overlaps(r, b)))) continue;
       if (!reads && !profile) continue;
     }
-    rule(ctx);
+    try {
+      rule(ctx);
+    } catch (e) {
+      // A rule that fails on a value it did not expect: a located error, never a stack trace.
+      push(diagnostics, doc, 'error', 'internal-error', [], `validation rule ${rule.name || '(unnamed)'} failed on a value of this spec (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}). This is a bug: please report it with the spec and profile`);
+    }
   }
   // acknowledge: only codes chargewall can emit; a typo would silently acknowledge nothing.
   (data.acknowledge ?? []).forEach((code: string, i: number) => {

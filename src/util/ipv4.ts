@@ -86,3 +86,34 @@ export function usableRange(s: Subnet): { first: number; last: number } | undefi
   if (s.prefix > 30) return undefined;
   return { first: s.network + 1, last: s.broadcast - 1 };
 }
+
+/**
+ * Address blocks no charger segment, resolver or endpoint can sensibly be in (RFC 6890): "this network",
+ * loopback, link-local, multicast and the reserved block with the limited broadcast.
+ */
+const SPECIAL: { network: number; prefix: number; cidr: string; name: string }[] = [
+  { network: 0x00000000, prefix: 8, cidr: '0.0.0.0/8', name: "'this network'" },
+  { network: 0x7f000000, prefix: 8, cidr: '127.0.0.0/8', name: 'loopback' },
+  { network: 0xa9fe0000, prefix: 16, cidr: '169.254.0.0/16', name: 'link-local' },
+  { network: 0xe0000000, prefix: 4, cidr: '224.0.0.0/4', name: 'multicast' },
+  { network: 0xf0000000, prefix: 4, cidr: '240.0.0.0/4', name: 'reserved (and broadcast)' },
+];
+
+const blockOf = (n: number, prefix: number) => (prefix === 0 ? 0 : (n & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0);
+
+/** Why an IPv4 address cannot be a unicast destination (a resolver, an endpoint), or undefined when it can. */
+export function addressProblem(ip: string): string | undefined {
+  const n = ipToInt(ip);
+  const b = SPECIAL.find((s) => blockOf(n, s.prefix) === s.network);
+  return b && `in the ${b.name} block ${b.cidr}, not a unicast destination`;
+}
+
+/**
+ * Why a subnet cannot be a charger segment, or undefined: one wider than /8 (0.0.0.0/0 would make the
+ * Linux target masquerade all traffic), or one overlapping a special block.
+ */
+export function subnetProblem(s: Subnet): string | undefined {
+  if (s.prefix < 8) return `is wider than /8 (it takes in ${s.prefix === 0 ? 'every IPv4 address' : 'other networks, the internet included'})`;
+  const b = SPECIAL.find((x) => blockOf(s.network, Math.min(x.prefix, s.prefix)) === blockOf(x.network, Math.min(x.prefix, s.prefix)));
+  return b && `overlaps the ${b.name} block ${b.cidr}`;
+}
