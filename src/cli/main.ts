@@ -320,7 +320,11 @@ export function buildProgram(): Command {
           const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
           const backup = answers.target === 'pfsense' && answers.backup ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(join(dirname(out), answers.backup))}\n` : '';
           process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  chargewall validate ${shellWord(out)}\nrender it: chargewall render ${shellWord(out)}\n`);
-        } else process.stdout.write(text);
+        } else {
+          process.stdout.write(text);
+          // The $schema line names a file next to the spec; -o copies it, stdout cannot.
+          process.stderr.write(`the spec's $schema line expects site.schema.json next to it: chargewall schema > site.schema.json (or use init -o)\n`);
+        }
       } catch (e) {
         if (e instanceof InitInputError) throw new UsageError(e.message);
         throw e;
