@@ -149,8 +149,10 @@ export function buildProgram(): Command {
       let drifted = false;
       const seen = new Map<string, string>();
       const staged: { id: string; counts: SiteWriteCounts }[] = [];
+      const printed: Diagnostic[] = [];
       for (const [i, outcome] of outcomes.entries()) {
         const file = specs[i];
+        printed.push(...outcome.diagnostics);
         if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
           // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
           if (outcome.staged) discardStaged(outcome.staged);
@@ -161,7 +163,9 @@ export function buildProgram(): Command {
         if (seen.has(id)) {
           // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
           const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
-          process.stderr.write(`${file}:${pos.line}:${pos.col}: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id\n`);
+          const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
+          printDiagnostics([dup]);
+          printed.push(dup);
           if (outcome.staged) discardStaged(outcome.staged);
           failed = true;
           continue;
@@ -192,6 +196,8 @@ export function buildProgram(): Command {
       // The exact command that reproduces the output: the same specs, folder, targets and backup, so
       // following the advice never drops a merged pfSense config.xml (run without its backup, it would).
       if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run ${renderCommand(specs, opts)} to update ${opts.out}\n` : `up to date\n`);
+      // A run with problems ends with their count, as validate does (a clean run stays quiet).
+      if (printed.length) process.stderr.write(summaryLine(printed, specs.length, !!opts.strict) + '\n');
       process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
     });
 
