@@ -255,7 +255,7 @@ describe('render on several threads', () => {
     const out = join(work, 'dup-out');
     const r = run(['render', ...files, '-t', 'iptables', '-o', out], { CHARGER_WIFI_PSK: 'thread-test-psk', CHARGEWALL_THREADS: '2' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${files[49]}:1:1: error duplicate-site-id: site id 'site-0' is also used by ${files[0]}`);
+    expect(r.stderr).toContain(`${files[49]}:2:13: error duplicate-site-id: site id 'site-0' is also used by ${files[0]}`);
     // The first spec's files, not the duplicate's: its subnet is 10.77.0.0/24.
     expect(readFileSync(join(out, 'site-0', 'iptables', 'dnsmasq.conf'), 'utf8')).toContain('10.77.0.');
     expect(readFileSync(join(out, 'site-0', 'iptables', 'dnsmasq.conf'), 'utf8')).not.toContain('10.77.49.');

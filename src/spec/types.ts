@@ -15,6 +15,8 @@ export interface Site {
   policy: Policy;
   extraEndpoints: ExtraEndpoint[];
   targets: TargetSettings;
+  /** Warning codes the spec acknowledges (`acknowledge:`): not printed, not failing --strict, for this site. Absent when empty (the spec hash of older specs stays the same). */
+  acknowledge?: string[];
   /** Which target keys the spec names, in spec order (the default targets). */
   targetKeys: string[];
 }
@@ -63,7 +65,7 @@ export interface TargetSettings {
   iptables: LinuxSettings;
   nftables: LinuxSettings;
   mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
-  pfsense: { interface: string; acceptRules?: string[] };
+  pfsense: { interface: string; acceptRules?: string[]; backup?: string; commitMerged?: boolean };
   unifi: {
     apiVersion: string;
     fqdnFallback: 'refuse' | 'port-only';
