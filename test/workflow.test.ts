@@ -246,8 +246,12 @@ describe('warnings reach the terminal; --strict and acknowledge', () => {
 
 describe('pfSense: a backup named in the spec, shared by several sites, reproducible in CI', () => {
   const stock = readFileSync(join(root, '..', 'shared', 'data', 'pfsense', 'default-config.xml'), 'utf8');
-  const iface = (n: string, ip: string) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${n.slice(-1)}0</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
-  const firewall = stock.replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1')}${iface('opt3', '10.50.0.1')}\t</interfaces>\n`);
+  const iface = (n: string, ip: string, tag: number) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${tag}</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
+  // The charger interfaces are VLANs 40 and 50 of em1, declared in Interfaces > VLANs as a real backup has them.
+  const vlan = (tag: number) => `\t\t<vlan>\n\t\t\t<if>em1</if>\n\t\t\t<tag>${tag}</tag>\n\t\t\t<pcp></pcp>\n\t\t\t<descr><![CDATA[Chargers ${tag}]]></descr>\n\t\t\t<vlanif>em1.${tag}</vlanif>\n\t\t</vlan>\n`;
+  const firewall = stock
+    .replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1', 40)}${iface('opt3', '10.50.0.1', 50)}\t</interfaces>\n`)
+    .replace('\t<vlans>\n\t</vlans>\n', `\t<vlans>\n${vlan(40)}${vlan(50)}\t</vlans>\n`);
   const spec = (id: string, net: string, opt: string, extra = '') => `version: 1
 site:
   id: ${id}
@@ -256,7 +260,7 @@ chargers:
   count: 6
 network:
   subnet: ${net}.0/24
-  vlan: 40
+  vlan: ${net.split('.')[1]}
 targets:
   pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
 `;
@@ -370,7 +374,8 @@ targets:
     const privClone = join(dir, 'private-clone');
     git(dir, 'clone', '-q', priv, privClone);
     expect(cli(['render', a, b, '-o', 'out', '--check'], { cwd: privClone }).code).toBe(0);
-    expect(cli(['validate', a, b, '--strict'], { cwd: privClone }).code).toBe(0);
+    const strictRun = cli(['validate', a, b, '--strict'], { cwd: privClone });
+    expect(strictRun.code, strictRun.stderr).toBe(0);
     // A new backup download changes config.xml: CI sees it without any flag.
     writeFileSync(join(privClone, 'my sites', 'fw1.xml'), firewall.replace('<hostname>pfSense</hostname>', '<hostname>fw1</hostname>'));
     const drift = cli(['render', a, b, '-o', 'out', '--check'], { cwd: privClone });
