@@ -20,6 +20,14 @@ export function tree(version: '7.20' | '7.12.2'): Node {
 
 /** Read-only properties a `find where` may test that no add/set command takes. */
 const READ_ONLY = new Set(['dynamic', 'default-name', 'invalid', 'running', 'type']);
+/**
+ * Read-only properties of one menu (its print shows them; no command takes them). The radio menu of
+ * wifi/wifiwave2 lists each radio's `interface` and supported `bands` (WiFi manual, "Radio" section).
+ */
+const READ_ONLY_BY_MENU: Record<string, string[]> = {
+  '/interface wifi radio find': ['interface', 'bands'],
+  '/interface wifiwave2 radio find': ['interface', 'bands'],
+};
 
 export interface Problem {
   line: number;
@@ -86,6 +94,7 @@ function checkCommand(cmd: Command, root: Node): string[] {
     const [w, ...expr] = rest;
     if (!(w?.kind === 'positional' && word(w.value) === 'where')) return [`${pathText} without where`];
     const props = menuProperties(dir);
+    for (const p of READ_ONLY_BY_MENU[pathText] ?? []) props.add(p);
     for (const it of expr) {
       let name: string | undefined;
       if (it.kind === 'named') name = it.name.replace(/!$/, '');
