@@ -191,4 +191,10 @@ export const variants: { name: string; tree?: '7.20' | '7.12.2'; yaml: () => str
         s.policy.ntp = 'any';
       }),
   },
+  // The whole radio instead of a virtual AP.
+  { name: 'v7-wifi-take-over-move', tree: '7.20', yaml: () => housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', radio: 'take-over', moveRadio: true }, (s) => delete s.network.vlan) },
+  { name: 'v7-wifiwave2-take-over', tree: '7.12.2', yaml: () => housingVariant({ routeros: 7, wifi: 'wifiwave2', wifiInterface: 'wifi2', radio: 'take-over' }) },
+  { name: 'v6-wireless-take-over-move', yaml: () => housingVariant({ routeros: 6, wifi: 'wireless', wifiInterface: 'wlan1', radio: 'take-over', moveRadio: true }, (s) => delete s.network.vlan) },
 ];
+
+export const takeOverVariants = variants.filter((v) => v.name.includes('take-over'));

@@ -66,8 +66,6 @@ export function normalize(raw: any): Site {
         interface: 'bridge-chargers',
         wifiInterface: 'wlan1',
         wifi: raw.wifi ? (routeros === 7 ? 'wifi' : 'wireless') : 'none',
-        radio: 'virtual-ap',
-        moveRadio: false,
         ...targets.mikrotik,
       },
       pfsense: { interface: 'opt1', ...targets.pfsense },

@@ -67,10 +67,10 @@ export interface TargetSettings {
     interface: string;
     wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none';
     wifiInterface: string;
-    /** `virtual-ap`: the charger SSID is a virtual AP on wifiInterface (the office SSID stays); `take-over`: the whole radio. */
-    radio: 'virtual-ap' | 'take-over';
+    /** Default `virtual-ap` (read with the default in the target, so the spec hash of other targets stays): the charger SSID is a virtual AP on wifiInterface (the office SSID stays); `take-over`: the whole radio. */
+    radio?: 'virtual-ap' | 'take-over';
     /** With `take-over`: move the radio out of another bridge (on a default configuration: the LAN bridge) instead of refusing. */
-    moveRadio: boolean;
+    moveRadio?: boolean;
   };
   pfsense: { interface: string };
   unifi: { apiVersion: string; fqdnFallback: 'refuse' | 'port-only' };

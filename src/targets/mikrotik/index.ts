@@ -35,7 +35,7 @@ export const mikrotikTarget: Target = {
   description: 'MikroTik RouterOS 6/7: chargewall.rsc (/import in Safe Mode) with a preflight, fail-closed order and make-before-break re-apply; STEPS.md',
   files: ['chargewall.rsc', 'STEPS.md'],
   placement:
-    'Two jumps at the top of forward (traffic from and to the charger segment) into a chain chargewall owns; the router-service rules go to the top of input.',
+    'two jumps at the top of forward (traffic from and to the charger segment) into a chain chargewall owns, built complete before the jumps switch to it; the router-service rules at the top of input; every other rule stays as it is',
   // v7: DNS FWD entries with address-list fill the lists from the router's own answers; v6 has no such thing,
   // so NTP `auto` becomes a redirect to the router's NTP server (v6 needs the ntp package for that).
   capabilities: (site) => ({ resolverFilledSets: site.targets.mikrotik.routeros === 7, redirect: true, ntpServer: true }),
@@ -433,7 +433,8 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     throw new UnsupportedError('mikrotik', `wifi.country ${w.country}`, `RouterOS country names are known here for ${supportedCountries().join(', ')}; configure the radio by hand or use one of those`);
   }
   const psk = passphraseFor(w, options);
-  const virtual = t.radio === 'virtual-ap';
+  const virtual = (t.radio ?? 'virtual-ap') === 'virtual-ap';
+  const moveRadio = t.moveRadio ?? false;
   const radioName = t.wifiInterface;
   const radio = lit(radioName);
   const chargerName = virtual ? names.ap : radioName;
@@ -460,7 +461,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
         `:if ([:len ${find(charger)}] > [:len [${base} find where name=${charger} and comment~${tagRe}]]) do={ :error ${str(`chargewall: an interface ${chargerName} exists that chargewall did not create - rename it`)} }`,
         `:if ([:len [/interface bridge port find where interface=${charger} and bridge!=${bridge}]] > 0) do={ :error ${str(`chargewall: ${chargerName} is a port of another bridge than ${t.interface} - remove that port`)} }`,
       );
-    } else if (!t.moveRadio) {
+    } else if (!moveRadio) {
       out.push(
         `:if ([:len [/interface bridge port find where interface=${radio} and bridge!=${bridge}]] > 0) do={ :error ${str(`chargewall: ${radioName} is a port of another bridge (on a default configuration the LAN bridge) - the charger SSID would join that network; use targets.mikrotik.radio virtual-ap, or set moveRadio true to move it`)} }`,
       );
@@ -477,7 +478,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     ssid: w.ssid,
     channel: w.channel,
     frequency: w.frequencyMHz,
-    moveRadio: t.moveRadio,
+    moveRadio: moveRadio,
     pskInFile: psk !== undefined,
     pskSource: passphraseSource(w),
     setPskCmd,
@@ -497,7 +498,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     if (virtual) {
       report('mikrotik-radio-channel-set', `the charger SSID is a virtual AP ${chargerName} on ${radioName}: the office SSID on ${radioName} stays, but the radio's channel becomes ${w.channel} (${w.frequencyMHz} MHz), 20 MHz wide, for both`, at('radio'));
     } else {
-      report('mikrotik-radio-taken-over', `${radioName} carries only the charger SSID after the import: an SSID it had before is gone${t.moveRadio ? ', and the radio is moved out of any other bridge' : ''}`, at('radio'));
+      report('mikrotik-radio-taken-over', `${radioName} carries only the charger SSID after the import: an SSID it had before is gone${moveRadio ? ', and the radio is moved out of any other bridge' : ''}`, at('radio'));
     }
     if (psk === undefined) {
       report('mikrotik-wifi-disabled-until-passphrase', `the passphrase is not in the file (${passphraseSource(w)}); ${chargerName} stays disabled until it is set on the router (STEPS.md)`, ['wifi', 'passphrase']);
@@ -531,8 +532,8 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
       );
     } else {
       lines.push(`${base} set ${find(radio)} disabled=yes`);
-      if (t.moveRadio) lines.push(`/interface bridge port remove [/interface bridge port find where interface=${radio} and bridge!=${bridge}]`);
-      notes.push(`${radioName} carries only the charger SSID (targets.mikrotik.radio take-over)${t.moveRadio ? '; it is moved out of any other bridge (moveRadio)' : ''}. It is disabled while it changes.`);
+      if (moveRadio) lines.push(`/interface bridge port remove [/interface bridge port find where interface=${radio} and bridge!=${bridge}]`);
+      notes.push(`${radioName} carries only the charger SSID (targets.mikrotik.radio take-over)${moveRadio ? '; it is moved out of any other bridge (moveRadio)' : ''}. It is disabled while it changes.`);
     }
     // Bridge port: only into the charger bridge, while the interface is disabled.
     if (vlan === undefined) {
