@@ -232,6 +232,22 @@ describe('mikrotik: version and dialect specifics', () => {
     expect(p?.value).toBe('a"b$[x];c?\\d');
   });
 
+  it('reports what it takes over and what it relies on, located at the spec setting', () => {
+    const codes = (yaml: string) => renderText(yaml, ['mikrotik']).diagnostics.filter((d) => d.code.startsWith('mikrotik-')).map((d) => `${d.severity} ${d.code} ${d.path}`);
+    const vap = codes(variants.find((v) => v.name === 'v7-wifi')!.yaml());
+    expect(vap).toEqual([
+      'warning mikrotik-masquerade-assumed targets.mikrotik.interface',
+      'warning mikrotik-router-dns-assumed targets.mikrotik.interface',
+      'warning mikrotik-radio-channel-set targets.mikrotik.radio',
+    ]);
+    expect(codes(variants.find((v) => v.name === 'v7-wifi-take-over-move')!.yaml())).toContain('warning mikrotik-radio-taken-over targets.mikrotik.radio');
+    expect(codes(variants.find((v) => v.name === 'v7-wifiwave2')!.yaml())).toContain('warning mikrotik-fwd-needs-7.17 targets.mikrotik.wifi');
+    // And the same at import time, on the router's terminal.
+    const script = renderMikrotik(variants.find((v) => v.name === 'v7-wifi')!.yaml());
+    expect(script).toMatch(/:put "chargewall: WARNING no masquerade rule in srcnat/);
+    expect(script).toMatch(/:put "chargewall: WARNING the router has no DNS servers/);
+  });
+
   it('an unknown country fails closed with a target diagnostic', () => {
     const r = renderText(housingVariant({}, (s) => (s.wifi.country = 'JP')), ['mikrotik']);
     expect(r.diagnostics.map((d) => d.code)).toContain('target-unsupported');

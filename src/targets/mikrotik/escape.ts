@@ -1,3 +1,4 @@
+import { blankControls } from '../../util/text.js';
 /**
  * RouterOS script escaping (v6 and v7). Free text from the spec reaches a script only through `str`:
  * - always double-quoted;
@@ -139,4 +140,21 @@ export function versionAtLeast(major: number, minor: number): string {
     alts.push('[1-9][0-9][0-9]');
   }
   return `^${major}[.](${alts.join('|')})`;
+}
+
+/** Any character mdText changes: most texts have none and come back as they are. */
+const MD_CHANGES = /[\\`*_[\]|~&<>#\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Free text inside a line of STEPS.md (Markdown): control and line-separator characters become
+ * spaces (a value cannot start a line, heading or list item), the inline Markdown characters
+ * (emphasis, code, links, table cells, `#`) are backslash-escaped and `<`, `>`, `&` become entities.
+ */
+export function mdText(text: string): string {
+  if (!MD_CHANGES.test(text)) return text;
+  return blankControls(text)
+    .replace(/[\\`*_[\]|~#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }

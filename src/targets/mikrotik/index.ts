@@ -8,7 +8,7 @@ import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Site } from '../../spec/types.js';
 import type { RenderOptions, Target } from '../types.js';
 import { routerosCountry, supportedCountries } from './countries.js';
-import { bare, commentText, lit, rx, str, versionAtLeast } from './escape.js';
+import { bare, commentText, lit, mdText, rx, str, versionAtLeast } from './escape.js';
 import { checkSyntax } from './script.js';
 
 /** Interface names stay short enough for every RouterOS version; other names get more room. */
@@ -336,7 +336,6 @@ export const mikrotikTarget: Target = {
       }
       svcNotes.push(`NTP: ${plan.ntp.why}.`);
     }
-    report('mikrotik-router-services', `the script sets /ip dns allow-remote-requests=yes${plan.ntp.strategy === 'redirect' ? ' and enables the NTP client and server' : ''}; the undo cannot know the earlier values (take an /export first, STEPS.md)`, at('interface'));
     sections.push({ title: 'Router DNS and NTP', notes: svcNotes, lines: svc });
 
     // ---- Wi-Fi last: the radio or virtual AP stays disabled until it is configured, bridged and has a passphrase.
@@ -383,7 +382,7 @@ export const mikrotikTarget: Target = {
     checkSyntax(script);
     const steps = renderTemplate('mikrotik', 'STEPS.md', {
       siteId: id,
-      siteName: plan.site.name,
+      siteName: mdText(plan.site.name),
       v,
       v7: v === 7,
       versionNote: v === 6 ? ', or older than 6.36' : wifiDialect === 'wifi' ? ', or older than 7.13' : wifiDialect === 'wifiwave2' ? ', or 7.13 or newer' : '',
@@ -475,7 +474,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     virtual,
     radio: radioName,
     charger: chargerName,
-    ssid: w.ssid,
+    ssid: mdText(w.ssid),
     channel: w.channel,
     frequency: w.frequencyMHz,
     moveRadio: moveRadio,
@@ -499,9 +498,6 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
       report('mikrotik-radio-channel-set', `the charger SSID is a virtual AP ${chargerName} on ${radioName}: the office SSID on ${radioName} stays, but the radio's channel becomes ${w.channel} (${w.frequencyMHz} MHz), 20 MHz wide, for both`, at('radio'));
     } else {
       report('mikrotik-radio-taken-over', `${radioName} carries only the charger SSID after the import: an SSID it had before is gone${moveRadio ? ', and the radio is moved out of any other bridge' : ''}`, at('radio'));
-    }
-    if (psk === undefined) {
-      report('mikrotik-wifi-disabled-until-passphrase', `the passphrase is not in the file (${passphraseSource(w)}); ${chargerName} stays disabled until it is set on the router (STEPS.md)`, ['wifi', 'passphrase']);
     }
     // Profiles (the interface-level values below win over them; they are kept for the admin to read).
     if (dialect === 'wireless') {
