@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './helpers.js';
 import { housingVariant, renderMikrotik } from './mikrotik-tree.js';
 import { bridgeOf, effectiveWifi, run, ttlExpiry, wifiInterfaces, type RouterState, type Row } from './mikrotik-model.js';
 import { customInputDrop, hapAc2, hapAx2, noDefconf, STICKER } from './mikrotik-seeds.js';
@@ -127,6 +130,13 @@ function violations(s: RouterState, ctx: Ctx): string[] {
       const target = fwd[j].props['jump-target'];
       const rows = chainRows(s, target).map(sig);
       if (!ctx.chains.some((c) => JSON.stringify(c) === JSON.stringify(rows))) out.push(`jump to ${target} with ${rows.length} rules, not a complete chain`);
+    }
+    // IPv6 (RouterOS 7 always has it): nothing from or to the segment is forwarded.
+    if (ctx.seed.version.startsWith('7.')) {
+      const v6 = s.menus['/ipv6 firewall filter'] ?? [];
+      for (const k of ['in-interface-list', 'out-interface-list']) {
+        if (!v6.some((r) => r.props.chain === 'forward' && r.props.action === 'drop' && r.props[k] === LIST)) out.push(`segment routed without the IPv6 drop (${k})`);
+      }
     }
     if (ctx.drop) {
       const input = filter.filter((r) => r.props.chain === 'input');
@@ -366,5 +376,35 @@ describe('RouterOS version checks (major.minor per feature)', () => {
     // no.pool.ntp.org answers with TTL 150 s; a client polls after up to 1024 s.
     expect(ttlExpiry(r.state, 150, 1024)).toBe(false);
     expect(ttlExpiry(seed, 150, 1024)).toBe(true);
+  });
+});
+
+describe('RouterOS behaviour model: two sites on one router', () => {
+  it('the second site shares the FWD entries and their lists instead of being left without them', () => {
+    const seed = hapAx2();
+    seed.menus['/interface bridge'].push({ id: '*b2', props: { name: 'bridge-chargers2', 'vlan-filtering': 'no' } });
+    const a = renderMikrotik(housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2' }));
+    const small = readFileSync(join(root, 'examples', 'small-garage.yaml'), 'utf8').replace(/^targets:[\s\S]*$/m, 'targets:\n  mikrotik: { routeros: 7, interface: bridge-chargers2, wifi: none }\n');
+    const b = renderMikrotik(small);
+    const afterA = run(a, seed);
+    expect(afterA.outcome).toBe('ok');
+    const afterB = run(b, afterA.state);
+    expect(afterB.message).toBeUndefined();
+    expect(afterB.outcome).toBe('ok');
+    // One FWD entry per name, feeding one list that both sites' chains accept.
+    const fwd = afterB.state.menus['/ip dns static'].filter((r) => r.props.type === 'FWD');
+    const names = fwd.map((r) => r.props.name);
+    expect(new Set(names).size).toBe(names.length);
+    const https = fwd.find((r) => r.props.name === 'api.zaptec.com')!;
+    expect(https.props.comment).toMatch(/^chargewall:fwd: /);
+    const accepting = (site: string) =>
+      afterB.state.menus['/ip firewall filter'].filter((r) => r.props['dst-address-list'] === https.props['address-list'] && r.props.comment?.startsWith(`chargewall:${site}:`));
+    expect(accepting('brf-solgarden')).toHaveLength(1);
+    expect(accepting('verkstad-lund')).toHaveLength(1);
+    // Site B's output did not say "left alone" for the shared names.
+    expect(afterB.output.join('\n')).not.toMatch(/api\.zaptec\.com exists already/);
+    // Both chains still complete and jumped to.
+    const jumps = afterB.state.menus['/ip firewall filter'].filter((r) => r.props.chain === 'forward' && r.props.action === 'jump');
+    expect(jumps).toHaveLength(4);
   });
 });

@@ -429,6 +429,7 @@ class Machine {
         if (others.some((r) => r.props.interface === p.interface)) fail(`device ${p.interface} already added as bridge port`);
         break;
       case '/ip firewall filter':
+      case '/ipv6 firewall filter':
       case '/ip firewall nat':
         needList('in-interface-list');
         needList('out-interface-list');

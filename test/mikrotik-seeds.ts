@@ -93,7 +93,7 @@ export function hapAc2(version = '6.49.10 (long-term)', prepared = true): Router
         r({ name: 'wlan2', band: '5ghz-a/n/ac', 'channel-width': '20/40/80mhz-XXXX', frequency: 'auto', mode: 'ap-bridge', ssid: 'MikroTik-A1B2C4', 'wireless-protocol': '802.11', 'security-profile': 'default', disabled: 'no' }),
       ],
       '/interface wireless security-profiles': [r({ name: 'default', mode: 'dynamic-keys', 'authentication-types': 'wpa-psk,wpa2-psk', 'wpa2-pre-shared-key': STICKER })],
-      '/system package': [r({ name: 'system' }), r({ name: 'wireless' })],
+      '/system package': [r({ name: 'system' }), r({ name: 'wireless' }), r({ name: 'ipv6', disabled: 'yes' })],
     },
     settings: {
       '/system resource': { version },

@@ -108,7 +108,9 @@ describe('mikrotik: idempotent structure', () => {
         adds++;
         const comment = arg(c, 'comment');
         expect(comment?.kind, `${h} at line ${c.line} has no comment`).toBe('string');
-        expect((comment as any).value.startsWith(tag), `${h} at line ${c.line}`).toBe(true);
+        // DNS FWD entries are shared by the chargewall sites of a router (one entry per name): their own tag.
+        const owner = h === '/ip dns static add' ? 'chargewall:fwd:' : tag;
+        expect((comment as any).value.startsWith(owner), `${h} at line ${c.line}`).toBe(true);
       }
       expect(adds).toBeGreaterThan(20);
       // Named singletons are created only when missing: `add name=` appears only inside an :if block.
@@ -148,7 +150,9 @@ describe('mikrotik: version and dialect specifics', () => {
       expect(v6).toContain(`address="${host}"`);
       expect(v6).not.toContain(`name="${host}" type=FWD`);
     }
-    expect(v7).toContain('address-list="cw-brf-solgarden-mqtt" comment="chargewall:brf-solgarden: mqtt zapcloud.azure-devices.net"');
+    expect(v7).toMatch(/\/ip dns static add name="zapcloud.azure-devices.net" type=FWD address-list="cw-fwd-mqtt-[0-9a-f]{6}" comment="chargewall:fwd: mqtt zapcloud.azure-devices.net"/);
+    expect(v7).toMatch(/action=accept protocol=tcp dst-port=8883 dst-address-list="cw-fwd-mqtt-[0-9a-f]{6}" comment="chargewall:brf-solgarden: fwd mqtt tcp 8883"/);
+    expect(v7).toContain('/ip dns set address-list-extra-time=1h');
     expect(v7).toContain('dst-port=123 dst-address-list="cw-brf-solgarden-ntp"');
     expect(v7).not.toContain('/system ntp');
     expect(v6).toContain('/system ntp client set enabled=yes server-dns-names="no.pool.ntp.org"');

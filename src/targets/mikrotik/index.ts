@@ -14,6 +14,12 @@ import { checkSyntax } from './script.js';
 /** Interface names stay short enough for every RouterOS version; other names get more room. */
 const IFACE_MAX = 31;
 const NAME_MAX = 48;
+/** Comment of the DNS FWD entries: shared by every chargewall site on the router, so no site's tag. */
+const FWD_TAG = 'chargewall:fwd:';
+/** The address list a group's FWD entries fill: named from the group and its hosts, so sites with the same hosts share it. */
+export function fwdList(g: EndpointGroup): string {
+  return objectName('cw-fwd', g.id, sha256Hex([...g.hosts].sort().join(',')).slice(0, 6), NAME_MAX);
+}
 
 /**
  * Versions per feature (RouterOS manuals and changelogs; docs/routers/mikrotik.md lists the sources):
@@ -161,26 +167,21 @@ export const mikrotikTarget: Target = {
       const fwdHosts = groups.flatMap((g) => g.hosts.filter((x) => !isIPv4(x)).map((h) => ({ g, h })));
       const [fm, fn] = FEATURE_VERSIONS.fwd;
       if (fwdHosts.length) {
-        lists.push(ifVersion(fm, fn, `/ip dns static set [/ip dns static find where comment~${tagRe}] comment=${stale}`));
+        // Entries of this site from before the lists were shared.
+        lists.push(removeTagged('/ip dns static'));
         for (const { g, h } of fwdHosts) {
-          const find = `/ip dns static find where name=${str(h)} and type=FWD and address-list=${lit(names.addrList(g.id))}`;
+          const list = lit(fwdList(g));
+          const find = `/ip dns static find where name=${str(h)} and type=FWD and address-list=${list}`;
           lists.push(
             ifVersion(
               fm,
               fn,
-              `:if ([:len [${find}]] = 0) do={ ${addIfMissing(`/ip dns static find where name=${str(h)}`, `/ip dns static add name=${str(h)} type=FWD address-list=${lit(names.addrList(g.id))} comment=${cm(`${g.id} ${h}`)}`, `DNS static entry for ${safeWord(h)}`)} } else={ /ip dns static set [${find}] comment=${cm(`${g.id} ${h}`)} }`,
+              `:if ([:len [${find}]] = 0) do={ ${addIfMissing(`/ip dns static find where name=${str(h)}`, `/ip dns static add name=${str(h)} type=FWD address-list=${list} comment=${str(`${FWD_TAG} ${g.id} ${h}`)}`, `DNS static entry for ${safeWord(h)}`)} }`,
             ),
           );
         }
         lists.push(
-          ifVersion(
-            fm,
-            fn,
-            `/ip dns static remove [/ip dns static find where comment=${stale}]`,
-            `:put ${str(`chargewall: RouterOS before ${fm}.${fn}: no DNS FWD entries - the lists fill from the router's own lookups of the names only`)}`,
-          ),
-          // FWD entries leave the list when the answer's TTL runs out; NTP names have short TTLs and clients poll for minutes.
-          ifVersion(fm, fn, '/ip dns set address-list-extra-time=1h'),
+          ifVersion(fm, fn, '/ip dns set address-list-extra-time=1h', `:put ${str(`chargewall: RouterOS before ${fm}.${fn}: no DNS FWD entries - the lists fill from the router's own lookups of the names only`)}`),
         );
         if (wifiDialect === 'wifiwave2') {
           report('mikrotik-fwd-needs-7.17', `RouterOS with wifiwave2 is 7.12 or older: DNS FWD entries without forward-to are documented from ${fm}.${fn}, so the address lists fill only from the router's own lookups of the names (CDN names can miss addresses)`, at('wifi'));
@@ -190,6 +191,8 @@ export const mikrotikTarget: Target = {
         listNotes.push(
           `RouterOS ${fm}.${fn}+: DNS FWD entries with address-list add exactly the addresses the router answers a charger`,
           '(the DNS redirect makes the router see every charger lookup). address-list-extra-time keeps them 1h past the TTL.',
+          `The FWD entries and their lists (cw-fwd-<group>-<hash of its hosts>) are shared by every chargewall site on this router with the same hosts:`,
+          `one entry per name can feed only one list, so each site's chain accepts that shared list too. Their comment starts "${FWD_TAG}", not a site's tag.`,
         );
       } else {
         listNotes.push(`RouterOS ${fm}.${fn}+: DNS FWD entries add the addresses the router answers; chargers that ask another resolver are not seen.`);
@@ -202,7 +205,7 @@ export const mikrotikTarget: Target = {
       `action=accept connection-state=established,related comment=${cm('replies and long-lived connections')}`,
       `action=drop out-interface-list=${lit(names.list)} comment=${cm('no new connections into the charger segment')}`,
     ];
-    chainBody.push(...plan.rules.flatMap((r) => forwardRules(r, names.addrList, cm, plan.endpoints)));
+    chainBody.push(...plan.rules.flatMap((r) => forwardRules(r, names.addrList, cm, plan.endpoints, v === 7 ? fwdList : undefined)));
     if (drop) {
       if (plan.log) {
         chainBody.push(`action=log limit=${v === 7 ? '10/1m,5:packet' : '10/1m,5'} log-prefix=${lit(objectName('cw', id, '', 20))} comment=${cm('log dropped (rate limited)')}`);
@@ -230,12 +233,22 @@ export const mikrotikTarget: Target = {
       `/ip firewall filter remove [/ip firewall filter find where comment~${tagRe} and chain="forward" and comment!=${lit(jumpComments[0])} and comment!=${lit(jumpComments[1])}]`,
       `/ip firewall filter remove [/ip firewall filter find where comment~${tagRe} and chain!=${lit(chain)} and chain!="forward" and chain!="input"]`,
     );
+    // IPv6: the chargers get no IPv6 service here; nothing from or to the charger segment is forwarded.
+    const firstV6 = '[:pick [/ipv6 firewall filter find where chain="forward" and dynamic=no] 0]';
+    for (const [dir, what] of [['in', 'from'], ['out', 'to']] as const) {
+      const comment = `${tag} no IPv6 ${what} the chargers`;
+      const props = `chain=forward action=drop ${dir}-interface-list=${lit(names.list)} comment=${lit(comment)}`;
+      const add = `:if ([:len [/ipv6 firewall filter find where comment=${lit(comment)}]] = 0) do={ :if ([:len [/ipv6 firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ipv6 firewall filter add ${props} } else={ /ipv6 firewall filter add ${props} place-before=${firstV6} } }`;
+      // RouterOS 6 has IPv6 in a package of its own that may be disabled.
+      fw.push(v === 6 ? `:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ ${add} }` : add);
+    }
     sections.push({
       title: `Firewall: chain ${chain}, jumps at the top of forward`,
       notes: [
         'The chain name carries a hash of its rules: a changed spec builds a new chain next to the old one, the jumps switch to it',
         'only once it is complete, then the old chain goes. An unchanged chain that a jump uses is left as it is.',
         'The jumps are added once, before the first forward rule (the default configuration\'s fasttrack), and kept on later runs.',
+        'IPv6 from and to the charger segment is dropped at the top of the IPv6 forward chain.',
       ],
       lines: fw,
     });
@@ -352,6 +365,7 @@ export const mikrotikTarget: Target = {
 
     const undo = [
       `/ip firewall filter remove [/ip firewall filter find where comment~${tagRe} and chain="forward"]`,
+      ...(v === 7 ? [removeTagged('/ipv6 firewall filter')] : [`:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ ${removeTagged('/ipv6 firewall filter')} }`]),
       ...['/ip firewall filter', '/ip firewall nat', '/ip dns static', '/ip dhcp-server lease', '/ip dhcp-server network', '/ip address', '/interface list member', ...(v === 7 && plan.ntp.strategy === 'redirect' ? ['/system ntp client servers'] : [])].map(
         (p) => removeTagged(p),
       ),
@@ -366,6 +380,7 @@ export const mikrotikTarget: Target = {
       `/ip dns set allow-remote-requests=... (the value in your /export)${v === 7 && plan.endpoints.some((g) => g.hosts.some((h) => !isIPv4(h))) ? ' address-list-extra-time=...' : ''}`,
       ...(plan.ntp.strategy === 'redirect' ? ['/system ntp client set ... and /system ntp server set enabled=... (the values in your /export)'] : []),
       ...(wifi ? wifi.restore : []),
+      ...(v === 7 ? [`DNS FWD entries shared by all chargewall sites (comment ${FWD_TAG}): when no site is left, /ip dns static remove [/ip dns static find where comment~"^${FWD_TAG}"]`] : []),
     ];
 
     const script = renderTemplate('mikrotik', 'chargewall.rsc', {
@@ -405,14 +420,17 @@ export const mikrotikTarget: Target = {
   },
 };
 
-function forwardRules(r: ForwardRule, listName: (g: string) => string, cm: (what: string) => string, groups: EndpointGroup[]): string[] {
+function forwardRules(r: ForwardRule, listName: (g: string) => string, cm: (what: string) => string, groups: EndpointGroup[], shared?: (g: EndpointGroup) => string): string[] {
   const group = r.to.kind === 'group' ? groups.find((g) => g.id === (r.to as { group: string }).group) : undefined;
   const what = (p: string) => `${r.id} ${p} ${r.ports.join(',')}${group?.origin === 'extra' && group.purpose ? ` ${group.purpose}` : ''}`;
   return r.protocols.flatMap((p) => {
     const base = `action=accept protocol=${p} dst-port=${bare(r.ports.join(','))}`;
     switch (r.to.kind) {
-      case 'group':
-        return [`${base} dst-address-list=${lit(listName(r.to.group))} comment=${cm(what(p))}`];
+      case 'group': {
+        const own = `${base} dst-address-list=${lit(listName(r.to.group))} comment=${cm(what(p))}`;
+        // v7: the addresses the router answered a charger, in the list the shared FWD entries fill.
+        return group && shared && group.hosts.some((h) => !isIPv4(h)) ? [own, `${base} dst-address-list=${lit(shared(group))} comment=${cm(`fwd ${what(p)}`)}`] : [own];
+      }
       case 'any':
         return [`${base} comment=${cm(what(p))}`];
       case 'addresses':
