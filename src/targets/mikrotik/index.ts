@@ -265,9 +265,10 @@ export const mikrotikTarget: Target = {
       `:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input ${props} } else={ /ip firewall filter add chain=input ${props} place-before=${firstInput} }`;
     const inp: string[] = [`/ip firewall filter set [/ip firewall filter find where chain="input" and comment~${tagRe}] comment=${stale}`];
     // Each rule goes to the top of input, so they are added last-first.
+    const svcComments = { udp: `${tag} router DNS/NTP only for the chargers and the LAN`, tcp: `${tag} router DNS only for the chargers and the LAN` };
     for (const p of ['tcp', 'udp'] as const) {
       const props = `action=drop connection-state=new protocol=${p} dst-port=${bare(servicePorts[p])} in-interface-list=!${bare(names.list)}`;
-      const comment = cm(`router ${p === 'udp' ? 'DNS/NTP' : 'DNS'} only for the chargers and the LAN`);
+      const comment = str(svcComments[p]);
       inp.push(
         `:if ([:len [/interface list find where name="LAN"]] = 1) do={ ${addInput(`action=drop connection-state=new protocol=${p} dst-port=${bare(servicePorts[p])} in-interface-list=!LAN comment=${comment}`)} } else={ ${addInput(`${props} comment=${comment}`)} }`,
       );
@@ -363,24 +364,35 @@ export const mikrotikTarget: Target = {
       }
     }
 
+    // Undo in fail-closed order too: Wi-Fi off, then addressing and DHCP (nothing is routed any more),
+    // then the rules, lists and names.
     const undo = [
-      `/ip firewall filter remove [/ip firewall filter find where comment~${tagRe} and chain="forward"]`,
-      ...(v === 7 ? [removeTagged('/ipv6 firewall filter')] : [`:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ ${removeTagged('/ipv6 firewall filter')} }`]),
-      ...['/ip firewall filter', '/ip firewall nat', '/ip dns static', '/ip dhcp-server lease', '/ip dhcp-server network', '/ip address', '/interface list member', ...(v === 7 && plan.ntp.strategy === 'redirect' ? ['/system ntp client servers'] : [])].map(
-        (p) => removeTagged(p),
-      ),
-      removeTagged('/ip firewall address-list', ' and dynamic=no'),
       ...(wifi ? wifi.undo(tagRe) : []),
       `/ip dhcp-server remove [/ip dhcp-server find where name=${lit(names.dhcp)}]`,
+      ...['/ip dhcp-server lease', '/ip dhcp-server network', '/ip address', '/ip firewall nat'].map((p) => removeTagged(p)),
+      // Without a LAN list only the chargers could use the router's DNS/NTP: close them again. With one, the two
+      // rules that keep them off everything but the LAN stay until the values from the export are back.
+      `:if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no${plan.ntp.strategy === 'redirect' ? '; /system ntp server set enabled=no' : ''} }`,
+      removeTagged('/ip firewall filter', ` and comment!=${lit(svcComments.udp)} and comment!=${lit(svcComments.tcp)}`),
+      `:if ([:len [/interface list find where name="LAN"]] = 0) do={ ${removeTagged('/ip firewall filter')} }`,
+      v === 7 ? removeTagged('/ipv6 firewall filter') : `:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ ${removeTagged('/ipv6 firewall filter')} }`,
+      removeTagged('/ip firewall address-list', ' and dynamic=no'),
+      ...['/ip dns static', '/interface list member', ...(v === 7 && plan.ntp.strategy === 'redirect' ? ['/system ntp client servers'] : [])].map((p) => removeTagged(p)),
       `/ip pool remove [/ip pool find where name=${lit(names.pool)}]`,
       `/interface list remove [/interface list find where name=${lit(names.list)}]`,
       ...(vlan !== undefined ? [`/interface vlan remove [/interface vlan find where name=${lit(names.vlan)}]`] : []),
     ];
-    const restore = [
-      `/ip dns set allow-remote-requests=... (the value in your /export)${v === 7 && plan.endpoints.some((g) => g.hosts.some((h) => !isIPv4(h))) ? ' address-list-extra-time=...' : ''}`,
-      ...(plan.ntp.strategy === 'redirect' ? ['/system ntp client set ... and /system ntp server set enabled=... (the values in your /export)'] : []),
+    const restore: { what: string; cmd?: string }[] = [
+      { what: `/ip dns allow-remote-requests${v === 7 && plan.endpoints.some((g) => g.hosts.some((h) => !isIPv4(h))) ? ' and address-list-extra-time' : ''}: the values in your /export` },
+      ...(plan.ntp.strategy === 'redirect' ? [{ what: '/system ntp client and /system ntp server: the values in your /export' }] : []),
+      {
+        what: 'With a LAN list, two input rules keep the router\'s DNS/NTP closed to everything but the LAN; remove them once /ip dns (and NTP) are as in your /export',
+        cmd: removeTagged('/ip firewall filter'),
+      },
       ...(wifi ? wifi.restore : []),
-      ...(v === 7 ? [`DNS FWD entries shared by all chargewall sites (comment ${FWD_TAG}): when no site is left, /ip dns static remove [/ip dns static find where comment~"^${FWD_TAG}"]`] : []),
+      ...(v === 7
+        ? [{ what: `DNS FWD entries with comment ${FWD_TAG} are shared by the chargewall sites of this router; when no site is left, remove them with`, cmd: `/ip dns static remove [/ip dns static find where comment~${lit(`^${FWD_TAG}`)}]` }]
+        : []),
     ];
 
     const script = renderTemplate('mikrotik', 'chargewall.rsc', {
@@ -391,7 +403,8 @@ export const mikrotikTarget: Target = {
       tag,
       sections: sections.map((s) => ({ ...s, title: commentText(s.title), notes: s.notes.map((n) => (n.startsWith('  /') ? n : commentText(n))) })),
       undo,
-      restore: restore.map(commentText),
+      keepsProfiles: wifi !== undefined && !wifi.steps.virtual,
+      restore: restore.map((r) => ({ what: commentText(r.what), cmd: r.cmd })),
     });
     // The generator checks its own output: a script that does not parse is never written.
     checkSyntax(script);
@@ -414,7 +427,7 @@ export const mikrotikTarget: Target = {
       v6ntp: v === 6 && plan.ntp.strategy === 'redirect',
       fwd: v === 7,
       undo,
-      restore,
+      restore: restore.map((r) => ({ what: mdText(r.what), cmd: r.cmd })),
     });
     return { 'chargewall.rsc': script, 'STEPS.md': steps };
   },
@@ -614,13 +627,15 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
   };
 
   const undo = (tagRe: string): string[] => [
+    virtual ? `${base} remove [${base} find where name=${charger} and comment~${tagRe}]` : `${base} set ${find(radio)} disabled=yes`,
     removeTaggedPath(`${base} access-list`, tagRe),
     ...(vlan === undefined ? [removeTaggedPath('/interface bridge port', tagRe)] : []),
-    ...(virtual ? [`${base} remove [${base} find where name=${charger} and comment~${tagRe}]`] : []),
+    // The profiles go with the virtual AP; a taken-over radio still uses them until it is restored from the export.
+    ...(virtual ? (dialect === 'wireless' ? [secPath] : [`${base} configuration`, secPath, `${base} channel`]).map((p) => removeTaggedPath(p, tagRe)) : []),
   ];
   const restore = virtual
-    ? [`${radioName}: the channel it had (frequency and width in your /export)`]
-    : [`${radioName}: its configuration, bridge port and SSID from your /export (the script took the whole radio)`];
+    ? [{ what: `${radioName}: the channel it had (frequency and width in your /export)` }]
+    : [{ what: `${radioName}: its configuration, bridge port and SSID from your /export (the script took the whole radio and the undo leaves it disabled)` }];
   return { preflight, section, undo, restore, steps };
 }
 

@@ -213,27 +213,32 @@
 /interface wireless access-list add interface="cw-brf-solgarden-ap" signal-range=-120..-76 authentication=no forwarding=no comment="chargewall:brf-solgarden: reject weaker clients"
 :if ([:len [/interface wireless security-profiles find where name="cw-brf-solgarden-sec" and wpa2-pre-shared-key=""]] = 0) do={ /interface wireless set [/interface wireless find where name="cw-brf-solgarden-ap"] disabled=no } else={ :put "chargewall: WARNING no Wi-Fi passphrase yet - cw-brf-solgarden-ap stays disabled\3B set it \28see STEPS.md\29, then enable cw-brf-solgarden-ap" }
 
-# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added.
-# The Wi-Fi profiles it created stay until you point the radio elsewhere and remove them by name.
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and chain="forward"]
-# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:brf-solgarden:"]
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"]
-# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
-# /ip dns static remove [/ip dns static find where comment~"^chargewall:brf-solgarden:"]
+# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added,
+# in fail-closed order (Wi-Fi and addressing first, the rules last).
+# /interface wireless remove [/interface wireless find where name="cw-brf-solgarden-ap" and comment~"^chargewall:brf-solgarden:"]
+# /interface wireless access-list remove [/interface wireless access-list find where comment~"^chargewall:brf-solgarden:"]
+# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:brf-solgarden:"]
+# /interface wireless security-profiles remove [/interface wireless security-profiles find where comment~"^chargewall:brf-solgarden:"]
+# /ip dhcp-server remove [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"]
 # /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:brf-solgarden:"]
 # /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:brf-solgarden:"]
 # /ip address remove [/ip address find where comment~"^chargewall:brf-solgarden:"]
+# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no; /system ntp server set enabled=no }
+# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and comment!="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" and comment!="chargewall:brf-solgarden: router DNS only for the chargers and the LAN"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"] }
+# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:brf-solgarden:"]
+# /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:brf-solgarden:" and dynamic=no]
+# /ip dns static remove [/ip dns static find where comment~"^chargewall:brf-solgarden:"]
 # /interface list member remove [/interface list member find where comment~"^chargewall:brf-solgarden:"]
 # /system ntp client servers remove [/system ntp client servers find where comment~"^chargewall:brf-solgarden:"]
-# /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:brf-solgarden:" and dynamic=no]
-# /interface wireless access-list remove [/interface wireless access-list find where comment~"^chargewall:brf-solgarden:"]
-# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:brf-solgarden:"]
-# /interface wireless remove [/interface wireless find where name="cw-brf-solgarden-ap" and comment~"^chargewall:brf-solgarden:"]
-# /ip dhcp-server remove [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"]
 # /ip pool remove [/ip pool find where name="cw-brf-solgarden-pool"]
 # /interface list remove [/interface list find where name="cw-brf-solgarden"]
 # Then restore what the script changed but cannot know the earlier value of, from your /export:
-#   /ip dns set allow-remote-requests=... (the value in your /export) address-list-extra-time=...
-#   /system ntp client set ... and /system ntp server set enabled=... (the values in your /export)
+#   /ip dns allow-remote-requests and address-list-extra-time: the values in your /export
+#   /system ntp client and /system ntp server: the values in your /export
+#   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
+#     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"]
 #   wlan1: the channel it had (frequency and width in your /export)
-#   DNS FWD entries shared by all chargewall sites (comment chargewall:fwd:): when no site is left, /ip dns static remove /ip dns static find where comment chargewall:fwd:
+#   DNS FWD entries with comment chargewall:fwd: are shared by the chargewall sites of this router when no site is left, remove them with
+#     /ip dns static remove [/ip dns static find where comment~"^chargewall:fwd:"]

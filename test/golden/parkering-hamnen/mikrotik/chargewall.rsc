@@ -107,21 +107,25 @@
 # The router answers DNS for the chargers the input rules above keep it closed to everything but the chargers and the LAN list.
 /ip dns set allow-remote-requests=yes
 
-# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added.
-# The Wi-Fi profiles it created stay until you point the radio elsewhere and remove them by name.
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:parkering-hamnen:" and chain="forward"]
-# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:parkering-hamnen:"]
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:parkering-hamnen:"]
-# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:parkering-hamnen:"]
-# /ip dns static remove [/ip dns static find where comment~"^chargewall:parkering-hamnen:"]
+# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added,
+# in fail-closed order (Wi-Fi and addressing first, the rules last).
+# /ip dhcp-server remove [/ip dhcp-server find where name="cw-parkering-hamnen-dhcp"]
 # /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:parkering-hamnen:"]
 # /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:parkering-hamnen:"]
 # /ip address remove [/ip address find where comment~"^chargewall:parkering-hamnen:"]
-# /interface list member remove [/interface list member find where comment~"^chargewall:parkering-hamnen:"]
+# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:parkering-hamnen:"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no }
+# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:parkering-hamnen:" and comment!="chargewall:parkering-hamnen: router DNS/NTP only for the chargers and the LAN" and comment!="chargewall:parkering-hamnen: router DNS only for the chargers and the LAN"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:parkering-hamnen:"] }
+# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:parkering-hamnen:"]
 # /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:parkering-hamnen:" and dynamic=no]
-# /ip dhcp-server remove [/ip dhcp-server find where name="cw-parkering-hamnen-dhcp"]
+# /ip dns static remove [/ip dns static find where comment~"^chargewall:parkering-hamnen:"]
+# /interface list member remove [/interface list member find where comment~"^chargewall:parkering-hamnen:"]
 # /ip pool remove [/ip pool find where name="cw-parkering-hamnen-pool"]
 # /interface list remove [/interface list find where name="cw-parkering-hamnen"]
 # Then restore what the script changed but cannot know the earlier value of, from your /export:
-#   /ip dns set allow-remote-requests=... (the value in your /export) address-list-extra-time=...
-#   DNS FWD entries shared by all chargewall sites (comment chargewall:fwd:): when no site is left, /ip dns static remove /ip dns static find where comment chargewall:fwd:
+#   /ip dns allow-remote-requests and address-list-extra-time: the values in your /export
+#   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
+#     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:parkering-hamnen:"]
+#   DNS FWD entries with comment chargewall:fwd: are shared by the chargewall sites of this router when no site is left, remove them with
+#     /ip dns static remove [/ip dns static find where comment~"^chargewall:fwd:"]

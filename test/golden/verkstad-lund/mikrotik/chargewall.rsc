@@ -135,25 +135,32 @@
 /interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:verkstad-lund:"]
 :if ([:len [/interface wifi security find where name="cw-verkstad-lund-sec" and passphrase=""]] = 0) do={ /interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] disabled=no } else={ :put "chargewall: WARNING no Wi-Fi passphrase yet - cw-verkstad-lund-ap stays disabled\3B set it \28see STEPS.md\29, then enable cw-verkstad-lund-ap" }
 
-# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added.
-# The Wi-Fi profiles it created stay until you point the radio elsewhere and remove them by name.
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and chain="forward"]
-# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:verkstad-lund:"]
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"]
-# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
-# /ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
+# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added,
+# in fail-closed order (Wi-Fi and addressing first, the rules last).
+# /interface wifi remove [/interface wifi find where name="cw-verkstad-lund-ap" and comment~"^chargewall:verkstad-lund:"]
+# /interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:verkstad-lund:"]
+# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi configuration remove [/interface wifi configuration find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi security remove [/interface wifi security find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi channel remove [/interface wifi channel find where comment~"^chargewall:verkstad-lund:"]
+# /ip dhcp-server remove [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"]
 # /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:verkstad-lund:"]
 # /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:verkstad-lund:"]
 # /ip address remove [/ip address find where comment~"^chargewall:verkstad-lund:"]
-# /interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:"]
+# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no }
+# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and comment!="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" and comment!="chargewall:verkstad-lund: router DNS only for the chargers and the LAN"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"] }
+# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:verkstad-lund:"]
 # /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:verkstad-lund:" and dynamic=no]
-# /interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:verkstad-lund:"]
-# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:verkstad-lund:"]
-# /interface wifi remove [/interface wifi find where name="cw-verkstad-lund-ap" and comment~"^chargewall:verkstad-lund:"]
-# /ip dhcp-server remove [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"]
+# /ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
+# /interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:"]
 # /ip pool remove [/ip pool find where name="cw-verkstad-lund-pool"]
 # /interface list remove [/interface list find where name="cw-verkstad-lund"]
 # Then restore what the script changed but cannot know the earlier value of, from your /export:
-#   /ip dns set allow-remote-requests=... (the value in your /export) address-list-extra-time=...
+#   /ip dns allow-remote-requests and address-list-extra-time: the values in your /export
+#   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
+#     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"]
 #   wlan1: the channel it had (frequency and width in your /export)
-#   DNS FWD entries shared by all chargewall sites (comment chargewall:fwd:): when no site is left, /ip dns static remove /ip dns static find where comment chargewall:fwd:
+#   DNS FWD entries with comment chargewall:fwd: are shared by the chargewall sites of this router when no site is left, remove them with
+#     /ip dns static remove [/ip dns static find where comment~"^chargewall:fwd:"]
