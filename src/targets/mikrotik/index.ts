@@ -278,6 +278,7 @@ export const mikrotikTarget: Target = {
       `/ip firewall filter remove [/ip firewall filter find where comment=${stale}]`,
       `:if ([:len [/interface list find where name="LAN"]] = 0) do={ :put ${str('chargewall: WARNING no interface list LAN - the router answers DNS and NTP only to the chargers now')} }`,
     );
+    report('mikrotik-router-dns-lan-only', 'after the import the router answers new DNS (and NTP) requests only from the chargers and the interface list LAN: another segment that uses the router as its resolver (a guest network) must be in LAN, or it loses DNS', at('interface'));
     sections.push({
       title: 'Firewall input: router services for the chargers, at the top of input',
       notes: [
