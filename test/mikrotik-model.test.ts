@@ -425,6 +425,49 @@ describe('RouterOS version checks (major.minor per feature)', () => {
   });
 });
 
+describe('RouterOS behaviour model: a re-apply over the previous generator', () => {
+  it('the script of chargewall before issue 13 (pinned v7-wifi variant) is replaced without a window behind the jump', () => {
+    // The previous generator's output for this site, as routers in the field have it (git history of
+    // test/golden-variants/mikrotik/v7-wifi.rsc, kept under test/fixtures).
+    const old = readFileSync(join(root, 'test', 'fixtures', 'mikrotik-v7-wifi-before-issue-13.rsc'), 'utf8');
+    const seed = noDefconf();
+    // Its Wi-Fi was the unsafe part (issue 13, defects 1 and 2): this test is about the firewall only.
+    const before = run(old, seed);
+    expect(before.outcome).toBe('ok');
+    const text = renderMikrotik(housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', radio: 'take-over' }), true);
+    const full = run(text, before.state);
+    expect(full.message).toBeUndefined();
+    const oldJump = before.state.menus['/ip firewall filter'].find((r) => r.props.action === 'jump')!;
+    const newJump = full.state.menus['/ip firewall filter'].find((r) => r.props.action === 'jump')!;
+    const ctx: Ctx = {
+      seed,
+      segment: 'cw-brf-solgarden-vlan',
+      cidr: '10.40.0.1/24',
+      bridge: 'bridge-chargers',
+      vlan: true,
+      ssid: '\u0000 Wi-Fi not checked here',
+      drop: true,
+      chains: [chainRows(before.state, oldJump.props['jump-target']).map(sig), chainRows(full.state, newJump.props['jump-target']).map(sig)],
+    };
+    // The old script had no jump for traffic to the chargers and no IPv6 drops: check what it had.
+    const firewallOnly = (st: RouterState) =>
+      violations(st, ctx).filter((v) => !/without both jumps|IPv6|router DNS opened/.test(v) || /from/.test(v));
+    const cmds = parseScript(text);
+    let checked = 0;
+    for (let n = 0; n <= full.steps; n++) {
+      const st = run(cmds, before.state, n).state;
+      const fwd = st.menus['/ip firewall filter'].filter((r) => r.props.chain === 'forward' && r.props.action === 'jump' && r.props['in-interface-list'] === LIST);
+      expect(fwd.length, `after ${n}: a jump from the chargers`).toBeGreaterThan(0);
+      for (const j of fwd) expect(ctx.chains.map((c) => JSON.stringify(c))).toContain(JSON.stringify(chainRows(st, j.props['jump-target']).map(sig)));
+      expect(firewallOnly(st).filter((v) => /not a complete chain/.test(v))).toEqual([]);
+      checked++;
+    }
+    stats.reapplyPrefixes += checked;
+    // Nothing of the old script's rules is left.
+    expect(full.state.menus['/ip firewall filter'].filter((r) => r.props.comment === 'chargewall:brf-solgarden: jump to charger rules' || r.props.chain === 'cw-brf-solgarden')).toEqual([]);
+  });
+});
+
 describe('RouterOS behaviour model: two sites on one router', () => {
   it('the second site shares the FWD entries and their lists instead of being left without them', () => {
     const seed = hapAx2();

@@ -228,6 +228,12 @@ class Machine {
         const v = this.value(positional(args, 0, c), c);
         const at = Number(this.value(positional(args, 1, c), c));
         if (Array.isArray(v)) return v[at];
+        // A string: the characters from `at` up to the end index (one character without it). Scripting manual, :pick.
+        if (typeof v === 'string') {
+          const ps = args.filter((x) => x.kind === 'positional');
+          const end = ps[2] ? Number(this.value(ps[2].value, c)) : at + 1;
+          return v.slice(at, end);
+        }
         throw new ModelError(`line ${c.line}: :pick of ${typeof v}`);
       }
       default:

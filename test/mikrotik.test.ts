@@ -53,6 +53,12 @@ describe('mikrotik: every path, command and argument exists in the RouterOS comm
       const { problems, checked } = checkScript(script, tree(c.tree));
       expect(problems).toEqual([]);
       expect(checked).toBeGreaterThan(40);
+      // The undo lines (comments in the script, code in STEPS.md) are commands too.
+      const lines = script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('# ---- Undo'));
+      const undo = lines.slice(from).filter((l) => /^# [/:]/.test(l) || /^#     \//.test(l)).map((l) => l.replace(/^#\s+/, ''));
+      expect(undo.length).toBeGreaterThan(10);
+      expect(checkScript(undo.join('\n'), tree(c.tree)).problems).toEqual([]);
     });
   }
 
