@@ -253,6 +253,7 @@ describe('mikrotik: version and dialect specifics', () => {
     ]);
     expect(codes(variants.find((v) => v.name === 'v7-wifi-take-over-move')!.yaml())).toContain('warning mikrotik-radio-taken-over targets.mikrotik.radio');
     expect(codes(variants.find((v) => v.name === 'v7-wifiwave2')!.yaml())).toContain('warning mikrotik-fwd-needs-7.17 targets.mikrotik.wifi');
+    expect(codes(housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', moveRadio: true }))).toContain('warning mikrotik-move-radio-ignored targets.mikrotik.moveRadio');
     // And the same at import time, on the router's terminal.
     const script = renderMikrotik(variants.find((v) => v.name === 'v7-wifi')!.yaml());
     expect(script).toMatch(/:put "chargewall: WARNING no masquerade rule in srcnat/);

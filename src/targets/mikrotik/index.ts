@@ -409,8 +409,12 @@ export const mikrotikTarget: Target = {
     });
     // The generator checks its own output: a script that does not parse is never written.
     checkSyntax(script);
+    // Safe Mode holds up to 100 actions (Console manual); a bigger import leaves it half-way.
+    const changeLines = sections.slice(1).reduce((n, sec) => n + sec.lines.length, 0);
     const steps = renderTemplate('mikrotik', 'STEPS.md', {
       siteId: id,
+      changeLines,
+      safeModeOverflows: changeLines > 100,
       siteName: mdText(plan.site.name),
       v,
       v7: v === 7,
@@ -526,6 +530,9 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     const notes: string[] = [];
     const lines: string[] = [];
     const at = (key: string) => ['targets', 'mikrotik', key];
+    if (virtual && moveRadio) {
+      report('mikrotik-move-radio-ignored', 'moveRadio applies only with radio: take-over; a virtual AP leaves the radio in its bridge', at('moveRadio'));
+    }
     if (virtual) {
       report('mikrotik-radio-channel-set', `the charger SSID is a virtual AP ${chargerName} on ${radioName}: the office SSID on ${radioName} stays, but the radio's channel becomes ${w.channel} (${w.frequencyMHz} MHz), 20 MHz wide, for both`, at('radio'));
     } else {
