@@ -53,6 +53,7 @@ const cases: Case[] = [
     s.policy.ntp = 'any';
     s.wifi.enforceMinSignal = true;
   } },
+  { name: 'hAP ac2 on 7.18 with the wireless package, virtual AP, VLAN, secrets', seed: () => hapAc2('7.18.2 (stable)'), mikrotik: { routeros: 7, wifi: 'wireless', wifiInterface: 'wlan1' }, secrets: true },
   { name: 'no default configuration 7.18, take-over of a disabled radio', seed: () => noDefconf(), mikrotik: { routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', radio: 'take-over' }, change: noVlan, secrets: true },
   { name: 'custom input chain ending in drop, virtual AP', seed: () => customInputDrop(), mikrotik: { routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2' }, change: noVlan, secrets: true },
   // Refusals: nothing may change.
@@ -375,6 +376,21 @@ describe('RouterOS behaviour model: the checks can fail', () => {
     const full = run(broken, seed);
     expect(full.outcome).toBe('ok');
     expect(effectiveWifi(full.state, '/interface wifi', 'wifi2')!.passphrase).toBe(STICKER);
+  });
+
+  it('a re-apply that removes the old chain before the new one is in (break before make) is caught', () => {
+    const oldYaml = yamlOf(c, (x) => (x.extraEndpoints[0].ports = [443, 8443]));
+    const old = run(renderMikrotik(oldYaml, true), seed);
+    const text = renderMikrotik(yaml, true)
+      .split('\n')
+      .map((l) => (l.includes('do={ /ip firewall filter remove [/ip firewall filter find where chain=') ? '/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and chain!="forward" and chain!="input"]' : l))
+      .join('\n');
+    const full = run(text, old.state);
+    expect(full.outcome).toBe('ok');
+    const chainOf = (st: RouterState) => chainRows(st, st.menus['/ip firewall filter'].find((r) => r.props.action === 'jump')!.props['jump-target']).map(sig);
+    const ctx: Ctx = { seed, segment: 'bridge-chargers', cidr: '10.40.0.1/24', bridge: 'bridge-chargers', vlan: false, ssid: SSID, psk: PSK, drop: true, chains: [chainOf(old.state), chainOf(full.state)] };
+    const found = Array.from({ length: full.steps + 1 }, (_, n) => violations(run(text, old.state, n).state, ctx)).filter((v) => v.length);
+    expect(found.flat().join()).toMatch(/not a complete chain/);
   });
 
   it('the model refuses what it does not know, and RouterOS errors stop the import', () => {
