@@ -1,10 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { renderSpec } from '../pipeline.js';
+import { join } from 'node:path';
+import { renderSpec, type SiteRender } from '../pipeline.js';
+import { readRegularFile } from '../util/files.js';
+import { sha256Hex } from '../util/sha256.js';
+import { version } from '../version.js';
+import { summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
+import { checkSite, compareSite, discardStaged, setStageThread, stageSite, WriteError, type Drift, type SiteComparison, type SiteOutput, type StagedSite } from './write.js';
 
 /**
  * Rendering many specs: each one is read, rendered and staged (or compared, with --check) on its own,
@@ -16,12 +21,47 @@ import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type 
 /** A usage problem (unknown target, missing file): exit 2, one line, no stack. */
 export class UsageError extends Error {}
 
+/** A spec (or backup) file's text: only a regular file is read, so a FIFO or /dev/zero is refused at once, never a hang. */
 export function readSpec(file: string, what = 'the spec'): string {
+  let text: string | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    text = readRegularFile(file);
   } catch (e: any) {
-    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
+    if (e?.code === 'ENOTREG') throw new UsageError(`${file}: cannot read ${what} (${e.kind === 'a directory' ? 'it is a directory' : `it is ${e.kind}, not a regular file`})`);
+    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
   }
+  if (text === undefined) throw new UsageError(`${file}: cannot read ${what} (no such file)`);
+  return text;
+}
+
+/**
+ * Spec arguments: a file as given; a folder means every *.yaml / *.yml below it, sorted (hidden
+ * files and folders such as .git or .github, and node_modules, are skipped; links to folders are not
+ * followed). A folder without any spec is a usage error.
+ */
+export function expandSpecs(args: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of args) {
+    const st = statSync(arg, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) {
+      out.push(arg);
+      continue;
+    }
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir).sort()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        const path = join(dir, name);
+        const l = lstatSync(path, { throwIfNoEntry: false });
+        if (l?.isDirectory()) walk(path);
+        else if (/\.ya?ml$/.test(name) && (l?.isFile() || (l?.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))) found.push(path);
+      }
+    };
+    walk(arg);
+    if (!found.length) throw new UsageError(`${arg}: a folder without any *.yaml or *.yml spec`);
+    out.push(...found.sort());
+  }
+  return out;
 }
 
 // worker_threads is loaded only when a batch uses threads: it costs a few ms of start-up that a
@@ -35,9 +75,11 @@ export interface BatchJob {
   withSecrets: boolean;
   pfsenseConfig?: { file: string; text: string };
   out: string;
-  knownTargets: string[];
-  /** Compare with what is under `out` instead of staging (render --check). */
-  check: boolean;
+  knownTargets?: string[];
+  /** Compare with what is under `out` instead of staging: render --check ('check'), chargewall diff ('diff'). */
+  check: boolean | 'diff';
+  /** `-t` named the targets: other targets' files in a site folder are left as they are. */
+  subset?: boolean;
 }
 
 export interface SiteOutcome {
@@ -50,6 +92,31 @@ export interface SiteOutcome {
   staged?: StagedSite;
   /** How `out` differs from it (render --check). */
   drift?: Drift;
+  /** The whole comparison with the texts that differ (chargewall diff), or the refusal. */
+  comparison?: SiteComparison;
+  refused?: string;
+  /** Rendered files relative to the site folder (chargewall diff). */
+  files?: Record<string, string>;
+}
+
+/** The manifest's record of one render: what produced it, and each target's plan in words. */
+export function siteMeta(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined): SiteMeta {
+  const plans = Object.entries(result.plans);
+  return {
+    generator: `chargewall ${version}`,
+    spec: plans[0]?.[1].specHash ?? '',
+    profile: { id: result.profile!.id, hash: sha256Hex(JSON.stringify(result.profile)).slice(0, 16) },
+    options: { withSecrets, pfsenseBackup: pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup).slice(0, 16) },
+    plans: Object.fromEntries(plans.map(([id, plan]) => [id, summarizePlan(plan)])),
+  };
+}
+
+/** A render's files for one site, relative to the site folder. */
+export function siteFiles(id: string, files: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = `${id}/`;
+  for (const [path, text] of Object.entries(files)) if (path.startsWith(prefix)) out[path.slice(prefix.length)] = text;
+  return out;
 }
 
 /** A stop that ends the run (a spec that cannot be read, a write failure, a bug), as plain data. */
@@ -84,9 +151,27 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
   const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
-  outcome.id = result.site!.site.id;
-  if (job.check) outcome.drift = checkFiles(job.out, result.files, job.knownTargets);
-  else outcome.staged = stageSite(job.out, result.files, job.knownTargets);
+  const id = result.site!.site.id;
+  outcome.id = id;
+  const files = siteFiles(id, result.files);
+  // Files holding the passphrase are the ones a render without it writes differently.
+  let secrets: string[] = [];
+  if (job.withSecrets) {
+    const plain = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: false, env: process.env, pfsenseConfig: job.pfsenseConfig });
+    const without = siteFiles(id, plain.files);
+    secrets = Object.keys(files).filter((rel) => without[rel] !== files[rel]).sort();
+  }
+  const site: SiteOutput = { id, files, meta: siteMeta(result, job.withSecrets, job.pfsenseConfig?.text), subset: !!job.subset, secrets };
+  if (job.check === 'diff') {
+    outcome.files = files;
+    try {
+      outcome.comparison = compareSite(job.out, site, true);
+    } catch (e: any) {
+      if (!(e instanceof WriteError && e.code === 'EREFUSED')) throw e;
+      outcome.refused = e.message.replace(/; nothing was written$/, '');
+    }
+  } else if (job.check) outcome.drift = checkSite(job.out, site);
+  else outcome.staged = stageSite(job.out, site);
   return outcome;
 }
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { renderSpec } from '../pipeline.js';
 import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
@@ -10,7 +10,10 @@ import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
+import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
+import { siteDiff } from './diff.js';
+import { acquireLock, staleTemps, waitUnlocked } from './lock.js';
+import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
 
 const EXIT_OK = 0;
@@ -48,68 +51,171 @@ export function buildProgram(): Command {
   program
     .command('render')
     .description('validate specs and write the router files to <out>/<site-id>/<target>/')
-    .argument('<spec...>', 'site spec YAML files')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .option('-t, --target <id...>', `targets to render: ${targetIds().join(', ')}, all (default: the spec's targets: keys, else all)`)
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
+    .option('--prune', 'also remove site folders chargewall wrote that no given spec renders any more')
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
-    .action(async (specs: string[], opts) => {
+    .action(async (args: string[], opts) => {
+      const specs = expandSpecs(args);
       const ids = parseTargets(opts.target);
+      const out: string = opts.out;
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
-      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check };
-      const bar = progress(specs.length);
-      // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
-      // one commit at the end renames them, so a failure at the last site changes no file of the first.
-      const { outcomes, failure } = await runBatch(job, threadCount(specs.length), (i) => bar.step(i, specs[i]));
-      bar.clear();
-      const writer = opts.check ? undefined : new OutputWriter(opts.out, targetIds());
-      let failed = false;
-      let drifted = false;
-      const seen = new Map<string, string>();
-      const staged: { id: string; counts: SiteWriteCounts }[] = [];
-      for (const [i, outcome] of outcomes.entries()) {
-        const file = specs[i];
-        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
-          failed = true;
-          continue;
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out, knownTargets: targetIds(), check: !!opts.check, subset: ids !== 'default' };
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      if (opts.check && opts.prune) throw new UsageError('--check writes nothing: run --prune without --check');
+      // One render at a time per output folder (the lock is a file in it); --check waits for a running one.
+      const made = !opts.check && !existsSync(out);
+      const lock = opts.check ? (waitUnlocked(out, say), undefined) : (mkdirSync(out, { recursive: true }), acquireLock(out, say));
+      try {
+        if (!opts.check) {
+          const temps = cleanRootTemps(out);
+          if (temps.length) say(`removed ${temps.length} temp folder${temps.length > 1 ? 's' : ''} left in ${out} by a killed render: ${temps.join(', ')}`);
         }
-        const id = outcome.id;
-        if (seen.has(id)) {
-          process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
-          if (outcome.staged) discardStaged(outcome.staged);
-          failed = true;
-          continue;
+        const bar = progress(specs.length);
+        // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
+        // one commit at the end renames them, so a failure at the last site changes no file of the first.
+        const { outcomes, failure } = await runBatch(job, threadCount(specs.length), (i) => bar.step(i, specs[i]));
+        bar.clear();
+        const writer = opts.check ? undefined : new OutputWriter(out);
+        let failed = false;
+        let drifted = false;
+        const seen = new Map<string, string>();
+        const staged: { id: string; counts: SiteWriteCounts; notes: string[] }[] = [];
+        const secrets: string[] = [];
+        for (const [i, outcome] of outcomes.entries()) {
+          const file = specs[i];
+          if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+            failed = true;
+            continue;
+          }
+          const id = outcome.id;
+          if (seen.has(id)) {
+            process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
+            if (outcome.staged) discardStaged(outcome.staged);
+            failed = true;
+            continue;
+          }
+          seen.set(id, file);
+          if (outcome.drift) {
+            const drift = outcome.drift;
+            for (const f of drift.refused) say(`refused: ${f}`);
+            for (const f of drift.stale) say(`stale: ${out}/${f}`);
+            for (const f of drift.missing) say(`missing: ${out}/${f}`);
+            for (const f of drift.extra) say(`extra: ${out}/${f}`);
+            for (const f of drift.temps) say(`stale temp: ${out}/${f} (left by a killed render; chargewall render removes it)`);
+            if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
+          } else if (outcome.staged) {
+            staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
+            for (const f of outcome.staged.secrets) secrets.push(join(out, f));
+          }
         }
-        seen.set(id, file);
-        if (outcome.drift) {
-          const drift = outcome.drift;
-          for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
-          for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
-          for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
-          if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
-        } else if (outcome.staged) {
-          staged.push({ id, counts: writer!.adopt(outcome.staged) });
+        // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
+        if (failure) throw failure;
+        if (writer && secrets.length) {
+          // --with-secrets: no passphrase in a file git would commit.
+          const problem = secretProblem(out, secrets);
+          if (problem) {
+            writer.abort();
+            say(problem);
+            process.exitCode = EXIT_INVALID;
+            return;
+          }
+        }
+        if (writer) {
+          writer.commit();
+          // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
+          process.stderr.write(
+            staged
+              .map(({ id, counts, notes }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${out}/${id}\n${notes.map((n) => `note: ${out}/${n}\n`).join('')}`)
+              .join(''),
+          );
+        }
+        // Orphans only when every spec rendered: a spec that failed still owns its folder.
+        if (!failed && (opts.check || opts.prune)) {
+          const temps = opts.check ? staleTemps(out) : [];
+          for (const t of temps) say(`stale temp: ${out}/${t.name} (left by a killed render, pid ${t.pid}; chargewall render removes it)`);
+          if (temps.length) drifted = true;
+          for (const { id, manifest } of orphanSites(out, new Set(seen.keys()))) {
+            if (opts.check) {
+              say(`orphan: ${out}/${id} (written by chargewall, but no given spec renders site '${id}'; chargewall render --prune removes it)`);
+              drifted = true;
+            } else {
+              const { removed, kept } = pruneSite(out, id, manifest);
+              say(kept.length ? `pruned: ${removed} files from ${out}/${id}; kept the folder, it holds files chargewall did not write (or that were edited): ${kept.join(', ')}` : `pruned: ${out}/${id} (${removed} files; no given spec renders it)`);
+            }
+          }
+        }
+        if (opts.check && !failed) {
+          const n = seen.size;
+          say(`${drifted ? `out of date: run chargewall render to update ${out}` : 'up to date'}; ${n} site${n === 1 ? '' : 's'} checked`);
+        }
+        process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
+      } finally {
+        lock?.release();
+        // A run that wrote nothing leaves no output folder it made itself.
+        if (made) {
+          try {
+            rmdirSync(out);
+          } catch {}
         }
       }
-      // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
+    });
+
+  program
+    .command('diff')
+    .description('show what a render would change under <out>, in words first, then (--unified) the text diffs; exit 0 none, 1 some, 2 trouble')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
+    .option('-t, --target <id...>', 'targets to compare (default: as for render)')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('--unified', 'also print unified text diffs of the files')
+    .option('--with-secrets', 'compare with a render that holds the Wi-Fi passphrase')
+    .option('--pfsense-config <backup.xml>', 'pfSense: as for render')
+    .action(async (args: string[], opts) => {
+      const specs = expandSpecs(args);
+      const ids = parseTargets(opts.target);
+      const out: string = opts.out;
+      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
+      waitUnlocked(out, (line) => process.stderr.write(`${line}\n`));
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out, check: 'diff', subset: ids !== 'default' };
+      const { outcomes, failure } = await runBatch(job, 1);
       if (failure) throw failure;
-      if (writer) {
-        writer.commit();
-        // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
-        process.stderr.write(staged.map(({ id, counts }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`).join(''));
+      let trouble = false;
+      let changed = false;
+      const seen = new Map<string, string>();
+      for (const [i, outcome] of outcomes.entries()) {
+        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+          trouble = true;
+          continue;
+        }
+        if (seen.has(outcome.id)) {
+          process.stderr.write(`${specs[i]}:1:1: error duplicate-site-id: site id '${outcome.id}' is also used by ${seen.get(outcome.id)}\n`);
+          trouble = true;
+          continue;
+        }
+        seen.set(outcome.id, specs[i]);
+        if (outcome.refused) {
+          process.stderr.write(`chargewall: ${outcome.refused}\n`);
+          trouble = true;
+          continue;
+        }
+        const d = siteDiff(out, outcome.comparison!, !!opts.unified);
+        process.stdout.write(d.text);
+        changed ||= d.changed;
       }
-      if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run chargewall render to update ${opts.out}\n` : `up to date\n`);
-      process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
+      process.exitCode = trouble ? EXIT_USAGE : changed ? EXIT_INVALID : EXIT_OK;
     });
 
   program
     .command('validate')
     .description('check specs and report every problem at once')
-    .argument('<spec...>', 'site spec YAML files')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors')
-    .action((specs: string[], opts) => {
+    .action((args: string[], opts) => {
+      const specs = expandSpecs(args);
       let failed = false;
       const all: Diagnostic[] = [];
       for (const file of specs) {

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readRegularFile } from '../util/files.js';
 import { resolve, dirname } from 'node:path';
 import { loadYaml } from '../spec/load.js';
 import { schemaDiagnostics } from '../spec/schema-errors.js';
@@ -22,8 +22,17 @@ export function loadProfile(ref: string, specFile: string): { profile?: Profile;
   const file = resolve(dirname(specFile), ref);
   const cached = cache.get(file);
   if (cached) return cached;
-  if (!/\.ya?ml$/.test(ref) || !existsSync(file)) return { diagnostics: [], notFound: true };
-  const doc = loadYaml(readFileSync(file, 'utf8'), ref);
+  if (!/\.ya?ml$/.test(ref)) return { diagnostics: [], notFound: true };
+  // Only a regular file is read: a FIFO or a link to /dev/zero is refused at once instead of hanging.
+  let text: string | undefined;
+  try {
+    text = readRegularFile(file);
+  } catch (e: any) {
+    const why = e?.code === 'ENOTREG' ? `it is ${e.kind}, not a regular file` : String(e?.message ?? e);
+    return { diagnostics: [{ severity: 'error', code: 'profile-unreadable', message: `cannot read the profile ${ref}: ${why}`, file: ref, line: 1, col: 1, path: '' }] };
+  }
+  if (text === undefined) return { diagnostics: [], notFound: true };
+  const doc = loadYaml(text, ref);
   let result: { profile?: Profile; diagnostics: Diagnostic[] };
   if (doc.errors.length) result = { diagnostics: doc.errors };
   else {
