@@ -90,7 +90,10 @@ export function acquireLock(root: string, say: (line: string) => void, waitSecon
         },
       };
     } catch (e: any) {
-      if (e?.code !== 'EEXIST') throw e;
+      if (e?.code !== 'EEXIST') {
+        const reason = e?.code === 'EACCES' ? 'permission denied' : e?.code === 'EROFS' ? 'read-only file system' : e?.code === 'EPERM' ? 'operation not permitted' : e?.message;
+        throw Object.assign(new Error(`${file}: ${reason} (${e?.code}); cannot take the output folder's lock, no file was changed`), { code: e?.code ?? 'EIO', syscall: 'open' });
+      }
     }
     const holder = readHolder(file);
     if (holder && holder.host === hostname() && !processAlive(holder.pid, holder.start)) {

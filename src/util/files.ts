@@ -9,7 +9,7 @@ export class NotRegularError extends Error {
   readonly code = 'ENOTREG';
   readonly syscall = 'open';
   constructor(readonly path: string, readonly kind: string) {
-    super(`${path} is ${kind}, not a regular file`);
+    super(`${path} is ${kind}, not a ${kind === 'a directory' ? 'file' : 'regular file'}`);
     this.name = 'NotRegularError';
   }
 }
