@@ -1,5 +1,5 @@
 # chargewall 0.1.0: RouterOS 7 script for site verkstad-lund (Lund workshop garage)
-# Spec sha256:c8846203b507, profile zaptec-pro, 6 chargers on 192.168.50.0/24. Do not edit: change the spec and render again.
+# Profile zaptec-pro, 6 chargers on 192.168.50.0/24. Do not edit: change the spec and render again.
 #
 # Apply: upload this file and run  /import file-name=chargewall.rsc verbose=yes
 # (RouterOS 7.16+: add dry-run to check it first), or paste it into a terminal.
