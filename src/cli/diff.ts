@@ -79,8 +79,9 @@ export function siteDiff(out: string, cmp: SiteComparison, unified: boolean): Si
   else {
     const before = prev.targets ? Object.fromEntries(Object.entries(prev.targets).map(([t, r]) => [t, r.plan])) : {};
     const after = Object.fromEntries(Object.entries(cmp.manifest.targets).map(([t, r]) => [t, r.plan]));
-    const all = Object.keys(after).length;
-    for (const c of planChanges(before, after)) lines.push(`  ${clean(c.line)}${c.targets.length < all || all === 0 ? ` [${c.targets.join(', ')}]` : ''}`);
+    // A change that holds for only some of the targets names them.
+    const all = new Set([...Object.keys(before), ...Object.keys(after)]).size;
+    for (const c of planChanges(before, after)) lines.push(`  ${clean(c.line)}${c.targets.length < all && !c.line.startsWith('target ') ? ` [${c.targets.join(', ')}]` : ''}`);
     if (prev.generator !== cmp.manifest.generator) lines.push(`  generator: ${prev.generator} -> ${cmp.manifest.generator}`);
     if (prev.profile?.hash !== cmp.manifest.profile.hash) lines.push(`  profile ${cmp.manifest.profile.id}: changed`);
     if (JSON.stringify(prev.options) !== JSON.stringify(cmp.manifest.options)) lines.push(`  options: ${JSON.stringify(prev.options)} -> ${JSON.stringify(cmp.manifest.options)}`);

@@ -77,7 +77,7 @@ export function pruneSite(root: string, id: string, manifest: Manifest): { remov
   try {
     rmdirSync(dir);
   } catch {
-    if (!kept.length) kept.push(...readdirSync(dir).sort());
+    if (!kept.length) kept.push(...filesBelow(dir));
   }
   return { removed, kept };
 }
@@ -137,4 +137,25 @@ export function secretProblem(root: string, secretFiles: string[]): string | und
     (tracked ? `, and stop tracking the ones git already has (git rm --cached <file>)` : '') +
     `; nothing was written`
   );
+}
+
+/** Files (not folders) below `dir`, relative, sorted; links are listed, not followed. */
+export function filesBelow(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string, rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(d, name), { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(join(d, name), r);
+      else if (st) found.push(r);
+    }
+  };
+  walk(dir, '');
+  return found.sort();
 }

@@ -146,8 +146,8 @@ export function inspectSite(root: string, id: string): SiteState {
     if (typeof m === 'string') refuse(`${join(dir, MANIFEST)}: ${m}; chargewall will not guess what it owns there: fix or remove the folder`);
     return { kind: 'owned', previous: m };
   }
-  const entries = listNames(dir);
-  if (entries.length === 0) return { kind: 'empty' };
+  // Empty: nothing but (empty) folders below it; nothing of anyone's to lose.
+  if (!hasFiles(dir)) return { kind: 'empty' };
   // A folder an older chargewall wrote (before manifests): its report names chargewall. Files are
   // replaced, none is removed; the manifest written now makes it an owned folder.
   let readme: string | undefined;
@@ -158,12 +158,19 @@ export function inspectSite(root: string, id: string): SiteState {
   refuse(`${dir} exists and chargewall did not create it (no ${MANIFEST}): choose another --out or site id, or move the folder away`);
 }
 
-function listNames(dir: string): string[] {
+function hasFiles(dir: string): boolean {
+  let names: string[];
   try {
-    return readdirSync(dir);
+    names = readdirSync(dir);
   } catch {
-    return [];
+    return false;
   }
+  for (const name of names) {
+    const st = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    if (!st) continue;
+    if (!st.isDirectory() || hasFiles(join(dir, name))) return true;
+  }
+  return false;
 }
 
 /** The comparison of one site's render with its folder: what a render would write, keep and remove. */
