@@ -1,7 +1,8 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { renderSpec, type SiteRender } from '../pipeline.js';
+import { renderValidated, type SiteRender } from '../pipeline.js';
+import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';
 import { version } from '../version.js';
@@ -111,6 +112,11 @@ export function siteMeta(result: SiteRender, withSecrets: boolean, pfsenseBackup
   };
 }
 
+/** A passphrase of the same length that differs from `value` in every character (still 8-63 printable ASCII). */
+function otherPassphrase(value: string): string {
+  return [...value].map((c) => (c === 'q' ? 'Z' : 'q')).join('');
+}
+
 /** A render's files for one site, relative to the site folder. */
 export function siteFiles(id: string, files: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -148,18 +154,27 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 
 function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
-  const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
+  const validated = validateSpec(readSpec(file), file);
+  const result = renderValidated(validated, file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
   const id = result.site!.site.id;
   outcome.id = id;
   const files = siteFiles(id, result.files);
-  // Files holding the passphrase are the ones a render without it writes differently.
+  // Files holding the passphrase: the ones a render with another passphrase writes differently
+  // (exact whatever each target's escaping does to the value).
   let secrets: string[] = [];
-  if (job.withSecrets) {
-    const plain = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: false, env: process.env, pfsenseConfig: job.pfsenseConfig });
-    const without = siteFiles(id, plain.files);
-    secrets = Object.keys(files).filter((rel) => without[rel] !== files[rel]).sort();
+  const wifi = result.site?.wifi;
+  if (job.withSecrets && wifi) {
+    const p = wifi.passphrase;
+    const value = p.kind === 'literal' ? p.value : process.env[p.name] ?? '';
+    const other = otherPassphrase(value);
+    const alt =
+      p.kind === 'literal'
+        ? renderValidated({ ...validated, site: { ...validated.site!, wifi: { ...wifi, passphrase: { ...p, value: other } } } }, file, job.targetIds, { withSecrets: true, env: process.env, pfsenseConfig: job.pfsenseConfig })
+        : renderValidated(validated, file, job.targetIds, { withSecrets: true, env: { ...process.env, [p.name]: other }, pfsenseConfig: job.pfsenseConfig });
+    const altFiles = siteFiles(id, alt.files);
+    secrets = Object.keys(files).filter((rel) => altFiles[rel] !== files[rel]).sort();
   }
   const site: SiteOutput = { id, files, meta: siteMeta(result, job.withSecrets, job.pfsenseConfig?.text), subset: !!job.subset, secrets };
   if (job.check === 'diff') {

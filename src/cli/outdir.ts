@@ -132,8 +132,8 @@ export function secretProblem(root: string, secretFiles: string[]): string | und
   const tracked = found.files.some((f) => found.tracked.has(f));
   return (
     `chargewall: refusing --with-secrets: these files would hold the Wi-Fi passphrase, and git would commit them (${found.top} is a git work tree):\n${list}\n` +
-    `Fix: render the secrets to a folder outside the repository (--out /somewhere/else), or make git ignore them ` +
-    `(echo '/${rel === '.' ? '' : rel + '/'}' >> ${join(found.top, '.gitignore')} for the whole output folder)` +
+    `Fix: render --with-secrets into a folder outside the repository (--out /srv/chargewall-deploy) and keep the committed output rendered without it, ` +
+    `or make git ignore these files (list them in .gitignore, or the whole output folder: echo '/${rel === '.' ? '' : rel + '/'}' >> ${join(found.top, '.gitignore')})` +
     (tracked ? `, and stop tracking the ones git already has (git rm --cached <file>)` : '') +
     `; nothing was written`
   );

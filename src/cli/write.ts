@@ -237,7 +237,7 @@ export function compareSite(root: string, out: SiteOutput, keepText = false): Si
       cmp.unchanged.push(rel);
       if (secrets.has(rel)) {
         const mode = lstatSync(join(root, id, rel)).mode & 0o777;
-        if (mode !== 0o600) cmp.modeFix.push(rel);
+        if (mode !== modeFor(rel, secrets)) cmp.modeFix.push(rel);
       }
       continue;
     }
@@ -356,11 +356,10 @@ function tempFolder(staged: StagedSite, folder: string): string {
  * umask, else 0644 less the umask. A short write (a disk filling up) writes the rest from bytes,
  * which then fails with the real error, so no file is ever left cut short without one.
  */
-function writeNew(path: string, content: string, mode: 'secret' | 'exec' | 'plain'): void {
-  const fd = openSync(path, 'wx', mode === 'exec' ? 0o755 : mode === 'secret' ? 0o600 : 0o644);
+function writeNew(path: string, content: string, mode: FileMode): void {
+  const fd = openSync(path, 'wx', mode === 'plain' ? 0o644 : mode);
   try {
-    if (mode === 'exec') fchmodSync(fd, 0o755);
-    if (mode === 'secret') fchmodSync(fd, 0o600);
+    if (mode !== 'plain') fchmodSync(fd, mode);
     const done = writeSync(fd, content);
     if (done !== Buffer.byteLength(content)) {
       const bytes = Buffer.from(content);
@@ -371,8 +370,13 @@ function writeNew(path: string, content: string, mode: 'secret' | 'exec' | 'plai
   }
 }
 
-function modeFor(rel: string, secrets: Set<string>): 'secret' | 'exec' | 'plain' {
-  return secrets.has(rel) ? 'secret' : rel.endsWith('.sh') ? 'exec' : 'plain';
+/** An exact mode (set whatever the umask), or 'plain': 0644 less the umask. */
+type FileMode = number | 'plain';
+
+/** A file holding a secret: owner only (0600, a script 0700); a script 0755; else plain. */
+function modeFor(rel: string, secrets: Set<string>): FileMode {
+  const exec = rel.endsWith('.sh');
+  return secrets.has(rel) ? (exec ? 0o700 : 0o600) : exec ? 0o755 : 'plain';
 }
 
 /** The manifest goes last: a run killed mid-commit leaves the previous manifest, which still names what it owns. */
@@ -568,7 +572,7 @@ export class OutputWriter {
           } catch {}
         }
         for (const rel of staged.temps) rmSync(join(staged.root, rel), { recursive: true, force: true });
-        for (const rel of staged.modeFix) chmodSync(join(staged.root, rel), 0o600);
+        for (const rel of staged.modeFix) chmodSync(join(staged.root, rel), rel.endsWith('.sh') ? 0o700 : 0o600);
       }
     } catch (e) {
       this.abort();
@@ -591,7 +595,7 @@ export function writeFiles(root: string, files: Record<string, string>): WriteRe
     mkdirSync(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${rel.slice(rel.lastIndexOf('/') + 1)}${suffix}`);
     try {
-      writeNew(temp, content, rel.endsWith('.sh') ? 'exec' : 'plain');
+      writeNew(temp, content, rel.endsWith('.sh') ? 0o755 : 'plain');
       renameSync(temp, path);
     } catch (e) {
       rmSync(temp, { force: true });
