@@ -24,9 +24,10 @@ function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(tree(dir).filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
+/** Every entry below `dir`, but the output folder's local index (a cache like git's, not output). */
 function tree(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f !== '.chargewall-index.json').sort();
 }
 
 let work: string;
@@ -377,13 +378,13 @@ describe('a site whose folder does not exist is staged whole', () => {
   it('a failure at a later site removes the staged temp folder: nothing written, nothing left', async () => {
     const { OutputWriter } = await load();
     const out = join(work, 'whole-fail');
-    // The second site's folder exists, and chargewall did not make it (no manifest): refused.
+    // The second site's folder holds only folders (so it is taken as empty), one where a file belongs.
     const second = renderFile('examples/small-garage.yaml', ['iptables']);
     mkdirSync(join(out, 'verkstad-lund', 'iptables', 'rules.v4'), { recursive: true });
     const writer = new OutputWriter(out);
     writer.stage(asSite(files()));
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1);
-    expect(() => writer.stage(asSite(second))).toThrow(/verkstad-lund exists and chargewall did not create it .*; nothing was written/);
+    expect(() => writer.stage(asSite(second))).toThrow(/rules\.v4 is a directory, not a file.*; nothing was written/);
     expect(tree(out)).toEqual(['verkstad-lund', 'verkstad-lund/iptables', 'verkstad-lund/iptables/rules.v4']);
   });
 

@@ -1,12 +1,14 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { builtinProfileIds } from '../profiles/load.js';
+import { upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type SiteRender } from '../pipeline.js';
 import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';
 import { version } from '../version.js';
-import { summarizePlan, type SiteMeta } from './manifest.js';
+import { MANIFEST, summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
@@ -81,6 +83,8 @@ export interface BatchJob {
   check: boolean | 'diff';
   /** `-t` named the targets: other targets' files in a site folder are left as they are. */
   subset?: boolean;
+  /** This run's options key for the output folder's index (incremental check); none: no index entries. */
+  indexKey?: string;
 }
 
 export interface SiteOutcome {
@@ -98,6 +102,10 @@ export interface SiteOutcome {
   refused?: string;
   /** Rendered files relative to the site folder (chargewall diff). */
   files?: Record<string, string>;
+  /** Skipped: the index showed the site up to date. */
+  skipped?: boolean;
+  /** The index entry for this render, before its files are stamped. */
+  entry?: IndexEntry;
 }
 
 /** The manifest's record of one render: what produced it, and each target's plan in words. */
@@ -152,9 +160,58 @@ export function threadCount(specs: number, env: Record<string, string | undefine
   return Math.max(1, Math.min(availableParallelism(), 4, Math.floor(specs / MIN_SPECS_PER_THREAD)));
 }
 
+/** An unchanged site, skipped: what staging it would have found (every file unchanged). */
+function skippedStage(root: string, entry: IndexEntry): StagedSite {
+  const rels = Object.keys(entry.files);
+  return {
+    root,
+    suffix: '',
+    written: [],
+    unchanged: rels.map((r) => `${entry.id}/${r}`),
+    stale: [],
+    temps: [],
+    modeFix: [],
+    notes: [],
+    secrets: [],
+    hashes: {},
+    counts: { written: 0, unchanged: rels.filter((r) => r !== MANIFEST).length, removed: 0 },
+  };
+}
+
+/**
+ * The incremental path, on the main thread before any render: a spec whose inputs and files are as
+ * the last render left them (the index says so) is up to date without rendering. Returns an outcome
+ * per skipped spec (by position); the others are rendered as usual. A spec that cannot be read is
+ * left to the render, which stops the run at it.
+ */
+export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | undefined)[] {
+  const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
+  if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
+  useNativeSha256();
+  for (const [i, file] of job.specs.entries()) {
+    const entry = index.specs[resolve(file)];
+    if (!entry) continue;
+    let text: string;
+    try {
+      text = readSpec(file);
+    } catch {
+      continue;
+    }
+    if (!upToDate(job.out, index, entry, job.indexKey, text)) continue;
+    const diagnostics = entry.diagnostics.map((d) => (d.file === entry.specArg ? { ...d, file } : d));
+    const outcome: SiteOutcome = { thread: 0, diagnostics, id: entry.id, skipped: true };
+    if (job.check) outcome.drift = { stale: [], missing: [], extra: [], refused: [], temps: [] };
+    else outcome.staged = skippedStage(job.out, entry);
+    skipped[i] = outcome;
+  }
+  return skipped;
+}
+
 function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
-  const validated = validateSpec(readSpec(file), file);
+  const text = readSpec(file);
+  const useIndex = !job.withSecrets && job.check !== 'diff' && job.indexKey !== undefined;
+  const validated = validateSpec(text, file);
   const result = renderValidated(validated, file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
@@ -186,7 +243,20 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
       outcome.refused = e.message.replace(/; nothing was written$/, '');
     }
   } else if (job.check) outcome.drift = checkSite(job.out, site);
-  else outcome.staged = stageSite(job.out, site);
+  else {
+    outcome.staged = stageSite(job.out, site);
+    if (useIndex) {
+      // What the index needs to skip this site next time; main stamps the files after the commit.
+      const ref = validated.site!.profile;
+      let profile: IndexEntry['profile'];
+      if (!builtinProfileIds.includes(ref)) {
+        const path = resolve(dirname(file), ref);
+        const bytes = readRegularFile(path);
+        if (bytes !== undefined) profile = { path, hash: sha256Hex(bytes) };
+      }
+      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: {}, dirs: {} };
+    }
+  }
   return outcome;
 }
 

@@ -10,8 +10,9 @@ import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
+import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
+import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type OutIndex } from './stat-index.js';
 import { acquireLock, staleTemps, waitUnlocked } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
@@ -37,6 +38,20 @@ function parseTargets(list: string[] | undefined): string[] | 'default' {
     if (!targets.has(id)) throw new UsageError(`unknown target '${id}': choose from ${targetIds().join(', ')} or all`);
   }
   return [...new Set(ids)];
+}
+
+/** Records what this render wrote (stamped now, after the commit) in the output folder's index. */
+function updateIndex(out: string, previous: OutIndex | undefined, entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[]): void {
+  const specs: Record<string, IndexEntry> = { ...(previous?.specs ?? {}) };
+  const ids = new Set(entries.map((e) => e.entry.id));
+  // An entry of another spec for a site rendered now is stale.
+  for (const [path, e] of Object.entries(specs)) if (ids.has(e.id)) delete specs[path];
+  for (const { spec, entry, hashes } of entries) {
+    const stamps = stampSite(out, entry.id, hashes);
+    if (stamps) specs[resolve(spec)] = { ...entry, ...stamps };
+  }
+  // Written after every stamp: a file modified within the racy window of this time is re-hashed.
+  writeIndex(out, { format: 'chargewall-index/1', writtenAt: Date.now(), specs });
 }
 
 export function buildProgram(): Command {
@@ -74,16 +89,30 @@ export function buildProgram(): Command {
           const temps = cleanRootTemps(out);
           if (temps.length) say(`removed ${temps.length} temp folder${temps.length > 1 ? 's' : ''} left in ${out} by a killed render: ${temps.join(', ')}`);
         }
-        const bar = progress(specs.length);
+        // The incremental check: sites whose inputs and files are as the last render left them are skipped.
+        const index = opts.withSecrets ? undefined : readIndex(out);
+        if (!opts.withSecrets) job.indexKey = optionsKey(`chargewall ${version}`, ids, ids !== 'default', pfsenseConfig?.text);
+        const skipped = index ? skipUnchanged(job, index) : new Array<SiteOutcome | undefined>(specs.length);
+        const rest = specs.map((_, i) => i).filter((i) => !skipped[i]);
+        const bar = progress(rest.length);
         // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
         // one commit at the end renames them, so a failure at the last site changes no file of the first.
-        const { outcomes, failure } = await runBatch(job, threadCount(specs.length), (i) => bar.step(i, specs[i]));
+        const batch = await runBatch({ ...job, specs: rest.map((i) => specs[i]) }, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
         bar.clear();
+        const failure = batch.failure;
+        // Back in input order; after a failure, only what comes before it.
+        const outcomes: SiteOutcome[] = [];
+        for (let i = 0, k = 0; i < specs.length; i++) {
+          if (skipped[i]) outcomes.push(skipped[i]!);
+          else if (k < batch.outcomes.length) outcomes.push(batch.outcomes[k++]);
+          else if (failure) break;
+        }
         const writer = opts.check ? undefined : new OutputWriter(out);
         let failed = false;
         let drifted = false;
         const seen = new Map<string, string>();
         const staged: { id: string; counts: SiteWriteCounts; notes: string[] }[] = [];
+        const entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[] = [];
         const secrets: string[] = [];
         for (const [i, outcome] of outcomes.entries()) {
           const file = specs[i];
@@ -109,6 +138,7 @@ export function buildProgram(): Command {
             if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
           } else if (outcome.staged) {
             staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
+            if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, hashes: outcome.staged.hashes });
             for (const f of outcome.staged.secrets) secrets.push(join(out, f));
           }
         }
@@ -126,6 +156,7 @@ export function buildProgram(): Command {
         }
         if (writer) {
           writer.commit();
+          if (entries.length && job.indexKey) updateIndex(out, index, entries);
           // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
           process.stderr.write(
             staged
@@ -148,6 +179,7 @@ export function buildProgram(): Command {
             }
           }
         }
+        if (process.env.CHARGEWALL_INDEX_STATS === '1') say(`index: ${outcomes.filter((o) => o.skipped).length} of ${outcomes.length} sites up to date without rendering`);
         if (opts.check && !failed) {
           const n = seen.size;
           say(`${drifted ? `out of date: run chargewall render to update ${out}` : 'up to date'}; ${n} site${n === 1 ? '' : 's'} checked`);

@@ -339,6 +339,8 @@ export interface StagedSite {
   notes: string[];
   /** Every file of the site holding a secret (relative to root), written now or unchanged. */
   secrets: string[];
+  /** SHA-256 of every file the manifest lists, and of the manifest (relative to the site folder): for the index. */
+  hashes: Record<string, string>;
   counts: SiteWriteCounts;
 }
 
@@ -400,6 +402,7 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     modeFix: [],
     notes: [],
     secrets: [],
+    hashes: {},
     counts: { written: 0, unchanged: 0, removed: 0 },
   };
   let current = join(root, out.id);
@@ -409,6 +412,7 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     const secrets = new Set(cmp.manifest.secrets);
     staged.notes = cmp.notes.map((n) => `${id}/${n}`);
     staged.secrets = cmp.manifest.secrets.map((rel) => `${id}/${rel}`);
+    staged.hashes = { ...cmp.manifest.files, [MANIFEST]: hashText(cmp.files[MANIFEST]) };
     if (cmp.state.kind === 'fresh') {
       stageFolder(staged, id, cmp.files, secrets, (path) => (current = path));
       return staged;
