@@ -197,11 +197,19 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
     } catch {
       continue;
     }
-    if (!upToDate(job.out, index, entry, job.indexKey, text)) continue;
+    const state = upToDate(job.out, index, entry, job.indexKey, text);
+    if (!state) continue;
     const diagnostics = entry.diagnostics.map((d) => (d.file === entry.specArg ? { ...d, file } : d));
     const outcome: SiteOutcome = { thread: 0, diagnostics, id: entry.id, skipped: true };
     if (job.check) outcome.drift = { stale: [], missing: [], extra: [], refused: [], temps: [] };
-    else outcome.staged = skippedStage(job.out, entry);
+    else {
+      outcome.staged = skippedStage(job.out, entry);
+      // Stamps that needed a byte comparison are taken again after this run, so the next one trusts them.
+      if (state === 'rehashed') {
+        outcome.entry = entry;
+        outcome.staged.hashes = { ...Object.fromEntries(Object.keys(entry.files).map((rel) => [rel, ''])), [MANIFEST]: entry.manifest };
+      }
+    }
     skipped[i] = outcome;
   }
   return skipped;

@@ -64,8 +64,12 @@ export function readIndex(root: string): OutIndex | undefined {
   }
 }
 
-/** Whether the site the entry describes is exactly as the last render left it. `specText` is the spec's bytes now. */
-export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specText: string): boolean {
+/**
+ * Whether the site the entry describes is exactly as the last render left it (`specText` is the spec's
+ * bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
+ * and matched: a render records fresh stamps, as `git status` refreshes its index).
+ */
+export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specText: string): false | 'clean' | 'rehashed' {
   if (entry.key !== key || entry.spec !== sha256Hex(specText)) return false;
   if (entry.profile) {
     let text: string | undefined;
@@ -86,6 +90,7 @@ export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: 
     // Its entries may have changed (the admin's file, a killed render's temp file): only a temp file matters.
     if ((st.mtimeMs !== mtimeMs || !trusted(mtimeMs)) && staleTemps(dir).length) return false;
   }
+  let rehashed = false;
   // The hashes to compare a file with when its metadata do not match: the manifest's, once its own bytes are verified.
   let hashes: Record<string, string> | undefined;
   const hashOf = (rel: string): string | undefined => {
@@ -106,8 +111,9 @@ export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: 
     const text = readText(path);
     const hash = hashOf(rel);
     if (text === undefined || hash === undefined || sha256Hex(text) !== hash) return false;
+    rehashed = true;
   }
-  return true;
+  return rehashed ? 'rehashed' : 'clean';
 }
 
 function readText(path: string): string | undefined {
