@@ -125,6 +125,12 @@ function otherPassphrase(value: string): string {
   return [...value].map((c) => (c === 'q' ? 'Z' : 'q')).join('');
 }
 
+/** One rendered site as the writer takes it (no secrets marked: for library use and the benchmark). */
+export function siteOutput(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined, subset: boolean): SiteOutput {
+  const id = result.site!.site.id;
+  return { id, files: siteFiles(id, result.files), meta: siteMeta(result, withSecrets, pfsenseBackup), subset, secrets: [] };
+}
+
 /** A render's files for one site, relative to the site folder. */
 export function siteFiles(id: string, files: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
