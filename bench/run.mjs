@@ -3,7 +3,8 @@
 //   npm run bench                 all cases
 //   BENCH_QUICK=1 npm run bench   fewer repetitions
 // Cases: (1) one site, all targets, whole process vs `node -e 0`; (2) 1 000 and 10 000 generated sites
-// in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (4) per-stage split in-process.
+// in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (5) render --check of the 10 000
+// unchanged sites with the incremental index, one changed, and without it; (4) per-stage split in-process.
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -149,6 +150,8 @@ const { renderValidated } = await import(join(root, 'dist', 'pipeline.js'));
 const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
 const { OutputWriter } = await import(join(root, 'dist', 'cli', 'write.js'));
 const { siteOutput } = await import(join(root, 'dist', 'cli', 'batch.js'));
+// As the CLI does: the manifest hashes every file with node:crypto.
+(await import(join(root, 'dist', 'util', 'sha256.js'))).useNativeSha256();
 const stage = { load: 0, validate: 0, 'plan+render': 0, write: 0 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const writer = new OutputWriter(join(outBase, 'stages'));
