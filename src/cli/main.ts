@@ -13,7 +13,7 @@ import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
 import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type OutIndex } from './stat-index.js';
-import { acquireLock, staleTemps, waitUnlocked } from './lock.js';
+import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
 
@@ -83,8 +83,13 @@ export function buildProgram(): Command {
       if (opts.check && opts.prune) throw new UsageError('--check writes nothing: run --prune without --check');
       // One render at a time per output folder (the lock is a file in it); --check waits for a running one.
       const made = !opts.check && !existsSync(out);
-      const lock = opts.check ? (waitUnlocked(out, say), undefined) : (mkdirSync(out, { recursive: true }), acquireLock(out, say));
+      let lock: Lock | undefined;
       try {
+        if (opts.check) waitUnlocked(out, say);
+        else {
+          mkdirSync(out, { recursive: true });
+          lock = acquireLock(out, say);
+        }
         if (!opts.check) {
           const temps = cleanRootTemps(out);
           if (temps.length) say(`removed ${temps.length} temp folder${temps.length > 1 ? 's' : ''} left in ${out} by a killed render: ${temps.join(', ')}`);
