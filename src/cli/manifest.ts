@@ -158,7 +158,8 @@ export function parseManifest(text: string, site: string): Manifest | string {
     // Only plain relative paths below the site folder: a manifest must never name a file elsewhere.
     if (typeof h !== 'string' || !isPlainRel(rel) || rel === MANIFEST) return `it lists an invalid path '${rel}'`;
   }
-  if (!Array.isArray(m.secrets)) m.secrets = [];
+  // Only listed files can be secrets: nothing outside the site folder is ever named.
+  m.secrets = Array.isArray(m.secrets) ? m.secrets.filter((rel: unknown) => typeof rel === 'string' && rel in m.files) : [];
   return m as Manifest;
 }
 
