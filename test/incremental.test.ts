@@ -148,6 +148,12 @@ describe('incremental check and render', () => {
     expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 100, specs: {} }, entry, 'k', 'spec')).toBe(false);
     // Written long after (trusted): the stamp is taken at its word, as git does.
     expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', 'spec')).toBe('clean');
+    // An index dated in the future (a clock set back, a file made by hand) would trust everything: not read.
+    const { readIndex } = await import(join(root, 'dist', 'cli', 'stat-index.js'));
+    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() + 60_000, specs: {} }));
+    expect(readIndex(out)).toBeUndefined();
+    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() - 1, specs: {} }));
+    expect(readIndex(out)).toBeDefined();
     // Other inputs never match.
     expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k2', 'spec')).toBe(false);
     expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', 'spec!')).toBe(false);

@@ -174,15 +174,20 @@ export function buildProgram(): Command {
           const temps = opts.check ? staleTemps(out) : [];
           for (const t of temps) say(`stale temp: ${out}/${t.name} (left by a killed render, pid ${t.pid}; chargewall render removes it)`);
           if (temps.length) drifted = true;
+          const pruned = new Set<string>();
           for (const { id, manifest } of orphanSites(out, new Set(seen.keys()))) {
             if (opts.check) {
               say(`orphan: ${out}/${id} (written by chargewall, but no given spec renders site '${id}'; chargewall render --prune removes it)`);
               drifted = true;
             } else {
               const { removed, kept } = pruneSite(out, id, manifest);
+              pruned.add(id);
               say(kept.length ? `pruned: ${removed} files from ${out}/${id}; kept the folder, it holds files chargewall did not write (or that were edited): ${kept.join(', ')}` : `pruned: ${out}/${id} (${removed} files; no given spec renders it)`);
             }
           }
+          // The index forgets pruned sites.
+          const current = pruned.size ? readIndex(out) : undefined;
+          if (current) writeIndex(out, { ...current, specs: Object.fromEntries(Object.entries(current.specs).filter(([, e]) => !pruned.has(e.id))) });
         }
         if (process.env.CHARGEWALL_INDEX_STATS === '1') say(`index: ${outcomes.filter((o) => o.skipped).length} of ${outcomes.length} sites up to date without rendering`);
         if (opts.check && !failed) {

@@ -58,7 +58,9 @@ export function readIndex(root: string): OutIndex | undefined {
     const text = readRegularFile(join(root, INDEX_NAME), { follow: false });
     if (text === undefined) return undefined;
     const data = JSON.parse(text);
-    return data?.format === FORMAT && typeof data.writtenAt === 'number' && data.specs && typeof data.specs === 'object' ? data : undefined;
+    // An index from the future (a clock set back, or a file made by hand) would trust every stamp: not used.
+    const sane = data?.format === FORMAT && typeof data.writtenAt === 'number' && data.writtenAt <= Date.now() && data.specs && typeof data.specs === 'object';
+    return sane ? data : undefined;
   } catch {
     return undefined;
   }
