@@ -3,7 +3,8 @@
 //   npm run bench                 all cases
 //   BENCH_QUICK=1 npm run bench   fewer repetitions
 // Cases: (1) one site, all targets, whole process vs `node -e 0`; (2) 1 000 and 10 000 generated sites
-// in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (4) per-stage split in-process.
+// in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (5) render --check of the 10 000
+// unchanged sites with the incremental index, one changed, and without it; (4) per-stage split in-process.
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -107,9 +108,39 @@ if (shm) {
 const single = batch(thousand, 1, outBase, false, { CHARGEWALL_THREADS: '1' });
 console.log(`    on one thread (CHARGEWALL_THREADS=1): wall ${fmt(single.ms)}   ${(1000 / (single.ms / 1000)).toFixed(0)} sites/s   peak RSS ${single.rss.toFixed(0)} MB`);
 const tenThousand = makeSites(10000);
-const b10 = batch(tenThousand, 1);
+const b10 = batch(tenThousand, 1, outBase, true);
 console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)`);
 console.log(`\n[3] peak RSS of the 10 000-site run: ${b10.rss.toFixed(0)} MB   (goal < 300 MB)`);
+
+// (5) The incremental check (issue 20 §4): the 10 000 sites just written, unchanged, then one changed.
+{
+  const out = join(outBase, 'batch-10000-0');
+  // Past the index's racy window, so its stamps are trusted as they would be in CI after a checkout.
+  await new Promise((r) => setTimeout(r, 2100));
+  const check = (files, expect) => {
+    const t0 = process.hrtime.bigint();
+    const res = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out, '--check'], { env: { ...env, CHARGEWALL_INDEX_STATS: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (res.status !== expect) throw new Error(`check exited ${res.status}: ${res.stderr.slice(-2000)}`);
+    const [user, sys, kb] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
+    const skipped = /index: (\d+) of/.exec(res.stderr)?.[1];
+    return { ms, cpu: (user + sys) * 1000, rss: kb / 1024, skipped };
+  };
+  const runs = quick ? 1 : 3;
+  const unchanged = Array.from({ length: runs }, () => check(tenThousand, 0));
+  const u = unchanged.sort((a, b) => a.ms - b.ms)[Math.floor(runs / 2)];
+  console.log(`\n[5] render --check over the 10 000 unchanged sites (median of ${runs}; ${u.skipped} skipped by the index)`);
+  console.log(`    wall ${fmt(u.ms)}   CPU ${fmt(u.cpu)}   peak RSS ${u.rss.toFixed(0)} MB   (goal <= 2 s)`);
+  writeFileSync(tenThousand[5000], readFileSync(tenThousand[5000], 'utf8').replace(/count: (\d+)/, (_, n) => `count: ${Number(n) + 1}`));
+  const c = check(tenThousand, 1);
+  console.log(`    one spec changed among them: wall ${fmt(c.ms)}   CPU ${fmt(c.cpu)}   (${c.skipped} skipped; goal <= 2 s)`);
+  const noIndex = join(out, '.chargewall-index.json');
+  renameSync(noIndex, `${noIndex}.away`);
+  const full = check(tenThousand, 1);
+  renameSync(`${noIndex}.away`, noIndex);
+  console.log(`    without the index (every site rendered and compared): wall ${fmt(full.ms)}   CPU ${fmt(full.cpu)}`);
+  rmSync(out, { recursive: true, force: true });
+}
 
 // (4) Per-stage split, in-process, over the 1 000 sites: the same functions the CLI calls.
 // With the launcher's V8 tuning (scripts/launcher.cjs), so the split matches what the bin does.
@@ -118,9 +149,12 @@ const { validateSpec } = await import(join(root, 'dist', 'spec', 'validate.js'))
 const { renderValidated } = await import(join(root, 'dist', 'pipeline.js'));
 const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
 const { OutputWriter } = await import(join(root, 'dist', 'cli', 'write.js'));
+const { siteOutput } = await import(join(root, 'dist', 'cli', 'batch.js'));
+// As the CLI does: the manifest hashes every file with node:crypto.
+(await import(join(root, 'dist', 'util', 'sha256.js'))).useNativeSha256();
 const stage = { load: 0, validate: 0, 'plan+render': 0, write: 0 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-const writer = new OutputWriter(join(outBase, 'stages'), targetIds());
+const writer = new OutputWriter(join(outBase, 'stages'));
 const ids = targetIds();
 for (const file of thousand) {
   let t = now();
@@ -133,7 +167,7 @@ for (const file of thousand) {
   const r = renderValidated(v, file, ids, { withSecrets: false, env });
   stage['plan+render'] += now() - t;
   t = now();
-  writer.stage(r.files);
+  writer.stage(siteOutput(r, false, undefined, false));
   stage.write += now() - t;
 }
 let t4 = now();

@@ -24,9 +24,10 @@ function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(tree(dir).filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
+/** Every entry below `dir`, but the output folder's local index (a cache like git's, not output). */
 function tree(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f !== '.chargewall-index.json').sort();
 }
 
 let work: string;
@@ -50,7 +51,7 @@ describe('render writes', () => {
     expect(statSync(join(out, 'verkstad-lund', 'iptables', 'apply.sh')).mode & 0o111).toBeTruthy();
   });
 
-  it('an existing site: a missing, a changed and an extra file are found; the rest is left alone', () => {
+  it('an existing site: a missing and a changed file are written back; files chargewall did not write stay', () => {
     const out = join(work, 'existing');
     expect(run(['render', example, '-t', 'iptables', '-o', out]).code).toBe(0);
     const site = join(out, 'verkstad-lund');
@@ -62,8 +63,9 @@ describe('render writes', () => {
     writeFileSync(join(site, 'notes.txt'), 'the user\'s file\n');
     const r = run(['render', example, '-t', 'iptables', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^verkstad-lund: 2 written, 6 unchanged, 1 removed in \S+\n$/);
-    expect(snapshot(site)).toEqual({ ...fresh, 'notes.txt': "the user's file\n" });
+    expect(r.stderr).toMatch(/^verkstad-lund: 2 written, 6 unchanged in \S+\nnote: \S+\/verkstad-lund\/README\.md: edited by hand since chargewall wrote it; the render replaces the edit\n$/);
+    // old.conf is not in the manifest: chargewall did not write it, so it stays (issue 17 item 10).
+    expect(snapshot(site)).toEqual({ ...fresh, 'notes.txt': "the user's file\n", 'iptables/old.conf': 'from an older render\n' });
     expect(statSync(join(site, 'iptables', 'ipset.conf')).mtimeMs).toBe(mtime);
   });
 
@@ -116,6 +118,12 @@ describe('render writes', () => {
     const old = snapshot(out);
     const changed = join(work, 'changed-perm.yaml');
     writeFileSync(changed, readFileSync(example, 'utf8').replace('count: 6', 'count: 7'));
+    // The output folder itself is not writable: the lock cannot be taken, nothing changes.
+    const locked = runAsNobody(['render', changed, '-t', 'iptables', '-o', out]);
+    expect(locked.code, locked.stderr).toBe(1);
+    expect(locked.stderr).toMatch(/^chargewall: cannot write output: \S+\/perm\/\.chargewall\.lock: permission denied \(EACCES\); cannot take the output folder's lock, no file was changed\n$/);
+    expect(snapshot(out)).toEqual(old);
+    chownSync(out, 65534, 65534);
     const r = runAsNobody(['render', changed, '-t', 'iptables', '-o', out]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^chargewall: cannot write output: .*verkstad-lund\/\S+: permission denied \(EACCES\); no file was changed\n$/);
@@ -130,7 +138,8 @@ describe('render writes', () => {
     const housing = join(root, 'examples', 'housing-association.yaml');
     expect(run(['render', housing, example, '-t', 'iptables', '-o', out]).code).toBe(0);
     const old = snapshot(out);
-    expect(Object.keys(old).length).toBe(16); // 7 Linux files and README.md per site
+    expect(Object.keys(old).length).toBe(18); // 7 Linux files, README.md and the manifest per site
+    chownSync(out, 65534, 65534); // the lock file goes in the output folder
     // brf-solgarden (written first: paths are sorted) is writable for nobody, verkstad-lund is not.
     for (const f of ['', 'iptables', ...tree(join(out, 'brf-solgarden'))]) chownSync(join(out, 'brf-solgarden', f), 65534, 65534);
     const a = join(work, 'two-a.yaml');
@@ -243,7 +252,12 @@ describe('render on several threads', () => {
     const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
     process.env.CHARGER_WIFI_PSK = 'thread-test-psk';
     const job = { specs: files, targetIds: targetIds(), withSecrets: false, out: join(work, 'mt-check'), knownTargets: targetIds(), check: true };
-    const result = await runBatch(job, 2);
+    // On a loaded machine the worker can start after the main thread took every spec: up to three tries.
+    let result: any;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      result = await runBatch(job, 2);
+      if (new Set(result.outcomes.map((o: { thread: number }) => o.thread)).size === 2) break;
+    }
     expect(result.failure).toBeUndefined();
     expect(result.outcomes).toHaveLength(60);
     expect(new Set(result.outcomes.map((o: { thread: number }) => o.thread)).size).toBe(2);
@@ -313,6 +327,17 @@ describe('a site whose folder does not exist is staged whole', () => {
       }),
     );
   const files = () => renderFile('examples/housing-association.yaml', 'all');
+  /** One site's files from the pipeline (`<id>/...`) as the writer takes them. */
+  const asSite = (rendered: Record<string, string>) => {
+    const id = Object.keys(rendered)[0].split('/')[0];
+    return {
+      id,
+      files: Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k.slice(id.length + 1), v])),
+      meta: { generator: 'chargewall test', spec: 'x', profile: { id: 'p', hash: 'h' }, options: { withSecrets: false, pfsenseBackup: null }, plans: {} },
+      subset: false,
+      secrets: [],
+    };
+  };
 
   it('writes the same tree, bytes and modes as the per-file path, through one hidden temp folder', async () => {
     const { OutputWriter, stageSite } = await load();
@@ -320,22 +345,22 @@ describe('a site whose folder does not exist is staged whole', () => {
     expect(Object.keys(rendered).length).toBeGreaterThan(8);
     // Fresh: the site folder does not exist, so the whole site goes to one temp folder.
     const fresh = join(work, 'whole-fresh');
-    const staged = stageSite(fresh, rendered, all);
+    const staged = stageSite(fresh, asSite(rendered));
     expect(staged.folder).toBe('brf-solgarden');
     expect(readdirSync(fresh)).toEqual([`.brf-solgarden${staged.suffix}`]);
     expect(staged.counts).toEqual({ written: Object.keys(rendered).length, unchanged: 0, removed: 0 });
-    const writer = new OutputWriter(fresh, all);
+    const writer = new OutputWriter(fresh);
     writer.adopt(staged);
     const report = writer.commit();
-    expect(report.written).toEqual(Object.keys(rendered).sort());
+    expect(report.written).toEqual([...Object.keys(rendered), 'brf-solgarden/chargewall.manifest.json'].sort());
     // Per file: an (empty) site folder already there takes the per-file path.
     const perFile = join(work, 'whole-perfile');
     mkdirSync(join(perFile, 'brf-solgarden'), { recursive: true });
-    const other = stageSite(perFile, rendered, all);
+    const other = stageSite(perFile, asSite(rendered));
     expect(other.folder).toBeUndefined();
-    const w2 = new OutputWriter(perFile, all);
+    const w2 = new OutputWriter(perFile);
     w2.adopt(other);
-    expect(w2.commit().written).toEqual(report.written);
+    expect(w2.commit().written.sort()).toEqual(report.written);
     expect(state(fresh)).toEqual(state(perFile));
     expect(state(fresh)['brf-solgarden/iptables/apply.sh']).toMatch(/^file 755 /);
     expect(state(fresh)['brf-solgarden/iptables/rules.v4']).toMatch(/^file 644 /);
@@ -358,13 +383,13 @@ describe('a site whose folder does not exist is staged whole', () => {
   it('a failure at a later site removes the staged temp folder: nothing written, nothing left', async () => {
     const { OutputWriter } = await load();
     const out = join(work, 'whole-fail');
-    // The second site exists and has a folder where a file belongs.
+    // The second site's folder holds only folders (so it is taken as empty), one where a file belongs.
     const second = renderFile('examples/small-garage.yaml', ['iptables']);
     mkdirSync(join(out, 'verkstad-lund', 'iptables', 'rules.v4'), { recursive: true });
-    const writer = new OutputWriter(out, all);
-    writer.stage(files());
+    const writer = new OutputWriter(out);
+    writer.stage(asSite(files()));
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1);
-    expect(() => writer.stage(second)).toThrow(/rules\.v4 is a directory, not a file; no file was changed/);
+    expect(() => writer.stage(asSite(second))).toThrow(/rules\.v4 is a directory, not a file.*; nothing was written/);
     expect(tree(out)).toEqual(['verkstad-lund', 'verkstad-lund/iptables', 'verkstad-lund/iptables/rules.v4']);
   });
 
@@ -372,9 +397,9 @@ describe('a site whose folder does not exist is staged whole', () => {
     const { OutputWriter, WriteError } = await load();
     for (const what of ['full', 'empty', 'file'] as const) {
       const out = join(work, `appeared-${what}`);
-      const writer = new OutputWriter(out, all);
-      writer.stage(renderFile('examples/small-garage.yaml', ['iptables']));
-      writer.stage(files());
+      const writer = new OutputWriter(out);
+      writer.stage(asSite(renderFile('examples/small-garage.yaml', ['iptables'])));
+      writer.stage(asSite(files()));
       const site = join(out, 'brf-solgarden');
       if (what === 'file') writeFileSync(site, 'a user file\n');
       else mkdirSync(site);
@@ -437,7 +462,7 @@ describe('a site whose folder does not exist is staged whole', () => {
       const big = { 'big-site/iptables/rules.v4': 'x'.repeat(200_000), 'big-site/iptables/apply.sh': '#!/bin/sh\n' };
       let error: any;
       try {
-        stageSite(mnt, big, all);
+        stageSite(mnt, asSite(big));
       } catch (e) {
         error = e;
       }

@@ -1,11 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { renderSpec } from '../pipeline.js';
+import { dirname, join, resolve } from 'node:path';
+import { builtinProfileIds } from '../profiles/load.js';
+import { upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
+import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
 import type { SiteBackup } from '../pfsense-backups.js';
+import { validateSpec } from '../spec/validate.js';
+import { readRegularFile } from '../util/files.js';
+import { sha256Hex } from '../util/sha256.js';
+import { version } from '../version.js';
+import { MANIFEST, summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
+import { checkSite, compareSite, discardStaged, setStageThread, stageSite, WriteError, type Drift, type SiteComparison, type SiteOutput, type StagedSite } from './write.js';
 
 /**
  * Rendering many specs: each one is read, rendered and staged (or compared, with --check) on its own,
@@ -17,12 +25,47 @@ import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type 
 /** A usage problem (unknown target, missing file): exit 2, one line, no stack. */
 export class UsageError extends Error {}
 
+/** A spec (or backup) file's text: only a regular file is read, so a FIFO or /dev/zero is refused at once, never a hang. */
 export function readSpec(file: string, what = 'the spec'): string {
+  let text: string | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    text = readRegularFile(file);
   } catch (e: any) {
-    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
+    if (e?.code === 'ENOTREG') throw new UsageError(`${file}: cannot read ${what} (${e.kind === 'a directory' ? 'it is a directory' : `it is ${e.kind}, not a regular file`})`);
+    throw new UsageError(`${file}: cannot read ${what} (${e.code === 'EISDIR' ? 'it is a directory' : e.message})`);
   }
+  if (text === undefined) throw new UsageError(`${file}: cannot read ${what} (no such file)`);
+  return text;
+}
+
+/**
+ * Spec arguments: a file as given; a folder means every *.yaml / *.yml below it, sorted (hidden
+ * files and folders such as .git or .github, and node_modules, are skipped; links to folders are not
+ * followed). A folder without any spec is a usage error.
+ */
+export function expandSpecs(args: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of args) {
+    const st = statSync(arg, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) {
+      out.push(arg);
+      continue;
+    }
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir).sort()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        const path = join(dir, name);
+        const l = lstatSync(path, { throwIfNoEntry: false });
+        if (l?.isDirectory()) walk(path);
+        else if (/\.ya?ml$/.test(name) && (l?.isFile() || (l?.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))) found.push(path);
+      }
+    };
+    walk(arg);
+    if (!found.length) throw new UsageError(`${arg}: a folder without any *.yaml or *.yml spec`);
+    out.push(...found.sort());
+  }
+  return out;
 }
 
 // worker_threads is loaded only when a batch uses threads: it costs a few ms of start-up that a
@@ -36,9 +79,13 @@ export interface BatchJob {
   withSecrets: boolean;
   pfsenseConfig?: { file: string; text: string; overwriteEdits?: boolean };
   out: string;
-  knownTargets: string[];
-  /** Compare with what is under `out` instead of staging (render --check). */
-  check: boolean;
+  knownTargets?: string[];
+  /** Compare with what is under `out` instead of staging: render --check ('check'), chargewall diff ('diff'). */
+  check: boolean | 'diff';
+  /** `-t` named the targets: other targets' files in a site folder are left as they are. */
+  subset?: boolean;
+  /** This run's options key for the output folder's index (incremental check); none: no index entries. */
+  indexKey?: string;
   /** pfSense: per spec index, what its render merges into (planBackups: shared backups merged in turn). */
   pfsenseBackups?: (SiteBackup | undefined)[];
   /** pfSense: revert GUI edits of chargewall's items instead of refusing (--pfsense-overwrite-edits), for every backup. */
@@ -55,6 +102,46 @@ export interface SiteOutcome {
   staged?: StagedSite;
   /** How `out` differs from it (render --check). */
   drift?: Drift;
+  /** The whole comparison with the texts that differ (chargewall diff), or the refusal. */
+  comparison?: SiteComparison;
+  refused?: string;
+  /** Rendered files relative to the site folder (chargewall diff). */
+  files?: Record<string, string>;
+  /** Skipped: the index showed the site up to date. */
+  skipped?: boolean;
+  /** The index entry for this render, before its files are stamped. */
+  entry?: IndexEntry;
+}
+
+/** The manifest's record of one render: what produced it, and each target's plan in words. */
+export function siteMeta(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined): SiteMeta {
+  const plans = Object.entries(result.plans);
+  return {
+    generator: `chargewall ${version}`,
+    spec: plans[0]?.[1].specHash ?? '',
+    profile: { id: result.profile!.id, hash: sha256Hex(JSON.stringify(result.profile)).slice(0, 16) },
+    options: { withSecrets, pfsenseBackup: pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup).slice(0, 16) },
+    plans: Object.fromEntries(plans.map(([id, plan]) => [id, summarizePlan(plan)])),
+  };
+}
+
+/** A passphrase of the same length that differs from `value` in every character (still 8-63 printable ASCII). */
+function otherPassphrase(value: string): string {
+  return [...value].map((c) => (c === 'q' ? 'Z' : 'q')).join('');
+}
+
+/** One rendered site as the writer takes it (no secrets marked: for library use and the benchmark). */
+export function siteOutput(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined, subset: boolean): SiteOutput {
+  const id = result.site!.site.id;
+  return { id, files: siteFiles(id, result.files), meta: siteMeta(result, withSecrets, pfsenseBackup), subset, secrets: [] };
+}
+
+/** A render's files for one site, relative to the site folder. */
+export function siteFiles(id: string, files: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = `${id}/`;
+  for (const [path, text] of Object.entries(files)) if (path.startsWith(prefix)) out[path.slice(prefix.length)] = text;
+  return out;
 }
 
 /** A stop that ends the run (a spec that cannot be read, a write failure, a bug), as plain data. */
@@ -84,19 +171,126 @@ export function threadCount(specs: number, env: Record<string, string | undefine
   return Math.max(1, Math.min(availableParallelism(), 4, Math.floor(specs / MIN_SPECS_PER_THREAD)));
 }
 
+/** An unchanged site, skipped: what staging it would have found (every file unchanged). */
+function skippedStage(root: string, entry: IndexEntry): StagedSite {
+  const rels = Object.keys(entry.files);
+  return {
+    root,
+    suffix: '',
+    written: [],
+    unchanged: rels.map((r) => `${entry.id}/${r}`),
+    stale: [],
+    temps: [],
+    modeFix: [],
+    notes: [],
+    secrets: [],
+    hashes: {},
+    counts: { written: 0, unchanged: rels.filter((r) => r !== MANIFEST).length, removed: 0 },
+  };
+}
+
+/**
+ * The incremental path, on the main thread before any render: a spec whose inputs and files are as
+ * the last render left them (the index says so) is up to date without rendering. Returns an outcome
+ * per skipped spec (by position); the others are rendered as usual. A spec that cannot be read is
+ * left to the render, which stops the run at it.
+ */
+export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | undefined)[] {
+  const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
+  if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
+  useNativeSha256();
+  for (const [i, file] of job.specs.entries()) {
+    const entry = index.specs[resolve(file)];
+    if (!entry) continue;
+    let text: string;
+    try {
+      text = readSpec(file);
+    } catch {
+      continue;
+    }
+    const state = upToDate(job.out, index, entry, job.indexKey, text);
+    if (!state) continue;
+    const diagnostics = entry.diagnostics.map((d) => (d.file === entry.specArg ? { ...d, file } : d));
+    const outcome: SiteOutcome = { thread: 0, diagnostics, id: entry.id, skipped: true };
+    if (job.check) outcome.drift = { stale: [], missing: [], extra: [], refused: [], temps: [] };
+    else {
+      outcome.staged = skippedStage(job.out, entry);
+      // Stamps that needed a byte comparison are taken again after this run, so the next one trusts them.
+      if (state === 'rehashed') {
+        outcome.entry = entry;
+        outcome.staged.hashes = { ...Object.fromEntries(Object.keys(entry.files).map((rel) => [rel, ''])), [MANIFEST]: entry.manifest };
+      }
+    }
+    skipped[i] = outcome;
+  }
+  return skipped;
+}
+
 function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
-  const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig, pfsenseBackup: job.pfsenseBackups?.[index] ?? undefined, pfsenseOverwriteEdits: job.pfsenseOverwriteEdits, readOnly: job.check });
+  const text = readSpec(file);
+  const backup = job.pfsenseBackups?.[index] ?? undefined;
+  // A pfSense backup is an input the index does not record: a site that merges one is always rendered.
+  const useIndex = !job.withSecrets && job.check !== 'diff' && job.indexKey !== undefined && !backup && !job.pfsenseConfig;
+  const validated = validateSpec(text, file);
+  const options: PipelineOptions = {
+    withSecrets: job.withSecrets,
+    env: process.env,
+    pfsenseConfig: job.pfsenseConfig,
+    pfsenseBackup: backup,
+    pfsenseOverwriteEdits: job.pfsenseOverwriteEdits,
+    readOnly: !!job.check,
+  };
+  const result = renderValidated(validated, file, job.targetIds, options);
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
-  outcome.id = result.site!.site.id;
-  if (job.check) {
-    const drift = checkFiles(job.out, result.files, job.knownTargets);
+  const id = result.site!.site.id;
+  outcome.id = id;
+  const files = siteFiles(id, result.files);
+  // Files holding the passphrase: the ones a render with another passphrase writes differently
+  // (exact whatever each target's escaping does to the value).
+  let secrets: string[] = [];
+  const wifi = result.site?.wifi;
+  if (job.withSecrets && wifi) {
+    const p = wifi.passphrase;
+    const value = p.kind === 'literal' ? p.value : process.env[p.name] ?? '';
+    const other = otherPassphrase(value);
+    const alt =
+      p.kind === 'literal'
+        ? renderValidated({ ...validated, site: { ...validated.site!, wifi: { ...wifi, passphrase: { ...p, value: other } } } }, file, job.targetIds, { ...options, withSecrets: true })
+        : renderValidated(validated, file, job.targetIds, { ...options, withSecrets: true, env: { ...process.env, [p.name]: other } });
+    const altFiles = siteFiles(id, alt.files);
+    secrets = Object.keys(files).filter((rel) => altFiles[rel] !== files[rel]).sort();
+  }
+  const site: SiteOutput = { id, files, meta: siteMeta(result, job.withSecrets, backup?.text ?? job.pfsenseConfig?.text), subset: !!job.subset, secrets };
+  if (job.check === 'diff') {
+    outcome.files = files;
+    try {
+      outcome.comparison = compareSite(job.out, site, true);
+    } catch (e: any) {
+      if (!(e instanceof WriteError && e.code === 'EREFUSED')) throw e;
+      outcome.refused = e.message.replace(/; nothing was written$/, '');
+    }
+  } else if (job.check) {
+    const drift = checkSite(job.out, site);
     // A folder the pipeline cannot reproduce here (a pfSense backup kept out of the repository) is not compared.
     const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u));
-    outcome.drift = result.unchecked ? { stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
+    outcome.drift = result.unchecked ? { ...drift, stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
   }
-  else outcome.staged = stageSite(job.out, result.files, job.knownTargets);
+  else {
+    outcome.staged = stageSite(job.out, site);
+    if (useIndex) {
+      // What the index needs to skip this site next time; main stamps the files after the commit.
+      const ref = validated.site!.profile;
+      let profile: IndexEntry['profile'];
+      if (!builtinProfileIds.includes(ref)) {
+        const path = resolve(dirname(file), ref);
+        const bytes = readRegularFile(path);
+        if (bytes !== undefined) profile = { path, hash: sha256Hex(bytes) };
+      }
+      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: {}, dirs: {} };
+    }
+  }
   return outcome;
 }
 
@@ -149,8 +343,9 @@ type WorkerMessage = { outcomes: [number, SiteOutcome][] } | { outcomes: [number
  */
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  // A big batch pays node:crypto's load once and hashes each site several times faster.
-  if (job.specs.length >= MIN_SPECS_PER_THREAD) useNativeSha256();
+  // Every site's files are hashed for its manifest (about 100 KB per site with all targets): node:crypto
+  // costs about 0.3 ms to load and 0.5 ms for that, where JavaScript SHA-256 takes 10 ms or more cold.
+  useNativeSha256();
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
   // The launcher (dist/cli/main.cjs) starts the bundle with its code cache; the flag makes it work, not parse a command line.

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { renderSpec, renderValidated } from '../pipeline.js';
 import { closest } from '../util/suggest.js';
@@ -12,7 +12,11 @@ import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 import { askAnswers, checkAnswer, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
+import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
+import { siteDiff } from './diff.js';
+import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type OutIndex } from './stat-index.js';
+import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
+import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
 import { spawnSync } from 'node:child_process';
@@ -115,6 +119,20 @@ function parseTargets(list: string[] | undefined): string[] | 'default' {
   return [...new Set(ids)];
 }
 
+/** Records what this render wrote (stamped now, after the commit) in the output folder's index. */
+function updateIndex(out: string, previous: OutIndex | undefined, entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[]): void {
+  const specs: Record<string, IndexEntry> = { ...(previous?.specs ?? {}) };
+  const ids = new Set(entries.map((e) => e.entry.id));
+  // An entry of another spec for a site rendered now is stale.
+  for (const [path, e] of Object.entries(specs)) if (ids.has(e.id)) delete specs[path];
+  for (const { spec, entry, hashes } of entries) {
+    const stamps = stampSite(out, entry.id, hashes);
+    if (stamps) specs[resolve(spec)] = { ...entry, ...stamps };
+  }
+  // Written after every stamp: a file modified within the racy window of this time is re-hashed.
+  writeIndex(out, { format: 'chargewall-index/1', writtenAt: Date.now(), specs });
+}
+
 export function buildProgram(): Command {
   const program = new Command('chargewall')
     .description('Router and firewall configuration for EV charger sites, from one validated YAML spec.')
@@ -127,90 +145,232 @@ export function buildProgram(): Command {
   program
     .command('render')
     .description('validate specs and write the router files to <out>/<site-id>/<target>/')
-    .argument('<spec...>', 'site spec YAML files')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .option('-t, --target <id...>', `targets to render: ${targetIds().join(', ')}, all (default: the spec's targets: keys, else all)`)
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
+    .option('--prune', 'also remove site folders chargewall wrote that no given spec renders any more')
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
     .option('--pfsense-overwrite-edits', "pfSense: revert changes made on the firewall to chargewall's items (the merge refuses and lists them otherwise)")
     .option('--strict', "treat warnings as errors: a site with a warning its spec does not acknowledge is not written (CI)")
-    .action(async (specs: string[], opts) => {
+    .action(async (args: string[], opts) => {
+      const specs = expandSpecs(args);
       const ids = parseTargets(opts.target);
+      const out: string = opts.out;
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup'), overwriteEdits: !!opts.pfsenseOverwriteEdits } : undefined;
       // Sites naming one pfSense backup are merged in turn into one config.xml (read before the batch starts).
-      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out: opts.out, check: !!opts.check });
-      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check, pfsenseOverwriteEdits: !!opts.pfsenseOverwriteEdits, ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }) };
-      const bar = progress(specs.length);
-      // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
-      // one commit at the end renames them, so a failure at the last site changes no file of the first.
-      const { outcomes, failure } = await runBatch(job, threadCount(specs.length), (i) => bar.step(i, specs[i]));
-      bar.clear();
-      const writer = opts.check ? undefined : new OutputWriter(opts.out, targetIds());
-      let failed = false;
-      let drifted = false;
-      const seen = new Map<string, string>();
-      const staged: { id: string; counts: SiteWriteCounts }[] = [];
-      const printed: Diagnostic[] = [];
-      for (const [i, outcome] of outcomes.entries()) {
-        const file = specs[i];
-        printed.push(...outcome.diagnostics);
-        if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
-          // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
-          if (outcome.staged) discardStaged(outcome.staged);
-          failed = true;
-          continue;
+      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out, check: !!opts.check });
+      const job: BatchJob = {
+        specs,
+        targetIds: ids,
+        withSecrets: !!opts.withSecrets,
+        pfsenseConfig,
+        out,
+        knownTargets: targetIds(),
+        check: !!opts.check,
+        subset: ids !== 'default',
+        pfsenseOverwriteEdits: !!opts.pfsenseOverwriteEdits,
+        ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }),
+      };
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      if (opts.check && opts.prune) throw new UsageError('--check writes nothing: run --prune without --check');
+      // One render at a time per output folder (the lock is a file in it); --check waits for a running one.
+      const made = !opts.check && !existsSync(out);
+      let lock: Lock | undefined;
+      try {
+        if (opts.check) waitUnlocked(out, say);
+        else {
+          mkdirSync(out, { recursive: true });
+          lock = acquireLock(out, say);
         }
-        const id = outcome.id;
-        if (seen.has(id)) {
-          // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
-          const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
-          const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
-          printDiagnostics([dup]);
-          printed.push(dup);
-          if (outcome.staged) discardStaged(outcome.staged);
-          failed = true;
-          continue;
+        if (!opts.check) {
+          const temps = cleanRootTemps(out);
+          if (temps.length) say(`removed ${temps.length} temp folder${temps.length > 1 ? 's' : ''} left in ${out} by a killed render: ${temps.join(', ')}`);
         }
-        seen.set(id, file);
-        if (outcome.drift) {
-          const drift = unchecked(outcome.drift, id, opts.out);
-          for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
-          for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
-          for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
-          if (drift.stale.length + drift.missing.length + drift.extra.length) drifted = true;
-        } else if (outcome.staged) {
-          staged.push({ id, counts: writer!.adopt(outcome.staged) });
+        // The incremental check: sites whose inputs and files are as the last render left them are skipped.
+        const index = opts.withSecrets ? undefined : readIndex(out);
+        if (!opts.withSecrets) job.indexKey = optionsKey(`chargewall ${version}`, ids, ids !== 'default', pfsenseConfig?.text);
+        const skipped = index ? skipUnchanged(job, index) : new Array<SiteOutcome | undefined>(specs.length);
+        const rest = specs.map((_, i) => i).filter((i) => !skipped[i]);
+        const bar = progress(rest.length);
+        // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
+        // one commit at the end renames them, so a failure at the last site changes no file of the first.
+        const batch = await runBatch({ ...job, specs: rest.map((i) => specs[i]) }, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
+        bar.clear();
+        const failure = batch.failure;
+        // Back in input order; after a failure, only what comes before it.
+        const outcomes: SiteOutcome[] = [];
+        for (let i = 0, k = 0; i < specs.length; i++) {
+          if (skipped[i]) outcomes.push(skipped[i]!);
+          else if (k < batch.outcomes.length) outcomes.push(batch.outcomes[k++]);
+          else if (failure) break;
+        }
+        const writer = opts.check ? undefined : new OutputWriter(out);
+        let failed = false;
+        let drifted = false;
+        const seen = new Map<string, string>();
+        const staged: { id: string; counts: SiteWriteCounts; notes: string[] }[] = [];
+        const entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[] = [];
+        const secrets: string[] = [];
+        const printed: Diagnostic[] = [];
+        for (const [i, outcome] of outcomes.entries()) {
+          const file = specs[i];
+          printed.push(...outcome.diagnostics);
+          if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
+            // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
+            if (outcome.staged) discardStaged(outcome.staged);
+            failed = true;
+            continue;
+          }
+          const id = outcome.id;
+          if (seen.has(id)) {
+            // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
+            const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+            const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
+            printDiagnostics([dup]);
+            printed.push(dup);
+            if (outcome.staged) discardStaged(outcome.staged);
+            failed = true;
+            continue;
+          }
+          seen.set(id, file);
+          if (outcome.drift) {
+            const drift = unchecked(outcome.drift, id, out);
+            for (const f of drift.refused) say(`refused: ${f}`);
+            for (const f of drift.stale) say(`stale: ${out}/${f}`);
+            for (const f of drift.missing) say(`missing: ${out}/${f}`);
+            for (const f of drift.extra) say(`extra: ${out}/${f}`);
+            for (const f of drift.temps) say(`stale temp: ${out}/${f} (left by a killed render; chargewall render removes it)`);
+            if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
+          } else if (outcome.staged) {
+            staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
+            if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, hashes: outcome.staged.hashes });
+            for (const f of outcome.staged.secrets) secrets.push(join(out, f));
+          }
+        }
+        // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
+        if (failure) throw failure;
+        if (writer && secrets.length) {
+          // --with-secrets: no passphrase in a file git would commit.
+          const problem = secretProblem(out, secrets);
+          if (problem) {
+            writer.abort();
+            say(problem);
+            process.exitCode = EXIT_INVALID;
+            return;
+          }
+        }
+        if (writer) {
+          writer.commit();
+          // A merged pfSense config.xml is the whole firewall configuration: readable by its owner only.
+          for (const b of pfsenseBackups) {
+            const merged = b && b.sites.length && join(out, b.owner, 'pfsense', 'config.xml');
+            if (merged && existsSync(merged)) chmodSync(merged, 0o600);
+          }
+          if (entries.length && job.indexKey) updateIndex(out, index, entries);
+          // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
+          process.stderr.write(
+            staged
+              .map(({ id, counts, notes }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${out}/${id}\n${notes.map((n) => `note: ${out}/${n}\n`).join('')}`)
+              .join(''),
+          );
+        }
+        // Orphans only when every spec rendered: a spec that failed still owns its folder.
+        if (!failed && (opts.check || opts.prune)) {
+          const temps = opts.check ? staleTemps(out) : [];
+          for (const t of temps) say(`stale temp: ${out}/${t.name} (left by a killed render, pid ${t.pid}; chargewall render removes it)`);
+          if (temps.length) drifted = true;
+          const pruned = new Set<string>();
+          for (const { id, manifest } of orphanSites(out, new Set(seen.keys()))) {
+            if (opts.check) {
+              say(`orphan: ${out}/${id} (written by chargewall, but no given spec renders site '${id}'; chargewall render --prune removes it)`);
+              drifted = true;
+            } else {
+              const { removed, kept } = pruneSite(out, id, manifest);
+              pruned.add(id);
+              say(kept.length ? `pruned: ${removed} files from ${out}/${id}; kept the folder, it holds files chargewall did not write (or that were edited): ${kept.join(', ')}` : `pruned: ${out}/${id} (${removed} files; no given spec renders it)`);
+            }
+          }
+          // The index forgets pruned sites.
+          const current = pruned.size ? readIndex(out) : undefined;
+          if (current) writeIndex(out, { ...current, specs: Object.fromEntries(Object.entries(current.specs).filter(([, e]) => !pruned.has(e.id))) });
+        }
+        if (process.env.CHARGEWALL_INDEX_STATS === '1') say(`index: ${outcomes.filter((o) => o.skipped).length} of ${outcomes.length} sites up to date without rendering`);
+        if (opts.check && !failed) {
+          const n = seen.size;
+          // The exact command that reproduces the output: the same specs, folder, targets and backup, so
+          // following the advice never drops a merged pfSense config.xml (run without its backup, it would).
+          say(`${drifted ? `out of date: run ${renderCommand(args, opts)} to update ${out}` : 'up to date'}; ${n} site${n === 1 ? '' : 's'} checked`);
+        }
+        // A run with problems ends with their count, as validate does (a clean run stays quiet).
+        if (printed.length) say(summaryLine(printed, specs.length, !!opts.strict));
+        process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
+      } finally {
+        lock?.release();
+        // A run that wrote nothing leaves no output folder it made itself.
+        if (made) {
+          try {
+            rmdirSync(out);
+          } catch {}
         }
       }
-      // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
+    });
+
+  program
+    .command('diff')
+    .description('show what a render would change under <out>, in words first, then (--unified) the text diffs; exit 0 none, 1 some, 2 trouble')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
+    .option('-t, --target <id...>', 'targets to compare (default: as for render)')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('--unified', 'also print unified text diffs of the files')
+    .option('--with-secrets', 'compare with a render that holds the Wi-Fi passphrase')
+    .option('--pfsense-config <backup.xml>', 'pfSense: as for render')
+    .action(async (args: string[], opts) => {
+      const specs = expandSpecs(args);
+      const ids = parseTargets(opts.target);
+      const out: string = opts.out;
+      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
+      waitUnlocked(out, (line) => process.stderr.write(`${line}\n`));
+      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out, check: true });
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out, check: 'diff', subset: ids !== 'default', ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }) };
+      const { outcomes, failure } = await runBatch(job, 1);
       if (failure) throw failure;
-      if (writer) {
-        writer.commit();
-        // A merged pfSense config.xml is the whole firewall configuration: readable by its owner only.
-        for (const b of pfsenseBackups) {
-          const merged = b && b.sites.length && join(opts.out, b.owner, 'pfsense', 'config.xml');
-          if (merged && existsSync(merged)) chmodSync(merged, 0o600);
+      let trouble = false;
+      let changed = false;
+      const seen = new Map<string, string>();
+      for (const [i, outcome] of outcomes.entries()) {
+        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+          trouble = true;
+          continue;
         }
-        // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
-        process.stderr.write(staged.map(({ id, counts }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`).join(''));
+        if (seen.has(outcome.id)) {
+          process.stderr.write(`${specs[i]}:1:1: error duplicate-site-id: site id '${outcome.id}' is also used by ${seen.get(outcome.id)}\n`);
+          trouble = true;
+          continue;
+        }
+        seen.set(outcome.id, specs[i]);
+        if (outcome.refused) {
+          process.stderr.write(`chargewall: ${outcome.refused}\n`);
+          trouble = true;
+          continue;
+        }
+        const d = siteDiff(out, outcome.comparison!, !!opts.unified);
+        process.stdout.write(d.text);
+        changed ||= d.changed;
       }
-      // The exact command that reproduces the output: the same specs, folder, targets and backup, so
-      // following the advice never drops a merged pfSense config.xml (run without its backup, it would).
-      if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run ${renderCommand(specs, opts)} to update ${opts.out}\n` : `up to date\n`);
-      // A run with problems ends with their count, as validate does (a clean run stays quiet).
-      if (printed.length) process.stderr.write(summaryLine(printed, specs.length, !!opts.strict) + '\n');
-      process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
+      process.exitCode = trouble ? EXIT_USAGE : changed ? EXIT_INVALID : EXIT_OK;
     });
 
   program
     .command('validate')
     .description('check specs and report every problem at once (the spec rules, what each target refuses or reports, duplicate site ids)')
-    .argument('<spec...>', 'site spec YAML files')
+    .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .option('-t, --target <id...>', 'targets to check (default: as for render)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors')
-    .action((specs: string[], opts) => {
+    .action((args: string[], opts) => {
+      const specs = expandSpecs(args);
       const ids = parseTargets(opts.target);
       const all: Diagnostic[] = [];
       const okFiles: string[] = [];

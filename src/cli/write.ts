@@ -1,10 +1,28 @@
-import { closeSync, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { kindOf, NotRegularError, readRegularFile } from '../util/files.js';
+import { staleTemps } from './lock.js';
+import { buildManifest, hashText, isPlainRel, MANIFEST, manifestText, parseManifest, targetOf, type Manifest, type SiteMeta } from './manifest.js';
+
+/**
+ * What render may touch in the output folder, and how it writes:
+ * - a site folder is chargewall's when it holds a chargewall manifest (or is new, or empty); any other
+ *   folder with the site's name is refused, nothing written;
+ * - no symbolic link is followed below the output folder: a link where a site folder, target folder or
+ *   file goes is refused; only regular files are read (a FIFO or device is refused without blocking);
+ * - a file is removed only when the previous manifest lists it, it still holds what chargewall wrote,
+ *   and its target is one this render covers (`-t` leaves the other targets' files alone);
+ * - every changed file is staged to a temp file and renamed in one commit at the end of the run.
+ */
 
 export interface Drift {
   stale: string[];
   missing: string[];
   extra: string[];
+  /** Things that stop a render (a foreign folder, a link, a FIFO): the site cannot be checked or written. */
+  refused: string[];
+  /** Temp files of killed renders inside the site folder. */
+  temps: string[];
 }
 
 export interface WriteReport {
@@ -13,8 +31,17 @@ export interface WriteReport {
   removed: string[];
 }
 
-/** `.<name>.chargewall-<pid>-<thread>-<stage>.tmp`: unique per stage, so two stages never share a temp file. */
-const TEMP_NAME = /^\..*\.chargewall-\d+-\d+-\d+\.tmp$/;
+/** One site as a render produced it: files relative to the site folder, and what the manifest records. */
+export interface SiteOutput {
+  id: string;
+  files: Record<string, string>;
+  meta: SiteMeta;
+  /** `-t` named the targets: other targets' files and manifest entries stay as they are. */
+  subset: boolean;
+  /** Files (relative to the site folder) holding a secret: written with mode 0600. */
+  secrets: string[];
+}
+
 let stageCount = 0;
 let stageThread = 0;
 
@@ -23,88 +50,17 @@ export function setStageThread(id: number): void {
   stageThread = id;
 }
 
-/**
- * Files under `root` that chargewall owns for these folders (recursively), relative to `root`, sorted.
- * `seen` (when given) also gets every entry met, folders included: whether a path exists, without
- * asking the file system again.
- */
-function existingFiles(root: string, folders: string[], seen?: Set<string>): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    // One stat (no entry: undefined); any other failure means nothing to list, as existsSync did.
-    let st;
-    try {
-      st = statSync(dir, { throwIfNoEntry: false });
-    } catch {
-      return;
-    }
-    if (!st?.isDirectory()) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const name = entry.name;
-      const path = rel ? `${rel}/${name}` : name;
-      seen?.add(path);
-      if (entry.isDirectory()) walk(`${dir}/${name}`, path);
-      // Another stage's temp file (a duplicate site id rendered on another thread) is not the user's file.
-      else if (!TEMP_NAME.test(name)) found.push(path);
-    }
-  };
-  // The folder's path as relative() gives it (rendered folders are plain, so it is `f` itself); below
-  // it, `<rel>/<name>` is what relative(root, join(dir, name)) would give, without a call per entry.
-  for (const f of folders) walk(join(root, f), relative(root, join(root, f)));
-  return found.sort();
-}
-
-/** The file's text, or undefined when there is none. A directory in the way is an error, found before anything is written. */
-function readIfFile(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e: any) {
-    if (e.code === 'EISDIR') throw Object.assign(new Error(`${path} is a directory, not a file`), { code: 'EISDIR', syscall: 'open' });
-    if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') throw e;
-    return undefined;
-  }
-}
-
-/**
- * Folders whose whole content chargewall owns: one per rendered target, plus `<site-id>/<target>`
- * for every other known target id, so a target dropped from the spec leaves no stale folder behind
- * (the site folder mirrors the last render). Other files next to them are the user's.
- */
-function ownedFolders(files: Record<string, string>, knownTargets: readonly string[] = []): string[] {
-  const folders = new Set<string>();
-  let lastTop: string | undefined;
-  for (const f of Object.keys(files)) {
-    const first = f.indexOf('/');
-    const top = first < 0 ? f : f.slice(0, first);
-    const second = first < 0 ? -1 : f.indexOf('/', first + 1);
-    if (second >= 0) folders.add(f.slice(0, second));
-    // Every file of a site starts with the same folder: add its known-target folders once.
-    if (top !== lastTop) {
-      for (const t of knownTargets) folders.add(`${top}/${t}`);
-      lastTop = top;
-    }
-  }
-  return [...folders].sort();
-}
-
-/** --check: what differs between the rendered files and what is on disk. Writes nothing. */
-export function checkFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): Drift {
-  const drift: Drift = { stale: [], missing: [], extra: [] };
-  for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-    const current = readIfFile(join(root, path));
-    if (current === undefined) drift.missing.push(path);
-    else if (current !== content) drift.stale.push(path);
-  }
-  drift.extra = existingFiles(root, ownedFolders(files, knownTargets)).filter((f) => !(f in files));
-  return drift;
-}
-
-/** A file-system failure while writing, named by the file it hit, saying what was and was not changed. */
+/** A file-system failure or a refusal, named by the file it hit, saying what was and was not changed. */
 export class WriteError extends Error {
   constructor(message: string, readonly code: string, readonly syscall: string) {
     super(message);
     this.name = 'WriteError';
   }
+}
+
+/** Render will not touch this site folder (not chargewall's, a link, a FIFO): nothing is written. */
+function refuse(message: string): never {
+  throw new WriteError(`${message}; nothing was written`, 'EREFUSED', 'open');
 }
 
 const REASONS: Record<string, string> = {
@@ -120,6 +76,8 @@ const REASONS: Record<string, string> = {
 };
 
 function wrap(e: any, path: string, renamed: number, total: number): never {
+  if (e instanceof WriteError) throw e;
+  if (e instanceof NotRegularError) refuse(`${e.message}: chargewall reads and replaces only regular files in the output folder`);
   if (!e || typeof e.code !== 'string') throw e;
   const reason = e.reason ?? REASONS[e.code];
   const what = e.code === 'EISDIR' ? `${path} is a directory, not a file` : `${path}: ${reason ? `${reason} (${e.code})` : e.message}`;
@@ -136,13 +94,235 @@ export interface SiteWriteCounts {
   removed: number;
 }
 
+/** What is at `<root>/<id>` before a render. */
+export interface SiteState {
+  /** fresh: nothing there; empty: an empty folder; owned: a folder with our manifest; legacy: an older chargewall's folder without one. */
+  kind: 'fresh' | 'empty' | 'owned' | 'legacy';
+  previous?: Manifest;
+}
+
+/** A path component that must be a real folder (or absent): never a link out of the output folder. */
+function checkFolder(root: string, rel: string): 'missing' | 'folder' {
+  const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
+  if (!st) return 'missing';
+  if (st.isDirectory()) return 'folder';
+  if (st.isSymbolicLink()) refuse(`${join(root, rel)} is a symbolic link: chargewall never writes or removes through a link; replace it with a folder (or remove it)`);
+  throw Object.assign(new Error('in the way'), { code: 'ENOTDIR', syscall: 'mkdir', path: join(root, rel) });
+}
+
+/** Every folder between the site folder and `rel` (relative to root) is a real folder or absent. */
+function checkFolders(root: string, rel: string, checked: Map<string, 'missing' | 'folder'>): 'missing' | 'folder' {
+  let state: 'missing' | 'folder' = 'folder';
+  for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) {
+    const dir = rel.slice(0, i);
+    let s = checked.get(dir);
+    if (s === undefined) {
+      s = state === 'missing' ? 'missing' : checkFolder(root, dir);
+      checked.set(dir, s);
+    }
+    state = s;
+  }
+  return state;
+}
+
+/**
+ * Whose is `<root>/<id>`? Refuses a link, a file, a foreign folder and a damaged manifest.
+ */
+export function inspectSite(root: string, id: string): SiteState {
+  const dir = join(root, id);
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) return { kind: 'fresh' };
+  if (st.isSymbolicLink()) refuse(`${dir} is a symbolic link: chargewall never writes through a link out of the output folder; replace it with a folder`);
+  if (!st.isDirectory()) refuse(`${dir} is ${kindOf(st)}, where the site folder goes; move it away`);
+  let text: string | undefined;
+  try {
+    text = readRegularFile(join(dir, MANIFEST), { follow: false });
+  } catch (e) {
+    if (e instanceof NotRegularError) refuse(`${e.message}: a chargewall manifest is a regular file`);
+    throw e;
+  }
+  if (text !== undefined) {
+    const m = parseManifest(text, id);
+    if (typeof m === 'string') refuse(`${join(dir, MANIFEST)}: ${m}; chargewall will not guess what it owns there: fix or remove the folder`);
+    return { kind: 'owned', previous: m };
+  }
+  // Empty: nothing but (empty) folders below it; nothing of anyone's to lose.
+  if (!hasFiles(dir)) return { kind: 'empty' };
+  // A folder an older chargewall wrote (before manifests): its report names chargewall. Files are
+  // replaced, none is removed; the manifest written now makes it an owned folder.
+  let readme: string | undefined;
+  try {
+    readme = readRegularFile(join(dir, 'README.md'), { follow: false });
+  } catch {}
+  if (readme !== undefined && /^Generated by chargewall \S+ from the spec with hash/m.test(readme.slice(0, 8192))) return { kind: 'legacy' };
+  refuse(`${dir} exists and chargewall did not create it (no ${MANIFEST}): choose another --out or site id, or move the folder away`);
+}
+
+function hasFiles(dir: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    const st = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    if (!st) continue;
+    if (!st.isDirectory() || hasFiles(join(dir, name))) return true;
+  }
+  return false;
+}
+
+/** The comparison of one site's render with its folder: what a render would write, keep and remove. */
+export interface SiteComparison {
+  id: string;
+  state: SiteState;
+  manifest: Manifest;
+  /** Every file the render produces (relative to the site folder), the manifest included. */
+  files: Record<string, string>;
+  /** Paths (relative to the site folder) that differ from the render or are missing. */
+  changed: string[];
+  missing: string[];
+  unchanged: string[];
+  /** Files chargewall wrote that this render no longer produces, unchanged since: removed. */
+  remove: string[];
+  /** Would be removed, but edited by hand since chargewall wrote them: left alone (and left out of the manifest). */
+  keptEdited: string[];
+  /** Files the previous manifest lists whose bytes differ from what chargewall wrote: edited by hand. */
+  handEdited: string[];
+  /** Secret files whose mode is not 0600. */
+  modeFix: string[];
+  /** Temp files of killed renders in the site folder (relative to it). */
+  temps: string[];
+  /** What is on disk now, for the paths that differ (when asked for). */
+  disk: Record<string, string | undefined>;
+  notes: string[];
+}
+
+/**
+ * Compares a rendered site with what is on disk, reading only regular files and following no link.
+ * Throws a WriteError (EREFUSED) when the folder is not chargewall's to touch.
+ */
+export function compareSite(root: string, out: SiteOutput, keepText = false): SiteComparison {
+  const id = out.id;
+  const state = inspectSite(root, id);
+  const previous = state.previous;
+  const manifest = buildManifest(id, out.meta, out.files, out.secrets, previous, out.subset);
+  const files: Record<string, string> = { ...out.files, [MANIFEST]: manifestText(manifest) };
+  const cmp: SiteComparison = { id, state, manifest, files, changed: [], missing: [], unchanged: [], remove: [], keptEdited: [], handEdited: [], modeFix: [], temps: [], disk: {}, notes: [] };
+  const rels = Object.keys(files).sort();
+  if (state.kind === 'fresh') {
+    cmp.changed = rels;
+    cmp.missing = rels;
+    return cmp;
+  }
+  const checked = new Map<string, 'missing' | 'folder'>([[id, 'folder']]);
+  const secrets = new Set(manifest.secrets);
+  const readAt = (rel: string): string | undefined => {
+    const full = `${id}/${rel}`;
+    if (checkFolders(root, full, checked) === 'missing') return undefined;
+    return readRegularFile(join(root, full), { follow: false });
+  };
+  for (const rel of rels) {
+    if (!isPlainRel(rel)) throw new Error(`render produced an unsafe path '${rel}'`);
+    let current: string | undefined;
+    try {
+      current = readAt(rel);
+    } catch (e: any) {
+      if (e?.code === 'EISDIR') refuse(`${join(root, id, rel)} is a directory, not a file`);
+      throw e;
+    }
+    const content = files[rel];
+    if (current === content) {
+      cmp.unchanged.push(rel);
+      if (secrets.has(rel)) {
+        const mode = lstatSync(join(root, id, rel)).mode & 0o777;
+        if (mode !== modeFor(rel, secrets)) cmp.modeFix.push(rel);
+      }
+      continue;
+    }
+    cmp.changed.push(rel);
+    if (current === undefined) cmp.missing.push(rel);
+    if (keepText) cmp.disk[rel] = current;
+    if (current === undefined || rel === MANIFEST) continue;
+    const recorded = previous?.files[rel];
+    if (recorded === undefined) {
+      // A file at a path chargewall generates, but not one it wrote: the admin's (or a backup placed there).
+      if (state.kind === 'owned') refuse(`${join(root, id, rel)} exists and chargewall did not write it (it is not in ${MANIFEST}): move it away, then render again`);
+    } else if (hashText(current) !== recorded) cmp.handEdited.push(rel);
+  }
+  // Files chargewall wrote before and does not write now, in the targets this render covers.
+  if (previous) {
+    const kept = new Set(out.subset ? Object.keys(previous.targets).filter((t) => !out.meta.plans[t]) : []);
+    const dropped = new Set<string>();
+    for (const [rel, recorded] of Object.entries(previous.files)) {
+      if (rel in files) continue;
+      const t = targetOf(rel);
+      if (t !== undefined && kept.has(t)) continue;
+      let current: string | undefined;
+      try {
+        current = readAt(rel);
+      } catch (e: any) {
+        if (e?.code === 'EISDIR') continue; // a folder the admin made there is not a file chargewall wrote
+        throw e;
+      }
+      if (keepText) cmp.disk[rel] = current;
+      if (current === undefined) continue;
+      if (hashText(current) === recorded) {
+        cmp.remove.push(rel);
+        if (t !== undefined && !out.meta.plans[t]) dropped.add(t);
+      } else cmp.keptEdited.push(rel);
+    }
+    cmp.remove.sort();
+    for (const t of [...dropped].sort()) cmp.notes.push(`${t}: not among this render's targets (the spec's targets:), so its files are removed; name it with -t to keep rendering it`);
+    for (const rel of cmp.keptEdited) cmp.notes.push(`${rel}: no longer rendered, but edited by hand since chargewall wrote it: left in place, no longer chargewall's`);
+  } else if (state.kind === 'legacy') {
+    cmp.notes.push(`no ${MANIFEST} (written by an older chargewall): files are replaced, none is removed; from now on the manifest records what chargewall owns`);
+  }
+  for (const rel of cmp.handEdited) cmp.notes.push(`${rel}: edited by hand since chargewall wrote it; the render replaces the edit`);
+  // Temp files of killed renders, in the site folder and its target folders.
+  const dirs = new Set<string>(['']);
+  for (const rel of [...rels, ...Object.keys(previous?.files ?? {})]) {
+    const slash = rel.lastIndexOf('/');
+    if (slash > 0) dirs.add(rel.slice(0, slash));
+  }
+  for (const d of [...dirs].sort()) {
+    if (d && checked.get(`${id}/${d}`) === 'missing') continue;
+    for (const t of staleTemps(join(root, id, d))) cmp.temps.push(d ? `${d}/${t.name}` : t.name);
+  }
+  return cmp;
+}
+
+/** --check: what differs between the rendered site and its folder. Writes nothing. */
+export function checkSite(root: string, out: SiteOutput): Drift {
+  const drift: Drift = { stale: [], missing: [], extra: [], refused: [], temps: [] };
+  let cmp: SiteComparison;
+  try {
+    cmp = compareSite(root, out);
+  } catch (e) {
+    if (e instanceof WriteError && e.code === 'EREFUSED') {
+      drift.refused.push(e.message.replace(/; nothing was written$/, ''));
+      return drift;
+    }
+    if (e instanceof NotRegularError) {
+      drift.refused.push(e.message);
+      return drift;
+    }
+    throw e;
+  }
+  const missing = new Set(cmp.missing);
+  for (const rel of cmp.changed) (missing.has(rel) ? drift.missing : drift.stale).push(`${out.id}/${rel}`);
+  drift.extra = cmp.remove.map((rel) => `${out.id}/${rel}`);
+  drift.temps = cmp.temps.map((rel) => `${out.id}/${rel}`);
+  return drift;
+}
+
 /**
  * What staging one site did, as plain data another thread can hand over: the files written to temp
  * names (`<dir>/.<name><suffix>`, renamed over `<root>/<rel>` by commit), the unchanged and stale files,
- * and the counts. Paths are kept relative: thousands of staged sites stay small in memory.
- * A site whose folder did not exist is staged whole instead: `folder` is set, and every written file
- * sits under its final name in the hidden folder `<root>/.<folder><suffix>`, which commit renames to
- * `<root>/<folder>` in one step.
+ * and the counts. Paths are relative to root. A site whose folder did not exist is staged whole
+ * instead: `folder` is set, and every written file sits under its final name in the hidden folder
+ * `<root>/.<folder><suffix>`, which commit renames to `<root>/<folder>` in one step.
  */
 export interface StagedSite {
   root: string;
@@ -150,7 +330,17 @@ export interface StagedSite {
   folder?: string;
   written: string[];
   unchanged: string[];
+  /** Files to remove at commit (chargewall's, no longer rendered, unchanged since written). */
   stale: string[];
+  /** Temp files of killed renders to remove at commit. */
+  temps: string[];
+  /** Secret files to set to mode 0600 at commit. */
+  modeFix: string[];
+  notes: string[];
+  /** Every file of the site holding a secret (relative to root), written now or unchanged. */
+  secrets: string[];
+  /** SHA-256 of every file the manifest lists, and of the manifest (relative to the site folder): for the index. */
+  hashes: Record<string, string>;
   counts: SiteWriteCounts;
 }
 
@@ -163,34 +353,15 @@ function tempFolder(staged: StagedSite, folder: string): string {
   return join(staged.root, `.${folder}${staged.suffix}`);
 }
 
-/** A path segment that is empty, `.` or `..`: such a path is left to join()'s normalising (the per-file path). */
-const UNPLAIN_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
-
 /**
- * The one folder every file is in, when the paths are plain (`<folder>/...`, no empty, `.` or `..`
- * segment), else undefined.
+ * Writes a new file: 0600 for a file holding a secret, exactly 0755 for a .sh script whatever the
+ * umask, else 0644 less the umask. A short write (a disk filling up) writes the rest from bytes,
+ * which then fails with the real error, so no file is ever left cut short without one.
  */
-function commonFolder(rels: string[]): string | undefined {
-  let folder: string | undefined;
-  for (const rel of rels) {
-    const slash = rel.indexOf('/');
-    if (slash < 0 || UNPLAIN_SEGMENT.test(rel)) return undefined;
-    if (folder === undefined) folder = rel.slice(0, slash);
-    else if (rel.length <= folder.length || !rel.startsWith(folder) || rel.charCodeAt(folder.length) !== 47 /* / */) return undefined;
-  }
-  return folder;
-}
-
-/**
- * Writes a new file (mode 0644, or exactly 0755 for a .sh script whatever the umask). The string goes
- * straight to fs.writeSync, which encodes it natively: writeFileSync would first copy it into a new
- * JS Buffer. A short write (a disk filling up) writes the rest from bytes, which then fails with the
- * real error, so no file is ever left cut short without one.
- */
-function writeNew(path: string, content: string, executable: boolean): void {
-  const fd = openSync(path, 'w', executable ? 0o755 : 0o644);
+function writeNew(path: string, content: string, mode: FileMode): void {
+  const fd = openSync(path, 'wx', mode === 'plain' ? 0o644 : mode);
   try {
-    if (executable) fchmodSync(fd, 0o755);
+    if (mode !== 'plain') fchmodSync(fd, mode);
     const done = writeSync(fd, content);
     if (done !== Buffer.byteLength(content)) {
       const bytes = Buffer.from(content);
@@ -201,60 +372,72 @@ function writeNew(path: string, content: string, executable: boolean): void {
   }
 }
 
+/** An exact mode (set whatever the umask), or 'plain': 0644 less the umask. */
+type FileMode = number | 'plain';
+
+/** A file holding a secret: owner only (0600, a script 0700); a script 0755; else plain. */
+function modeFor(rel: string, secrets: Set<string>): FileMode {
+  const exec = rel.endsWith('.sh');
+  return secrets.has(rel) ? (exec ? 0o700 : 0o600) : exec ? 0o755 : 'plain';
+}
+
+/** The manifest goes last: a run killed mid-commit leaves the previous manifest, which still names what it owns. */
+function commitOrder(rels: string[]): string[] {
+  return [...rels.filter((r) => r !== MANIFEST), ...rels.filter((r) => r === MANIFEST)];
+}
+
 /**
  * Writes a site's changed files to temp files next to their targets (or, for a site folder that does
  * not exist yet, the whole site to one hidden temp folder). On a failure it removes what it wrote and
  * throws a WriteError; nothing else is touched.
  */
-export function stageSite(root: string, files: Record<string, string>, knownTargets: readonly string[]): StagedSite {
-  const staged: StagedSite = { root, suffix: `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`, written: [], unchanged: [], stale: [], counts: { written: 0, unchanged: 0, removed: 0 } };
-  let current = root;
+export function stageSite(root: string, out: SiteOutput): StagedSite {
+  const staged: StagedSite = {
+    root,
+    suffix: `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`,
+    written: [],
+    unchanged: [],
+    stale: [],
+    temps: [],
+    modeFix: [],
+    notes: [],
+    secrets: [],
+    hashes: {},
+    counts: { written: 0, unchanged: 0, removed: 0 },
+  };
+  let current = join(root, out.id);
   try {
-    const rels = Object.keys(files).sort();
-    const folder = commonFolder(rels);
-    // lstat, not exists: a dangling link where the folder goes is left to the per-file path.
-    if (folder !== undefined && !lstatSync(join(root, folder), { throwIfNoEntry: false })) {
-      stageFolder(staged, folder, rels, files, (path) => (current = path));
+    const cmp = compareSite(root, out);
+    const id = out.id;
+    const secrets = new Set(cmp.manifest.secrets);
+    staged.notes = cmp.notes.map((n) => `${id}/${n}`);
+    staged.secrets = cmp.manifest.secrets.map((rel) => `${id}/${rel}`);
+    staged.hashes = { ...cmp.manifest.files, [MANIFEST]: hashText(cmp.files[MANIFEST]) };
+    if (cmp.state.kind === 'fresh') {
+      stageFolder(staged, id, cmp.files, secrets, (path) => (current = path));
       return staged;
     }
-    // A site folder that does not exist yet holds no file to compare or remove: one check instead of one per file.
-    let fresh = true;
-    const checked = new Set<string>();
-    for (const rel of rels) {
-      const top = rel.split('/', 1)[0];
-      if (checked.has(top)) continue;
-      checked.add(top);
-      if (existsSync(join(root, top))) {
-        fresh = false;
-        break;
-      }
-    }
-    // Stale files are listed before any temp file exists next to them. The walk also tells which
-    // paths in the owned folders exist (every rendered path two folders deep is in one).
-    const seen = new Set<string>();
-    staged.stale = fresh ? [] : existingFiles(root, ownedFolders(files, knownTargets), seen).filter((f) => !(f in files));
+    staged.unchanged = cmp.unchanged.map((rel) => `${id}/${rel}`);
+    staged.counts.unchanged = cmp.unchanged.length;
     const madeDirs = new Set<string>();
-    for (const rel of rels) {
-      const content = files[rel];
-      const path = join(root, rel);
-      current = path;
-      // Only an existing path is read: a missing file costs no thrown error.
-      if (!fresh && (isInOwnedFolder(rel) ? seen.has(rel) : existsSync(path)) && readIfFile(path) === content) {
-        staged.unchanged.push(rel);
-        staged.counts.unchanged++;
-        continue;
-      }
+    for (const rel of commitOrder(cmp.changed)) {
+      const path = join(root, id, rel);
       const dir = dirname(path);
       if (!madeDirs.has(dir)) {
         current = dir;
         mkdirSync(dir, { recursive: true });
         madeDirs.add(dir);
-        current = path;
       }
-      staged.written.push(rel);
-      writeNew(tempPath(staged, rel), content, rel.endsWith('.sh'));
-      staged.counts.written++;
+      current = path;
+      staged.written.push(`${id}/${rel}`);
+      writeNew(tempPath(staged, `${id}/${rel}`), cmp.files[rel], modeFor(rel, secrets));
     }
+    // The manifest is bookkeeping: the counts are the files an admin deploys.
+    staged.counts.written = cmp.changed.filter((r) => r !== MANIFEST).length;
+    staged.counts.unchanged -= cmp.unchanged.includes(MANIFEST) ? 1 : 0;
+    staged.stale = cmp.remove.map((rel) => `${id}/${rel}`);
+    staged.temps = cmp.temps.map((rel) => `${id}/${rel}`);
+    staged.modeFix = cmp.modeFix.map((rel) => `${id}/${rel}`);
     staged.counts.removed = staged.stale.length;
   } catch (e) {
     discardStaged(staged);
@@ -267,7 +450,7 @@ export function stageSite(root: string, files: Record<string, string>, knownTarg
  * Stages a site whose folder does not exist: every file under its final name in one hidden temp folder.
  * `at` is told the path (as the user will know it) being made, for the error message.
  */
-function stageFolder(staged: StagedSite, folder: string, rels: string[], files: Record<string, string>, at: (path: string) => void): void {
+function stageFolder(staged: StagedSite, folder: string, files: Record<string, string>, secrets: Set<string>, at: (path: string) => void): void {
   staged.folder = folder;
   const temp = tempFolder(staged, folder);
   const target = join(staged.root, folder);
@@ -282,28 +465,19 @@ function stageFolder(staged: StagedSite, folder: string, rels: string[], files: 
     at(target);
     mkdirSync(temp);
   }
-  // The paths are plain (commonFolder): string building gives what join() would.
-  let madeDir = folder;
-  for (const rel of rels) {
+  const made = new Set<string>();
+  for (const rel of Object.keys(files).sort()) {
     const slash = rel.lastIndexOf('/');
-    if (slash !== madeDir.length || !rel.startsWith(madeDir)) {
-      const dir = rel.slice(0, slash);
-      at(`${target}${dir.slice(folder.length)}`);
-      mkdirSync(`${temp}${dir.slice(folder.length)}`, { recursive: true });
-      madeDir = dir;
+    if (slash > 0 && !made.has(rel.slice(0, slash))) {
+      at(join(target, rel.slice(0, slash)));
+      mkdirSync(join(temp, rel.slice(0, slash)), { recursive: true });
+      made.add(rel.slice(0, slash));
     }
-    const tail = rel.slice(folder.length);
-    at(`${target}${tail}`);
-    staged.written.push(rel);
-    writeNew(`${temp}${tail}`, files[rel], rel.endsWith('.sh'));
+    at(join(target, rel));
+    staged.written.push(`${folder}/${rel}`);
+    writeNew(join(temp, rel), files[rel], modeFor(rel, secrets));
   }
-  staged.counts.written = rels.length;
-}
-
-/** A plain path at least two folders deep: ownedFolders lists its folder, so the walk met it if it exists. */
-function isInOwnedFolder(rel: string): boolean {
-  const first = rel.indexOf('/');
-  return first > 0 && rel.indexOf('/', first + 1) > first + 1 && !UNPLAIN_SEGMENT.test(rel);
+  staged.counts.written = staged.written.length - 1;
 }
 
 /** Removes a staged site's temp files or temp folder (a failed run, or a site dropped after staging). */
@@ -318,19 +492,20 @@ export function discardStaged(staged: StagedSite): void {
  * Writes only changed files, all-or-nothing across every site of a run, with little memory:
  * stage() writes each changed file of a site to a temp file next to its target and forgets the text;
  * commit() renames every temp file over its target and removes stale files. A failure while staging
- * (disk full, permissions, a directory in the way) removes every temp file, so no existing file is
- * changed and none is left half-written. Sites staged on another thread join with adopt().
+ * (disk full, permissions, a directory in the way, a folder chargewall does not own) removes every
+ * temp file, so no existing file is changed and none is left half-written. Sites staged on another
+ * thread join with adopt().
  */
 export class OutputWriter {
   private readonly pending: StagedSite[] = [];
   private readonly report: WriteReport = { written: [], unchanged: [], removed: [] };
 
-  constructor(private readonly root: string, private readonly knownTargets: readonly string[] = []) {}
+  constructor(private readonly root: string) {}
 
-  /** Stages one site's files (paths relative to root). Returns what commit() will do for them. */
-  stage(files: Record<string, string>): SiteWriteCounts {
+  /** Stages one site. Returns what commit() will do for it. */
+  stage(out: SiteOutput): SiteWriteCounts {
     try {
-      return this.adopt(stageSite(this.root, files, this.knownTargets));
+      return this.adopt(stageSite(this.root, out));
     } catch (e) {
       this.abort();
       throw e;
@@ -351,7 +526,7 @@ export class OutputWriter {
 
   /**
    * Renames every staged file over its target (a site staged whole: its temp folder to the site
-   * folder) and removes stale files.
+   * folder), then removes stale files and temp files of killed renders.
    */
   commit(): WriteReport {
     let total = 0;
@@ -360,8 +535,7 @@ export class OutputWriter {
     let current = this.root;
     try {
       // A site folder that appeared since its site was staged whole (another program, another run)
-      // stops the run here, before any file is changed: a rename would replace an empty folder and
-      // fail on a full one half-way through.
+      // stops the run here, before any file is changed.
       for (const staged of this.pending) {
         if (staged.folder === undefined) continue;
         current = join(staged.root, staged.folder);
@@ -388,11 +562,21 @@ export class OutputWriter {
         }
       }
       for (const staged of this.pending) {
+        const emptied = new Set<string>();
         for (const rel of staged.stale) {
           current = join(staged.root, rel);
           rmSync(current, { force: true });
           this.report.removed.push(rel);
+          emptied.add(dirname(current));
         }
+        // A target folder whose last file chargewall removed goes too; one holding anything else stays.
+        for (const dir of [...emptied].sort().reverse()) {
+          try {
+            rmdirSync(dir);
+          } catch {}
+        }
+        for (const rel of staged.temps) rmSync(join(staged.root, rel), { recursive: true, force: true });
+        for (const rel of staged.modeFix) chmodSync(join(staged.root, rel), rel.endsWith('.sh') ? 0o700 : 0o600);
       }
     } catch (e) {
       this.abort();
@@ -403,9 +587,25 @@ export class OutputWriter {
   }
 }
 
-/** Stages and commits one set of files (one or more sites). */
-export function writeFiles(root: string, files: Record<string, string>, knownTargets: readonly string[] = []): WriteReport {
-  const writer = new OutputWriter(root, knownTargets);
-  writer.stage(files);
-  return writer.commit();
+/**
+ * Writes plain files below `root` (not sites: no manifest), each atomically (temp file + rename).
+ * For `init`. A link where a file goes is replaced, never followed.
+ */
+export function writeFiles(root: string, files: Record<string, string>): WriteReport {
+  const report: WriteReport = { written: [], unchanged: [], removed: [] };
+  const suffix = `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`;
+  for (const [rel, content] of Object.entries(files)) {
+    const path = join(root, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = join(dirname(path), `.${rel.slice(rel.lastIndexOf('/') + 1)}${suffix}`);
+    try {
+      writeNew(temp, content, rel.endsWith('.sh') ? 0o755 : 'plain');
+      renameSync(temp, path);
+    } catch (e) {
+      rmSync(temp, { force: true });
+      wrap(e, path, 0, 0);
+    }
+    report.written.push(rel);
+  }
+  return report;
 }

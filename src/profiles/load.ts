@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../util/files.js';
 import { resolve, dirname, isAbsolute, join } from 'node:path';
 import { loadYaml } from '../spec/load.js';
 import { schemaDiagnostics } from '../spec/schema-errors.js';
@@ -29,17 +29,18 @@ export function loadProfile(ref: string, specFile: string): { profile?: Profile;
   if (!/\.ya?ml$/.test(ref)) return { diagnostics: [], notFound: true };
   const file = resolve(dirname(specFile), ref);
   const label = isAbsolute(ref) ? ref : join(dirname(specFile), ref);
-  let text: string;
+  // Only a regular file is read (opened non-blocking, type-checked on the open descriptor): a FIFO or
+  // a link to /dev/zero is refused at once instead of hanging.
+  let text: string | undefined;
   try {
-    // Only a regular file: a FIFO or a device (/dev/zero) would block or never end.
-    const st = statSync(file);
-    if (!st.isFile()) return { diagnostics: [], notFound: true };
-    if (st.size > MAX_PROFILE_BYTES) {
-      return { diagnostics: [{ severity: 'error', code: 'profile-too-large', message: `profile file is ${st.size} bytes; a profile is at most ${MAX_PROFILE_BYTES} bytes`, file: label, line: 1, col: 1, path: '' }] };
-    }
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { diagnostics: [], notFound: true };
+    text = readRegularFile(file);
+  } catch (e: any) {
+    const why = e?.code === 'ENOTREG' ? `it is ${e.kind}, not a regular file` : String(e?.message ?? e);
+    return { diagnostics: [{ severity: 'error', code: 'profile-unreadable', message: `cannot read the profile ${ref}: ${why}`, file: label, line: 1, col: 1, path: '' }] };
+  }
+  if (text === undefined) return { diagnostics: [], notFound: true };
+  if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) {
+    return { diagnostics: [{ severity: 'error', code: 'profile-too-large', message: `profile file is ${Buffer.byteLength(text)} bytes; a profile is at most ${MAX_PROFILE_BYTES} bytes`, file: label, line: 1, col: 1, path: '' }] };
   }
   const cached = cache.get(file);
   if (cached && cached.text === text) return cached.result;

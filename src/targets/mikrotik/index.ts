@@ -399,7 +399,7 @@ export const mikrotikTarget: Target = {
     const script = renderTemplate('mikrotik', 'chargewall.rsc', {
       header: [
         `chargewall ${plan.generator.version}: RouterOS ${v} script for site ${id} (${commentText(plan.site.name)})`,
-        `Spec sha256:${plan.specHash}, profile ${plan.profile.id}, ${plan.chargerCount} chargers on ${plan.network.subnet}${vlan !== undefined ? ` VLAN ${vlan}` : ''}. Do not edit: change the spec and render again.`,
+        `Profile ${plan.profile.id}, ${plan.chargerCount} chargers on ${plan.network.subnet}${vlan !== undefined ? ` VLAN ${vlan}` : ''}. Do not edit: change the spec and render again.`,
       ],
       tag,
       sections: sections.map((s) => ({ ...s, title: commentText(s.title), notes: s.notes.map((n) => (n.startsWith('  /') ? n : commentText(n))) })),

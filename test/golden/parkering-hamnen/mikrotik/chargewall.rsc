@@ -1,5 +1,5 @@
 # chargewall 0.1.0: RouterOS 7 script for site parkering-hamnen (Hamnen car park (PLC))
-# Spec sha256:6aff040d95b2, profile zaptec-pro, 12 chargers on 172.16.8.0/26. Do not edit: change the spec and render again.
+# Profile zaptec-pro, 12 chargers on 172.16.8.0/26. Do not edit: change the spec and render again.
 #
 # Apply (STEPS.md has the whole procedure): take an /export first, turn on Safe Mode (Ctrl+X in the
 # terminal, or the Safe Mode button in Winbox), upload this file and run

@@ -1,5 +1,5 @@
 # chargewall 0.1.0: RouterOS 7 script for site verkstad-lund (Lund workshop garage)
-# Spec sha256:c8846203b507, profile zaptec-pro, 6 chargers on 192.168.50.0/24. Do not edit: change the spec and render again.
+# Profile zaptec-pro, 6 chargers on 192.168.50.0/24. Do not edit: change the spec and render again.
 #
 # Apply (STEPS.md has the whole procedure): take an /export first, turn on Safe Mode (Ctrl+X in the
 # terminal, or the Safe Mode button in Winbox), upload this file and run

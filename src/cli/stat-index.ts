@@ -1,0 +1,166 @@
+import { closeSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { readRegularFile } from '../util/files.js';
+import { sha256Hex } from '../util/sha256.js';
+import { staleTemps } from './lock.js';
+import { MANIFEST } from './manifest.js';
+
+/**
+ * The incremental check, as git's index does it: `<out>/.chargewall-index.json` is a local record
+ * (not part of the output; safe to delete, best kept out of git) of what the last render wrote for
+ * each spec: the hashes of its inputs (spec bytes, custom profile bytes, generator version, options)
+ * and, for every file and folder of its site, the SHA-256 with the size, modification time and inode
+ * seen right after the write. A site whose inputs hash the same and whose files all still match is up
+ * to date without rendering: output is deterministic in those inputs. A file whose metadata differ, or
+ * whose mtime is too close to the index's own write to be trusted (a change in the same clock tick
+ * would not show), is read and hashed again; any doubt means render.
+ */
+export const INDEX_NAME = '.chargewall-index.json';
+const FORMAT = 'chargewall-index/1';
+/** A file modified less than this before the index was written is re-hashed (coarse mtime clocks). */
+const RACY_MS = 2000;
+
+/** [size, mtimeMs, inode, ctimeMs]: ctime changes with any write or metadata change, even an mtime set back. */
+export type Stamp = [number, number, number, number];
+
+export interface IndexEntry {
+  id: string;
+  /** Hash of the options and generator: targets asked for, -t subset, pfSense backup bytes. */
+  key: string;
+  /** SHA-256 of the spec's bytes. */
+  spec: string;
+  /** The spec argument as given (diagnostics name it). */
+  specArg: string;
+  profile?: { path: string; hash: string };
+  /** The render's warnings, replayed when it is skipped. */
+  diagnostics: Diagnostic[];
+  /** SHA-256 of the manifest as written: the manifest's hashes of the other files are then trusted. */
+  manifest: string;
+  /** Path relative to the site folder (the manifest included) → stamp. */
+  files: Record<string, Stamp>;
+  /** Folders (relative to the site folder, '' for the site folder) → [mtimeMs, inode]: a new entry (a temp file) changes them. */
+  dirs: Record<string, [number, number]>;
+}
+
+export interface OutIndex {
+  format: typeof FORMAT;
+  writtenAt: number;
+  specs: Record<string, IndexEntry>;
+}
+
+export function optionsKey(generator: string, targets: string[] | 'default', subset: boolean, pfsenseBackup: string | undefined): string {
+  return sha256Hex(JSON.stringify([generator, targets, subset, pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup)]));
+}
+
+export function readIndex(root: string): OutIndex | undefined {
+  try {
+    const text = readRegularFile(join(root, INDEX_NAME), { follow: false });
+    if (text === undefined) return undefined;
+    const data = JSON.parse(text);
+    // An index from the future (a clock set back, or a file made by hand) would trust every stamp: not used.
+    const sane = data?.format === FORMAT && typeof data.writtenAt === 'number' && data.writtenAt <= Date.now() && data.specs && typeof data.specs === 'object';
+    return sane ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the site the entry describes is exactly as the last render left it (`specText` is the spec's
+ * bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
+ * and matched: a render records fresh stamps, as `git status` refreshes its index).
+ */
+export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specText: string): false | 'clean' | 'rehashed' {
+  if (entry.key !== key || entry.spec !== sha256Hex(specText)) return false;
+  if (entry.profile) {
+    let text: string | undefined;
+    try {
+      text = readRegularFile(entry.profile.path);
+    } catch {
+      return false;
+    }
+    if (text === undefined || sha256Hex(text) !== entry.profile.hash) return false;
+  }
+  const site = join(root, entry.id);
+  const trusted = (mtimeMs: number) => mtimeMs < index.writtenAt - RACY_MS;
+  for (const [rel, [mtimeMs, ino]] of Object.entries(entry.dirs)) {
+    const dir = rel ? join(site, rel) : site;
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    // A folder replaced (another inode, or a link now): render decides.
+    if (!st?.isDirectory() || st.ino !== ino) return false;
+    // Its entries may have changed (the admin's file, a killed render's temp file): only a temp file matters.
+    if ((st.mtimeMs !== mtimeMs || !trusted(mtimeMs)) && staleTemps(dir).length) return false;
+  }
+  let rehashed = false;
+  // The hashes to compare a file with when its metadata do not match: the manifest's, once its own bytes are verified.
+  let hashes: Record<string, string> | undefined;
+  const hashOf = (rel: string): string | undefined => {
+    if (rel === MANIFEST) return entry.manifest;
+    if (!hashes) {
+      const text = readText(join(site, MANIFEST));
+      if (text === undefined || sha256Hex(text) !== entry.manifest) return undefined;
+      hashes = (JSON.parse(text) as { files: Record<string, string> }).files;
+    }
+    return hashes[rel];
+  };
+  for (const [rel, [size, mtimeMs, ino, ctimeMs]] of Object.entries(entry.files)) {
+    const path = join(site, rel);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st?.isFile()) return false;
+    if (st.size === size && st.mtimeMs === mtimeMs && st.ino === ino && st.ctimeMs === ctimeMs && trusted(Math.max(mtimeMs, ctimeMs))) continue;
+    // Metadata differ, or too close to the index's write to be trusted: compare the bytes.
+    const text = readText(path);
+    const hash = hashOf(rel);
+    if (text === undefined || hash === undefined || sha256Hex(text) !== hash) return false;
+    rehashed = true;
+  }
+  return rehashed ? 'rehashed' : 'clean';
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readRegularFile(path, { follow: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stamps every file and folder of a site as it is now (right after its commit). Undefined when anything is amiss. */
+export function stampSite(root: string, id: string, hashes: Record<string, string>): Pick<IndexEntry, 'files' | 'dirs' | 'manifest'> | undefined {
+  const site = join(root, id);
+  const files: Record<string, Stamp> = {};
+  const dirs: Record<string, [number, number]> = {};
+  if (!hashes[MANIFEST]) return undefined;
+  for (const rel of Object.keys(hashes)) {
+    const st = lstatSync(join(site, rel), { throwIfNoEntry: false });
+    if (!st?.isFile()) return undefined;
+    files[rel] = [st.size, st.mtimeMs, st.ino, st.ctimeMs];
+    for (let i = rel.lastIndexOf('/'); ; i = rel.lastIndexOf('/', i - 1)) {
+      const dir = i < 0 ? '' : rel.slice(0, i);
+      if (dir in dirs) break;
+      const d = lstatSync(dir ? join(site, dir) : site, { throwIfNoEntry: false });
+      if (!d?.isDirectory()) return undefined;
+      dirs[dir] = [d.mtimeMs, d.ino];
+      if (i < 0) break;
+    }
+  }
+  return { files, dirs, manifest: hashes[MANIFEST] };
+}
+
+/** Writes the index atomically (temp file + rename). A failure only costs the next check its speed. */
+export function writeIndex(root: string, index: OutIndex): void {
+  const path = join(root, INDEX_NAME);
+  const temp = join(root, `.chargewall-index.json.chargewall-${process.pid}-0-0.tmp`);
+  try {
+    const fd = openSync(temp, 'w', 0o644);
+    try {
+      writeSync(fd, JSON.stringify(index));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}
