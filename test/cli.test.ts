@@ -61,7 +61,7 @@ describe('render --check', () => {
     expect(drift.stderr).toContain(`missing: ${out}/verkstad-lund/iptables/apply.sh`);
     expect(drift.stderr).toMatch(new RegExp(`extra: ${out}/verkstad-lund/${other}/\\S+`));
     expect(drift.stderr).not.toContain('leftover.conf');
-    expect(drift.stderr).toMatch(/out of date: run chargewall render to update \S+; 1 site checked\n$/);
+    expect(drift.stderr).toMatch(/out of date: run chargewall render \S+ -o \S+ to update \S+; 1 site checked\n$/);
     // --check never writes.
     expect(readFileSync(join(site, 'README.md'), 'utf8')).toBe(before);
     expect(existsSync(join(site, 'iptables', 'apply.sh'))).toBe(false);

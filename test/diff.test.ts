@@ -53,8 +53,8 @@ describe('manifest', () => {
     expect(run(['render', example, '-t', 'iptables,nftables,mikrotik,pfsense', '-o', out]).code).toBe(0);
     const r = run(['render', spec('count.yaml', (s) => s.replace('count: 6', 'count: 9')), '-t', 'iptables,nftables,mikrotik,pfsense', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    // README, dnsmasq.conf twice (pool), the RouterOS script, pfSense's DHCP range and its STEPS.md: 6 of 16 files (and the manifest).
-    expect(r.stderr).toMatch(/^verkstad-lund: 6 written, 10 unchanged in /);
+    // README, dnsmasq.conf twice (pool), the RouterOS script, pfSense's DHCP range and its STEPS.md: 6 of 17 files (and the manifest).
+    expect(r.stderr).toMatch(/^verkstad-lund: 6 written, 11 unchanged in /m);
   });
 });
 
@@ -91,7 +91,7 @@ describe('chargewall diff', () => {
     expect(r.stdout).toContain('  rule added: ocpp: allow TCP 9000 to ocpp (ocpp.example.net) [iptables]');
     expect(r.stdout).toContain('  target no longer rendered: mikrotik (its files are removed)\n');
     expect(r.stdout).toMatch(/redeploy on the iptables router: .*ipset\.conf.*rules\.v4/);
-    expect(r.stdout).toContain(`  removed from ${out}/verkstad-lund: mikrotik/chargewall.rsc`);
+    expect(r.stdout).toContain(`  removed from ${out}/verkstad-lund: mikrotik/STEPS.md, mikrotik/chargewall.rsc`);
   });
 
   it('a hand edit is shown as such, and --unified prints diffs that patch turns into the new files', () => {
@@ -166,7 +166,7 @@ describe('render --check and --prune over the output folder', () => {
     writeFileSync(join(out, 'not-ours', 'file'), 'x');
     const c = run(['render', example, '-o', out, '--check']);
     expect(c.code).toBe(1);
-    expect(c.stderr).toBe(`orphan: ${out}/old-site (written by chargewall, but no given spec renders site 'old-site'; chargewall render --prune removes it)\nout of date: run chargewall render to update ${out}; 1 site checked\n`);
+    expect(c.stderr).toBe(`orphan: ${out}/old-site (written by chargewall, but no given spec renders site 'old-site'; chargewall render --prune removes it)\nout of date: run chargewall render ${example} -o ${out} to update ${out}; 1 site checked\n`);
     // Render without --prune leaves it; with --prune a file of the admin in it keeps the folder.
     expect(run(['render', example, '-o', out]).code).toBe(0);
     expect(existsSync(join(out, 'old-site'))).toBe(true);

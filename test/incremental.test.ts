@@ -44,7 +44,7 @@ describe('incremental check and render', () => {
     expect(skippedOf(again.stderr)).toBe(2);
     // The same summary lines as a full render would print.
     expect(again.stderr).toContain('verkstad-lund: 0 written, 8 unchanged in');
-    expect(again.stderr).toContain('brf-solgarden: 0 written, 18 unchanged in');
+    expect(again.stderr).toContain('brf-solgarden: 0 written, 19 unchanged in');
 
     // A hand edit (other size and mtime): found.
     const rules = join(out, 'verkstad-lund', 'iptables', 'rules.v4');

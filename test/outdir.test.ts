@@ -197,7 +197,7 @@ describe('item 10: -t touches only the named targets, and only chargewall\'s fil
     const m = JSON.parse(readFileSync(join(site, 'chargewall.manifest.json'), 'utf8'));
     expect(Object.keys(m.targets)).toEqual(['iptables', 'mikrotik', 'pfsense']);
     expect(m.targets.mikrotik.spec).not.toBe(m.targets.iptables.spec);
-    expect(Object.keys(m.files).filter((f) => f.startsWith('mikrotik/'))).toEqual(['mikrotik/chargewall.rsc']);
+    expect(Object.keys(m.files).filter((f) => f.startsWith('mikrotik/'))).toEqual(['mikrotik/STEPS.md', 'mikrotik/chargewall.rsc']);
 
     // With the backup merged (config.xml written next to it), then without: chargewall removes its
     // own config.xml and never the backup it read.

@@ -274,7 +274,8 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
   } else if (job.check) {
     const drift = checkSite(job.out, site);
     // A folder the pipeline cannot reproduce here (a pfSense backup kept out of the repository) is not compared.
-    const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u));
+    // Its manifest lists those files and the backup's hash, so it cannot be reproduced here either.
+    const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u)) && f !== `${id}/${MANIFEST}`;
     outcome.drift = result.unchecked ? { ...drift, stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
   }
   else {

@@ -1,5 +1,5 @@
 # chargewall 0.1.0: RouterOS 6 script for site brf-solgarden (BRF Solgarden garage, plan -1)
-# Spec sha256:590e568e78d3, profile zaptec-pro, 40 chargers on 10.40.0.0/24. Do not edit: change the spec and render again.
+# Profile zaptec-pro, 40 chargers on 10.40.0.0/24. Do not edit: change the spec and render again.
 #
 # Apply (STEPS.md has the whole procedure): take an /export first, turn on Safe Mode (Ctrl+X in the
 # terminal, or the Safe Mode button in Winbox), upload this file and run
