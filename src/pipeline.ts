@@ -1,4 +1,4 @@
-import { buildPlan, UnsupportedError } from './plan/build.js';
+import { buildPlan } from './plan/build.js';
 import type { Plan } from './plan/types.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import type { Site } from './spec/types.js';
@@ -6,7 +6,7 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
 
 export interface SiteRender {
   site?: Site;
@@ -53,7 +53,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
         const pos = result.locate?.([]) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: 'targets' });
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        const at = e.path ? [...e.path] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
       } else {
