@@ -58,6 +58,78 @@ describe('plan', () => {
     expect(() => plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false })).toThrow(UnsupportedError);
   });
 
+  const noNames = (portOnly: boolean) => ({
+    resolverFilledSets: false,
+    redirect: false,
+    ntpServer: false,
+    noHostNames: { why: 'this router cannot match host names', setting: ['targets', 'x', 'fqdnFallback'], portOnly, fix: 'upgrade it' },
+  });
+  const extras = `extraEndpoints:
+  - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com], description: OCPP }
+  - { name: lit, protocol: tcp, ports: [9000], hosts: [192.0.2.10], description: by address }`;
+
+  it('a target without host-name matching: every host-name group refused in one error, naming the groups and the setting', () => {
+    let err: unknown;
+    try {
+      plan(spec(extras), noNames(false));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnsupportedError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/host-name destinations \(https, mqtt, ocpp\)/);
+    expect(message).toContain('targets.x.fqdnFallback: port-only');
+    expect(message).toContain('TCP 443, TCP 8883 then open to every address');
+    // A group of address literals is matchable: it is not among the refused.
+    expect(message).not.toMatch(/\blit\b/);
+  });
+
+  it('port-only accepted: the plan widens each host-name rule to any address, says from what, and warns', () => {
+    const p = plan(spec(extras), noNames(true));
+    const to = Object.fromEntries(p.rules.map((r) => [r.id, r.to]));
+    expect(to.https).toEqual({ kind: 'any', widenedFrom: 'https' });
+    expect(to.mqtt).toEqual({ kind: 'any', widenedFrom: 'mqtt' });
+    expect(to.ocpp).toEqual({ kind: 'any', widenedFrom: 'ocpp' });
+    expect(to.lit).toEqual({ kind: 'group', group: 'lit' });
+    const widened = p.warnings.filter((w) => w.code === 'host-names-widened');
+    expect(widened.map((w) => w.message)).toEqual([
+      'HTTPS TCP 443 is open to every address, not only zapcloud-api.azurewebsites.net, devices.zaptec.com, api.zaptec.com (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+      'MQTT over TLS TCP 8883 is open to every address, not only zapcloud.azure-devices.net (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+      'ocpp TCP 443 is open to every address, not only csms.example.com (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+    ]);
+    // A target that matches host names is never widened.
+    expect(plan(spec(extras)).rules.every((r) => r.to.kind !== 'any' || r.to.widenedFrom === undefined)).toBe(true);
+  });
+
+  it('every rule says its kind, service, short name and requirement: nothing parses labels', () => {
+    const p = plan(spec('policy: { ntp: redirect, dns: redirect }\n' + extras));
+    const facts = (rs: { id: string; kind: string; service: string; name: string; requirement?: string }[]) => rs.map((r) => [r.id, r.kind, r.service, r.name, r.requirement]);
+    const v = validateSpec(spec(), 't.yaml');
+    const profile = v.profile!;
+    expect(facts(p.redirects)).toEqual([
+      ['dns', 'redirect', 'dns', 'DNS', profile.dns.requirement],
+      ['ntp', 'redirect', 'ntp', 'NTP', profile.ntp.requirement],
+    ]);
+    expect(facts(p.routerRules)).toEqual([
+      ['dhcp', 'router', 'dhcp', 'DHCP', profile.dhcp!.requirement],
+      ['dns', 'router', 'dns', 'DNS', profile.dns.requirement],
+      ['ntp', 'router', 'ntp', 'NTP', profile.ntp.requirement],
+    ]);
+    expect(facts(p.rules)).toEqual([
+      ['https', 'forward', 'endpoint', 'HTTPS', profile.endpoints[0].requirement],
+      ['mqtt', 'forward', 'endpoint', 'MQTT over TLS', profile.endpoints[1].requirement],
+      ['ocpp', 'forward', 'endpoint', 'ocpp', 'extraEndpoints in the site spec'],
+      ['lit', 'forward', 'endpoint', 'lit', 'extraEndpoints in the site spec'],
+    ]);
+    const fqdn = plan(spec('policy: { ntp: fqdn, dns: allow-fallback }'));
+    expect(facts(fqdn.rules.filter((r) => r.service !== 'endpoint'))).toEqual([
+      ['ntp', 'forward', 'ntp', 'NTP', profile.ntp.requirement],
+      ['dns-fallback', 'forward', 'dns', 'DNS to fallback resolvers', profile.dns.requirement],
+    ]);
+    const any = plan(spec('policy: { ntp: any }'));
+    expect(facts(any.rules.filter((r) => r.service === 'ntp'))).toEqual([['ntp', 'forward', 'ntp', 'NTP', profile.ntp.requirement]]);
+  });
+
   it('falls back to router-only DNS with a warning when the target cannot redirect', () => {
     const p = plan(spec(), { resolverFilledSets: true, redirect: false, ntpServer: false });
     expect(p.dns.strategy).toBe('router-only');
