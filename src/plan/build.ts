@@ -72,7 +72,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     generator: { name: 'chargewall', version },
     specHash: hashSite(site),
     site: { ...site.site },
-    profile: { id: profile.id, name: profile.name, vendor: profile.vendor, source: profile.source, traffic: { ...profile.traffic } },
+    profile: { id: profile.id, name: profile.name, vendor: profile.vendor, source: profile.source, traffic: { ...profile.traffic }, tools: vendorTools(profile) },
     chargerCount: site.chargers.count,
     network: {
       subnet: subnet.cidr,
@@ -165,6 +165,16 @@ function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, targ
       why: e.purpose,
     };
   });
+}
+
+/** The vendor's app and portal as the profile names them, else after the vendor. */
+function vendorTools(profile: Profile): Plan['profile']['tools'] {
+  const t = profile.tools ?? {};
+  return {
+    app: t.app ?? `${profile.vendor} app`,
+    ...(t.appSignalView !== undefined && { appSignalView: t.appSignalView }),
+    portal: t.portal ?? `${profile.vendor} portal`,
+  };
 }
 
 /** What a site's plans share whatever the target: worked out once per site, not once per target. */

@@ -16,6 +16,11 @@ export interface Plan {
     vendor: string;
     source: string;
     traffic: { perChargerPerDayMB: number; perChargeCycleMB?: number };
+    /**
+     * The vendor's tools as reports and steps name them: the profile's `tools`, else "<vendor> app" and
+     * "<vendor> portal". Free text: every output escapes it as it does the profile's other text.
+     */
+    tools: { app: string; appSignalView?: string; portal: string };
   };
   chargerCount: number;
   network: {

@@ -343,6 +343,7 @@ export function explainSite(input: ExplainInput): string {
 
   // Installer checklist.
   out.push('## Installer checklist', '');
+  const tools = plan.profile.tools;
   const lowest = site.chargers.units.filter((u) => u.rssi !== undefined).sort((a, b) => a.rssi! - b.rssi!);
   out.push(
     `- [ ] Every charger gets an address: ${site.chargers.count} chargers, ${statics ? `${plural(statics, 'static lease')} (table above) and ` : ''}the pool \`${plan.dhcp.first}\` – \`${plan.dhcp.last}\`; check the router's lease list.`,
@@ -354,16 +355,16 @@ export function explainSite(input: ExplainInput): string {
   );
   if (plan.wifi) {
     out.push(
-      `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the Zaptec app (installation view)${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
+      `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the ${mdText(tools.app)}${tools.appSignalView ? ` (${mdText(tools.appSignalView)})` : ''}${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
       `- [ ] The access point's 2.4 GHz radio is fixed to channel ${plan.wifi.channel} (not auto), 20 MHz, country ${plan.wifi.country}; the SSID is not on 5 GHz only.`,
     );
   }
   out.push(
     `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate; \`verify\` check \`ntp\`).`,
     `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`; \`verify\` checks \`dns:<host>\`).`,
-    '- [ ] Every charger shows online in the Zaptec Portal after installation.',
+    `- [ ] Every charger shows online in the ${mdText(tools.portal)} after installation.`,
     // Rules, DHCP and Wi-Fi must come back by themselves (on Linux: the chargewall-<site>.service boot unit).
-    '- [ ] Restart the router once: every charger is back online in the Zaptec Portal within a few minutes, with nobody touching it.',
+    `- [ ] Restart the router once: every charger is back online in the ${mdText(tools.portal)} within a few minutes, with nobody touching it.`,
   );
   return out.join('\n') + '\n';
 }

@@ -348,7 +348,7 @@ function wifiSection(
     }
     notes.push(`Minimum signal ${w.minSignalDbm} dBm is enforced (wifi.enforceMinSignal): weaker clients are rejected.`);
   } else {
-    notes.push(`Survey check, not enforced: every charger must see this AP at ${w.minSignalDbm} dBm or better (Zaptec app).`);
+    notes.push(`Survey check, not enforced: every charger must see this AP at ${w.minSignalDbm} dBm or better (${plan.profile.tools.app}).`);
   }
   const title = `Wi-Fi (${dialect}): ${t.wifiInterface}, 2.4 GHz b/g/n, channel ${w.channel} (${w.frequencyMHz} MHz), 20 MHz, WPA2-PSK, country ${w.country}`;
   return { title, notes, lines };

@@ -547,6 +547,7 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
       pskEnv: wifi.passphrase.kind === 'env' ? wifi.passphrase.name : 'CHARGER_WIFI_PSK',
     },
     leases: plan.dhcp.staticLeases.map((l) => ({ name: mdText(l.name), mac: l.mac, ip: l.ip })),
+    tools: { app: mdText(plan.profile.tools.app), portal: mdText(plan.profile.tools.portal) },
   };
 }
 
