@@ -4,6 +4,8 @@ import IPCIDR from 'ip-cidr';
 import { createHash } from 'node:crypto';
 import { sha256Hex, useNativeSha256 } from '../src/util/sha256.js';
 import { buildPlan, UnsupportedError } from '../src/plan/build.js';
+import { RenderError, UnsupportedError as TargetUnsupportedError } from '../src/targets/types.js';
+import { renderSpec } from '../src/pipeline.js';
 import { objectName } from '../src/plan/names.js';
 import { autoPool } from '../src/plan/pool.js';
 import { validateSpec } from '../src/spec/validate.js';
@@ -228,5 +230,32 @@ describe('objectName', () => {
     expect(long.length).toBeLessThanOrEqual(28);
     expect(long).toBe(objectName('cw', 'a-very-long-site-id-here', 'https', 28));
     expect(long).not.toBe(objectName('cw', 'a-very-long-site-id-herf', 'https', 28));
+  });
+});
+
+describe('target errors carry their spec path (issue 20)', () => {
+  const wifiSpec = `${spec('', 4, '10.9.0.0/24')}  vlan: 9
+wifi: { ssid: Chargers, passphrase: { env: CW_TEST_PSK_UNSET }, channel: 6, country: SE }
+targets:
+  iptables: { lanInterface: br-cw, wanInterface: eth0 }
+  unifi: { apiVersion: "10" }
+`;
+
+  it('a missing passphrase variable points at wifi.passphrase, whatever the target, from the error itself', () => {
+    for (const target of ['iptables', 'unifi']) {
+      const r = renderSpec(wifiSpec, 't.yaml', [target], { withSecrets: true, env: {} });
+      const d = r.diagnostics.find((x) => x.code === 'passphrase-env-missing')!;
+      expect(d, target).toBeDefined();
+      expect([d.path, d.line]).toEqual(['wifi.passphrase', wifiSpec.split('\n').findIndex((l) => l.startsWith('wifi:')) + 1]);
+      expect(Object.keys(r.files)).toEqual([]);
+    }
+  });
+
+  it('a refusal without a path points at the named target; UnsupportedError is one class wherever it is imported from', () => {
+    expect(UnsupportedError).toBe(TargetUnsupportedError);
+    const r = renderSpec(wifiSpec.replace('apiVersion: "10"', 'apiVersion: "9.5"'), 't.yaml', ['unifi'], { withSecrets: false, env: {} });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.path])).toEqual([['target-unsupported', 'targets.unifi']]);
+    expect(new RenderError('x', 'c', ['a', 'b']).path).toEqual(['a', 'b']);
+    expect(new RenderError('x').path).toBeUndefined();
   });
 });
