@@ -225,5 +225,8 @@ describe('every target opens what the site README says, rule by rule', () => {
     // An address-only group is matched as asked, not widened.
     expect(readme).toMatch(/\*\*Allow\*\* UDP 5000 from the chargers to `192\.0\.2\.20` \(lit UDP 5000\)/);
     expect(readme).not.toMatch(/UDP 5000 from the chargers to \*\*any/);
+    // The diagram draws the widened rules to "any address", each target named once per edge.
+    expect(readme).toMatch(/router -->\|"TCP 443 #40;unifi#41;"\| ep\d+/);
+    expect(readme).not.toMatch(/unifi, unifi/);
   });
 });

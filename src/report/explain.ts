@@ -161,8 +161,10 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
     if (!nodes.has(host)) nodes.set(host, `ep${nodes.size + 1}`);
     const k = `${host}|${label}`;
     const e = edges.get(k);
-    if (e) e.targets.push(target);
-    else edges.set(k, { host, label, targets: [target] });
+    // Two rules of one target can share an edge (two widened rules on one port): name the target once.
+    if (e) {
+      if (!e.targets.includes(target)) e.targets.push(target);
+    } else edges.set(k, { host, label, targets: [target] });
   };
   for (const [id, plan] of plans) {
     const groups = new Map(plan.endpoints.map((e) => [e.id, e]));
