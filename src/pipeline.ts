@@ -7,6 +7,21 @@ import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import { backupPath, type SiteBackup } from './pfsense-backups.js';
+import { mdText } from './targets/pfsense/escape.js';
+import { readFileSync } from 'node:fs';
+
+export interface PipelineOptions extends RenderOptions {
+  /** pfSense: what this site merges into when its spec (or --pfsense-config) names a backup, from planBackups (shared backups merged in turn). */
+  pfsenseBackup?: SiteBackup;
+  /**
+   * Nothing is written (validate, render --check): a backup the spec names that is absent (a public
+   * repository keeps it out of git, so CI has none) is a warning, and the site's pfsense folder is not checked.
+   */
+  readOnly?: boolean;
+  /** pfSense: revert GUI edits of chargewall's items instead of refusing, also for a backup the spec names. */
+  pfsenseOverwriteEdits?: boolean;
+}
 
 export interface SiteRender {
   site?: Site;
@@ -15,19 +30,21 @@ export interface SiteRender {
   /** Paths relative to the output folder: `<site-id>/<target>/<file>`. */
   files: Record<string, string>;
   plans: Record<string, Plan>;
+  /** Output folders (`<site>/<target>/`) --check leaves alone: a pfsense folder whose backup is absent here. */
+  unchecked?: string[];
 }
 
 /**
- * The whole pipeline for one spec, without touching the file system:
- * text → validate → plan (per target capabilities) → render.
+ * The whole pipeline for one spec, without writing to the file system (it reads a pfSense backup
+ * the spec names): text → validate → plan (per target capabilities) → render.
  * Errors a target raises for this site (unsupported feature, missing secret) come back as diagnostics.
  */
-export function renderSpec(text: string, file: string, targetIds: string[] | 'default', options: RenderOptions): SiteRender {
+export function renderSpec(text: string, file: string, targetIds: string[] | 'default', options: PipelineOptions): SiteRender {
   return renderValidated(validateSpec(text, file), file, targetIds, options);
 }
 
 /** The pipeline after validation: plan and render every target, then the site report. */
-export function renderValidated(result: ValidationResult, file: string, targetIds: string[] | 'default', options: RenderOptions): SiteRender {
+export function renderValidated(result: ValidationResult, file: string, targetIds: string[] | 'default', pipelineOptions: PipelineOptions): SiteRender {
   const out: SiteRender = { site: result.site, profile: result.profile, diagnostics: [...result.diagnostics], files: {}, plans: {} };
   if (!result.ok || !result.site || !result.profile) return out;
   const site = result.site;
@@ -35,9 +52,14 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   // A spec that names no targets gets every target that can express it; a target the user asked
   // for (in targets: or with --target) fails closed instead.
   const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
+  const backup = ids.includes('pfsense') ? pfsenseBackup(site, file, pipelineOptions, result, out) : undefined;
+  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits, ...options } = pipelineOptions;
+  if (backup) options.pfsenseConfig = { file: backup.file, text: backup.text, overwriteEdits: pfsenseOverwriteEdits || pipelineOptions.pfsenseConfig?.overwriteEdits };
   for (const id of ids) {
     const target = targets.get(id)!;
     const report = (d: TargetDiagnostic): void => {
+      // A warning the spec acknowledges for this site (`acknowledge:`) is not printed and does not fail --strict.
+      if (d.severity === 'warning' && site.acknowledge?.includes(d.code)) return;
       const pos = result.locate?.(d.path) ?? { line: 1, col: 1 };
       out.diagnostics.push({ severity: d.severity, code: d.code, message: `${id}: ${d.message}`, file, line: pos.line, col: pos.col, path: d.path.join('.') });
       options.report?.(d);
@@ -50,12 +72,19 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       }
     } catch (e) {
       if (e instanceof UnsupportedError && implicit) {
-        const pos = result.locate?.([]) ?? { line: 1, col: 1 };
-        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: 'targets' });
-      } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = e.path ? [...e.path] : site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+        if (site.acknowledge?.includes('target-skipped')) continue;
+        // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
+        const at = namedCause(e) ?? [];
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${e.message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
+        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
+      } else if (e instanceof UnsupportedError || e instanceof RenderError) {
+        const at = causeOf(e, id, site);
+        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+        // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
+        const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
+        const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
+        const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
+        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
       } else {
         // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
         const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
@@ -63,6 +92,9 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       }
     }
   }
+  if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
+  // Every warning the site acknowledges is off, wherever it came from (rules, targets, the pipeline).
+  if (site.acknowledge?.length) out.diagnostics = out.diagnostics.filter((d) => !(d.severity === 'warning' && site.acknowledge!.includes(d.code)));
   // The site's explain report sits next to the target folders, so --check covers it as well.
   if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
     try {
@@ -78,6 +110,94 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     }
   }
   return out;
+}
+
+/**
+ * What this site's pfSense render merges into: the shared plan (planBackups) when there is one, else
+ * the backup the spec names (read here), else --pfsense-config. A named backup that cannot be read,
+ * or a merged file git would commit, is an error located at targets.pfsense.backup.
+ */
+function pfsenseBackup(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): SiteBackup | undefined {
+  const at = ['targets', 'pfsense', 'backup'];
+  const error = (code: string, message: string) => {
+    const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+    out.diagnostics.push({ severity: 'error', code, message: `pfsense: ${message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
+  };
+  const shared = options.pfsenseBackup;
+  if (shared) {
+    if (shared.refuse) error('pfsense-merged-public', shared.refuse);
+    return shared;
+  }
+  const own = backupPath(site, file);
+  if (own !== undefined) {
+    try {
+      return { file: site.targets.pfsense.backup!, text: readFileSync(own, 'utf8'), sites: [site.site.id], owner: site.site.id };
+    } catch (e: any) {
+      if (options.readOnly && e?.code === 'ENOENT') {
+        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+        out.diagnostics.push({
+          severity: 'warning',
+          code: 'pfsense-backup-absent',
+          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where the backup is kept out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: at.join('.'),
+        });
+        out.unchecked = [`${site.site.id}/pfsense/`];
+        return undefined;
+      }
+      error('pfsense-backup-missing', `cannot read the backup ${site.targets.pfsense.backup} (${e?.code === 'ENOENT' ? `no such file: ${own}` : e?.message}): download it in Diagnostics > Backup & Restore (unencrypted) and save it there, or fix the path (it is relative to the spec)`);
+      return undefined;
+    }
+  }
+  return options.pfsenseConfig && { ...options.pfsenseConfig, sites: [site.site.id], owner: site.site.id };
+}
+
+/**
+ * Sites on one firewall share one merged config.xml: only the last site merged (the owner) keeps it,
+ * and every site's STEPS.md says which file to restore, so no one restores a file lacking the others.
+ */
+function sharedBackupNote(id: string, backup: SiteBackup, files: Record<string, string>): void {
+  if (backup.sites.length < 2) return;
+  const owned = backup.owner === id;
+  if (!owned) delete files[`${id}/pfsense/config.xml`];
+  const others = backup.sites.filter((s) => s !== id);
+  files[`${id}/pfsense/STEPS.md`] +=
+    `\n## One firewall, ${backup.sites.length} sites: restore one file\n\n` +
+    `The backup ${mdText(backup.file)} is named by ${backup.sites.length} sites (${backup.sites.join(', ')}); chargewall merges them all into ONE config.xml: ` +
+    `**restore \`${backup.owner}/pfsense/config.xml\`** (in the output folder), once, for all of them. ` +
+    (owned
+      ? `That is the config.xml in this folder; it also holds the items of ${others.join(', ')}.`
+      : `This folder has no config.xml: a file with only this site's items would remove ${others.join(', ')} from the firewall.`) +
+    ` "What changed" above is what this site adds. Render these sites' specs in one run, so the merged file holds every one of them.\n`;
+}
+
+/** Spec paths a refusal's text can name, most specific first. */
+const SPEC_PATH = /\b(?:targets\.[a-z]+\.[A-Za-z]+|network\.dhcp\.[A-Za-z]+|network\.[A-Za-z]+|wifi\.[A-Za-z]+|policy\.[A-Za-z]+|chargers\.[A-Za-z]+|extraEndpoints)\b/;
+const FEATURE_WORDS: [RegExp, string[]][] = [
+  [/\bsubnet\b/, ['network', 'subnet']],
+  [/\blease time\b/, ['network', 'dhcp', 'leaseTime']],
+  [/\bendpoint\b|\bfilter rules\b/, ['extraEndpoints']],
+];
+
+/**
+ * Where a target's refusal points: the setting that causes it (a path the error carries, or one its
+ * feature or message names, e.g. `network.vlan`, `policy.ntp`), else the target's own settings, else
+ * the profile. Not line 1: the admin should land on the line to change.
+ */
+function causeOf(e: UnsupportedError | RenderError, id: string, site: Site): string[] {
+  return namedCause(e) ?? (site.targetKeys.includes(id) ? ['targets', id] : ['profile']);
+}
+
+function namedCause(e: UnsupportedError | RenderError): string[] | undefined {
+  // The path the error carries (a passphrase error: wifi.passphrase; a plan refusal: its setting) wins.
+  if (e.path?.length) return [...e.path];
+  const feature = e instanceof UnsupportedError ? e.feature : '';
+  const named = SPEC_PATH.exec(feature) ?? SPEC_PATH.exec(e.message);
+  if (named) return named[0].split('.');
+  for (const [re, path] of FEATURE_WORDS) if (re.test(feature)) return path;
+  return undefined;
 }
 
 /** An unexpected exception from rendering this site, as a located diagnostic (code internal-error). */

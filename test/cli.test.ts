@@ -231,7 +231,8 @@ policy: { dns: redirekt }
     const data = JSON.parse(json.stdout);
     expect(data.ok).toBe(false);
     const asLines = data.diagnostics.map((d: any) => `${d.file}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${d.message}`);
-    expect(asLines.join('\n') + '\n').toBe(text.stderr);
+    // The text run ends with the count (issue 18); every line before it is a diagnostic as in the JSON.
+    expect(asLines.join('\n') + '\n2 errors, 1 warning in 1 file (of 1 checked)\n').toBe(text.stderr);
     for (const d of data.diagnostics) expect(Object.keys(d).sort()).toEqual(['code', 'col', 'file', 'line', 'message', 'path', 'severity']);
 
     // A valid spec with a literal passphrase: warned about, never echoed anywhere.
@@ -247,7 +248,8 @@ policy: { dns: redirekt }
       cli(['explain', 'good.yaml'], { cwd: dir }),
       cli(['render', 'good.yaml', '-o', 'out'], { cwd: dir }),
     ];
-    expect(JSON.parse(runs[0].stdout).diagnostics.map((d: any) => d.code)).toEqual(['passphrase-literal']);
+    // validate also reports what render would (issue 18): here UniFi skipped for a spec without a VLAN.
+    expect(JSON.parse(runs[0].stdout).diagnostics.map((d: any) => d.code)).toEqual(['target-skipped', 'passphrase-literal']);
     expect(JSON.parse(runs[2].stdout).diagnostics.map((d: any) => d.code)).toContain('passphrase-invalid');
     for (const r of runs) {
       expect(r.stdout + r.stderr).not.toContain('hunter2');
@@ -289,7 +291,8 @@ describe('terminal output', () => {
 describe('init questions', () => {
   it('asks the essentials, re-asks a wrong answer, and the answers give a valid spec', async () => {
     const { askAnswers, starterSpec } = await import('../src/cli/init.js');
-    const script = ['garage-c', 'Garage C', 'twelve', '12', '10.7.7.7/24', '10.7.7.0/24', 'no', 'iptables'];
+    // Router type first (issue 18), then the site, then the router's own facts (here the Linux interfaces).
+    const script = ['iptables', 'garage-c', 'Garage C', 'twelve', '12', '10.7.7.7/24', '10.7.7.0/24', '', 'no', 'br0', 'eth1'];
     const asked: string[] = [];
     const said: string[] = [];
     const answers = await askAnswers(
@@ -301,7 +304,7 @@ describe('init questions', () => {
       (s) => said.push(s),
     );
     expect(script).toEqual([]);
-    expect(answers).toMatchObject({ siteId: 'garage-c', name: 'Garage C', chargers: 12, subnet: '10.7.7.0/24', wifi: false, target: 'iptables' });
+    expect(answers).toMatchObject({ siteId: 'garage-c', name: 'Garage C', chargers: 12, subnet: '10.7.7.0/24', wifi: false, target: 'iptables', lanInterface: 'br0', wanInterface: 'eth1' });
     // No Wi-Fi: no channel or country question.
     expect(asked.some((q) => /channel|Country/.test(q))).toBe(false);
     expect(said.join('')).toMatch(/not a charger count[\s\S]*did you mean 10\.7\.7\.0\/24/);

@@ -104,20 +104,27 @@ function nftablesEntries(files: Record<string, string>): Entries {
   return merge.entries();
 }
 
-/** RouterOS: the site chain's accepts with a dst-port; address-list members from the script. */
+/**
+ * RouterOS: the site chain's accepts with a dst-port (inside the script's `:if` guards too); a list's
+ * members are its static entries (host names RouterOS resolves, literal addresses) and the names whose
+ * DNS FWD entries fill it. The same rule to a static and a FWD list is one plan rule.
+ */
 function mikrotikEntries(files: Record<string, string>, site: string): Entries {
-  const rsc = files['chargewall.rsc'];
+  const lines = files['chargewall.rsc'].split('\n').filter((l) => !l.trimStart().startsWith('#'));
   const members = new Map<string, string[]>();
-  for (const m of rsc.matchAll(/^\/ip firewall address-list add list="([^"]+)" address="?([^" ]+)"? /gm)) members.set(m[1], [...(members.get(m[1]) ?? []), m[2]]);
+  const member = (list: string, h: string) => members.set(list, [...(members.get(list) ?? []), h]);
+  for (const l of lines) {
+    for (const m of l.matchAll(/\/ip firewall address-list add list="([^"]+)" address="?([^" ]+)"? /g)) member(m[1], m[2]);
+    for (const m of l.matchAll(/\/ip dns static add name="([^"]+)" type=FWD address-list="([^"]+)"/g)) member(m[2], m[1]);
+  }
   const merge = new Merge();
-  for (const l of rsc.split('\n')) {
-    if (!l.startsWith(`/ip firewall filter add chain="cw-${site}" action=accept protocol=`)) continue;
-    const proto = /protocol=(\w+)/.exec(l)![1];
-    const ports = portsOf(/dst-port=([\d,]+)/.exec(l)![1]);
-    const list = /dst-address-list="([^"]+)"/.exec(l);
-    const addr = /dst-address=(\S+)/.exec(l);
-    const key = /comment="chargewall:[^:]+: (\S+)/.exec(l)![1];
-    merge.add(key, [proto], ports, list ? members.get(list[1]) ?? [] : addr ? [addr[1]] : 'any');
+  const rule = new RegExp(`/ip firewall filter add chain="cw-${site}[^"]*" action=accept protocol=(\\w+) dst-port=([\\d,]+)( dst-address-list="[^"]+"| dst-address=[^ ]+)? comment="chargewall:[^:]+: (?:fwd )?([^ "]+)`, 'g');
+  for (const l of lines) {
+    for (const m of l.matchAll(rule)) {
+      const list = /dst-address-list="([^"]+)"/.exec(m[3] ?? '');
+      const addr = /dst-address=(\S+)/.exec(m[3] ?? '');
+      merge.add(m[4], [m[1]], portsOf(m[2]), list ? [...new Set(members.get(list[1]) ?? [])] : addr ? [addr[1]] : 'any');
+    }
   }
   return merge.entries();
 }

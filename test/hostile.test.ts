@@ -125,22 +125,27 @@ const nftables: Entry<Files> = {
 // ---------------------------------------------------------------- mikrotik (RouterOS script)
 const shapeOf = (c: Command) =>
   c.items.map((i) => (i.kind === 'named' ? `${i.name}=${i.value.kind}` : i.value.kind === 'word' ? i.value.text : `<${i.value.kind}>`)).join(' ');
+/** STEPS.md text back to what it says (mikrotik's mdText also escapes `#`). */
+const unMikrotikMd = (s: string) => s.replace(/\\([\\`*_[\]|~#])/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const mikrotik: Entry<Command[]> = {
   parse: (files) => parseScript(files['chargewall.rsc']),
-  structure: (cmds, files) => ({ commands: allCommands(cmds).map(shapeOf), lines: files['chargewall.rsc'].split('\n').length }),
-  decode: (cmds) => {
+  structure: (cmds, files) => ({ commands: allCommands(cmds).map(shapeOf), lines: files['chargewall.rsc'].split('\n').length, steps: files['STEPS.md'].split('\n').map(mdKind) }),
+  decode: (cmds, files) => {
     const strings = allStrings(cmds);
     const comments = strings.filter((s) => s.arg === 'comment').map((s) => s.value);
     const after = (prefix: string) => comments.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
     return {
-      siteName: after(`chargewall:${SITE}: charger segment of `),
+      siteName: [...after(`chargewall:${SITE}: charger segment of `), ...all(/^# MikroTik steps: (.*) \(`hostile`\)$/m, files['STEPS.md'], (m) => unMikrotikMd(m[1]))],
       unitName: after(`chargewall:${SITE}: lease `),
       description: after(`chargewall:${SITE}: ocpp tcp 443 `),
-      ssid: strings.filter((s) => s.arg === 'ssid').map((s) => s.value),
+      ssid: [
+        ...strings.filter((s) => s.arg === 'ssid' || s.arg === 'configuration.ssid').map((s) => s.value),
+        ...all(/^The charger SSID (.*) is a \*\*virtual AP/m, files['STEPS.md'], (m) => unMikrotikMd(m[1])),
+      ],
     };
   },
   holds: ['siteName', 'unitName', 'ssid', 'description'],
-  escapes: [(s) => mikrotikEsc.str(s).slice(1, -1), mikrotikEsc.commentText],
+  escapes: [(s) => mikrotikEsc.str(s).slice(1, -1), mikrotikEsc.commentText, mikrotikEsc.mdText],
   real: {
     // No RouterOS here: its own command tree (/console/inspect of 7.20) checks every path, argument and length.
     tools: [],
@@ -149,7 +154,10 @@ const mikrotik: Entry<Command[]> = {
       expect(checkScript(files['chargewall.rsc'], tree('7.20')).problems).toEqual([]);
     },
   },
-  secretLines: [{ file: 'chargewall.rsc', line: /^:if .*\/interface wifi security .* passphrase="/ }],
+  secretLines: [
+    { file: 'chargewall.rsc', line: /^:if .*\/interface wifi security .* passphrase="/ },
+    { file: 'chargewall.rsc', line: /^\/interface wifi set \[\/interface wifi find where name="[a-z0-9-]+"\] configuration=.* security.passphrase="/ },
+  ],
 };
 
 // ---------------------------------------------------------------- pfsense (config.xml + STEPS.md)

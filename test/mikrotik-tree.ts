@@ -20,6 +20,14 @@ export function tree(version: '7.20' | '7.12.2'): Node {
 
 /** Read-only properties a `find where` may test that no add/set command takes. */
 const READ_ONLY = new Set(['dynamic', 'default-name', 'invalid', 'running', 'type']);
+/**
+ * Read-only properties of one menu (its print shows them; no command takes them). The radio menu of
+ * wifi/wifiwave2 lists each radio's `interface` and supported `bands` (WiFi manual, "Radio" section).
+ */
+const READ_ONLY_BY_MENU: Record<string, string[]> = {
+  '/interface wifi radio find': ['interface', 'bands'],
+  '/interface wifiwave2 radio find': ['interface', 'bands'],
+};
 
 export interface Problem {
   line: number;
@@ -86,6 +94,7 @@ function checkCommand(cmd: Command, root: Node): string[] {
     const [w, ...expr] = rest;
     if (!(w?.kind === 'positional' && word(w.value) === 'where')) return [`${pathText} without where`];
     const props = menuProperties(dir);
+    for (const p of READ_ONLY_BY_MENU[pathText] ?? []) props.add(p);
     for (const it of expr) {
       let name: string | undefined;
       if (it.kind === 'named') name = it.name.replace(/!$/, '');
@@ -182,4 +191,10 @@ export const variants: { name: string; tree?: '7.20' | '7.12.2'; yaml: () => str
         s.policy.ntp = 'any';
       }),
   },
+  // The whole radio instead of a virtual AP.
+  { name: 'v7-wifi-take-over-move', tree: '7.20', yaml: () => housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', radio: 'take-over', moveRadio: true }, (s) => delete s.network.vlan) },
+  { name: 'v7-wifiwave2-take-over', tree: '7.12.2', yaml: () => housingVariant({ routeros: 7, wifi: 'wifiwave2', wifiInterface: 'wifi2', radio: 'take-over' }) },
+  { name: 'v6-wireless-take-over-move', yaml: () => housingVariant({ routeros: 6, wifi: 'wireless', wifiInterface: 'wlan1', radio: 'take-over', moveRadio: true }, (s) => delete s.network.vlan) },
 ];
+
+export const takeOverVariants = variants.filter((v) => v.name.includes('take-over'));

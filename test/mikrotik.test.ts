@@ -49,10 +49,16 @@ describe('mikrotik: every path, command and argument exists in the RouterOS comm
   for (const c of cases) {
     it(`${c.name} (inspect-${c.tree}.json)`, () => {
       const script = c.script();
-      expect(script).toMatch(/^:if \(\[:pick \[\/system resource get version\] 0 1\] != "7"\)/m);
+      expect(script).toMatch(/^:if \(\(\[\/system resource get version\] \. " "\) ~ "\^7\[\.\]"\) do=\{\} else=\{ :error /m);
       const { problems, checked } = checkScript(script, tree(c.tree));
       expect(problems).toEqual([]);
       expect(checked).toBeGreaterThan(40);
+      // The undo lines (comments in the script, code in STEPS.md) are commands too.
+      const lines = script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('# ---- Undo'));
+      const undo = lines.slice(from).filter((l) => /^# [/:]/.test(l) || /^#     \//.test(l)).map((l) => l.replace(/^#\s+/, ''));
+      expect(undo.length).toBeGreaterThan(10);
+      expect(checkScript(undo.join('\n'), tree(c.tree)).problems).toEqual([]);
     });
   }
 
@@ -65,7 +71,8 @@ describe('mikrotik: every path, command and argument exists in the RouterOS comm
       ['authentication-types=wpa2-psk', 'authentication-types=wpa2-pks'],
       ['encryption=ccmp', 'encryption=ccmp,aes'],
       ['find where name="cw-brf-solgarden-pool"', 'find where nmae="cw-brf-solgarden-pool"'],
-      ['value-name=channel.width', 'value-name=channel.widht'],
+      ['value-name=security.passphrase', 'value-name=security.passphrse'],
+      ['bands~"2ghz"', 'band~"2ghz"'],
       ['ssid="BRF Solg\\C3\\A5rden Laddare"', `ssid="${'x'.repeat(33)}"`],
       [':if ([:len', ':iff ([:len'],
     ];
@@ -107,7 +114,9 @@ describe('mikrotik: idempotent structure', () => {
         adds++;
         const comment = arg(c, 'comment');
         expect(comment?.kind, `${h} at line ${c.line} has no comment`).toBe('string');
-        expect((comment as any).value.startsWith(tag), `${h} at line ${c.line}`).toBe(true);
+        // DNS FWD entries are shared by the chargewall sites of a router (one entry per name): their own tag.
+        const owner = h === '/ip dns static add' ? 'chargewall:fwd:' : tag;
+        expect((comment as any).value.startsWith(owner), `${h} at line ${c.line}`).toBe(true);
       }
       expect(adds).toBeGreaterThan(20);
       // Named singletons are created only when missing: `add name=` appears only inside an :if block.
@@ -115,13 +124,24 @@ describe('mikrotik: idempotent structure', () => {
     });
   }
 
-  it('never removes by a bare find (only by tag, by owned name, or dynamic leases of the owned server)', () => {
+  it('never removes by a bare find (only by tag, by owned name, dynamic leases of the owned server, or the radio moveRadio asks to move)', () => {
+    let removes = 0;
     for (const v of variants) {
       const script = renderMikrotik(v.yaml());
-      for (const line of script.split('\n').filter((l) => / remove \[/.test(l) && !l.startsWith('#'))) {
-        expect(line).toMatch(/find where (comment~"\^chargewall:brf-solgarden:"|server="cw-brf-solgarden-dhcp" and mac-address="[0-9A-F:]+" and dynamic=yes)/);
+      for (const line of script.split('\n').filter((l) => !l.startsWith('#'))) {
+        for (const m of line.matchAll(/ remove \[(\/[a-z0-9 -]+) find where ([^\]]*)\]/g)) {
+          removes++;
+          const ok =
+            /comment~"\^chargewall:brf-solgarden:"/.test(m[2]) ||
+            m[2] === 'comment="chargewall:brf-solgarden: stale"' ||
+            m[2] === 'comment="chargewall:brf-solgarden: stale" and dynamic=no' ||
+            /^server="cw-brf-solgarden-dhcp" and mac-address="[0-9A-F:]+" and dynamic=yes$/.test(m[2]) ||
+            (m[1] === '/interface bridge port' && /^interface="(wifi2|wlan1)" and bridge!="bridge-chargers"$/.test(m[2]) && v.name.includes('move'));
+          expect(ok, `${v.name}: ${m[0]}`).toBe(true);
+        }
       }
     }
+    expect(removes).toBeGreaterThan(50);
   });
 });
 
@@ -136,7 +156,9 @@ describe('mikrotik: version and dialect specifics', () => {
       expect(v6).toContain(`address="${host}"`);
       expect(v6).not.toContain(`name="${host}" type=FWD`);
     }
-    expect(v7).toContain('address-list="cw-brf-solgarden-mqtt" comment="chargewall:brf-solgarden: mqtt zapcloud.azure-devices.net"');
+    expect(v7).toMatch(/\/ip dns static add name="zapcloud.azure-devices.net" type=FWD address-list="cw-fwd-mqtt-[0-9a-f]{6}" comment="chargewall:fwd: mqtt zapcloud.azure-devices.net"/);
+    expect(v7).toMatch(/action=accept protocol=tcp dst-port=8883 dst-address-list="cw-fwd-mqtt-[0-9a-f]{6}" comment="chargewall:brf-solgarden: fwd mqtt tcp 8883"/);
+    expect(v7).toContain('/ip dns set address-list-extra-time=1h');
     expect(v7).toContain('dst-port=123 dst-address-list="cw-brf-solgarden-ntp"');
     expect(v7).not.toContain('/system ntp');
     expect(v6).toContain('/system ntp client set enabled=yes server-dns-names="no.pool.ntp.org"');
@@ -147,29 +169,38 @@ describe('mikrotik: version and dialect specifics', () => {
     expect(get('v7-wifi-enforce-ntp-redirect')).toContain('/system ntp client servers add address="no.pool.ntp.org"');
   });
 
-  it('Wi-Fi dialects: band, frequency from the channel, 20 MHz, country names, WPA2-PSK', () => {
-    const wireless = get('v6-wireless');
+  it('Wi-Fi dialects: band, frequency from the channel, 20 MHz, country names, WPA2-PSK, interface-level values', () => {
+    const wireless = get('v6-wireless-take-over-move');
     expect(wireless).toContain('band=2ghz-b/g/n channel-width=20mhz frequency=2437 frequency-mode=regulatory-domain country="sweden"');
     expect(wireless).toContain('authentication-types=wpa2-psk unicast-ciphers=aes-ccm group-ciphers=aes-ccm');
     expect(wireless).toContain('ssid="BRF Solg\\C3\\A5rden Laddare"');
-    for (const [name, menu] of [['v7-wifi', '/interface wifi'], ['v7-wifiwave2', '/interface wifiwave2']]) {
+    // Virtual AP: the master keeps its SSID; only its channel is set, and said.
+    const vap = get('v6-wireless');
+    expect(vap).toContain('/interface wireless add name="cw-brf-solgarden-ap" master-interface="wlan1" mode=ap-bridge ssid=');
+    expect(vap).toContain('/interface wireless set [/interface wireless find where name="wlan1"] frequency=2437 channel-width=20mhz');
+    expect(vap).toMatch(/:put "chargewall: NOTE wlan1 now runs on channel 6/);
+    for (const [name, menu] of [['v7-wifi-take-over-move', '/interface wifi'], ['v7-wifiwave2-take-over', '/interface wifiwave2']]) {
       const s = get(name);
       expect(s).toContain(`${menu} channel add name="cw-brf-solgarden-ch" band=2ghz-n frequency=2437 width=20mhz`);
       expect(s).toContain('country="Sweden"');
-      expect(s).toContain(`${menu} set [${menu} find where name=`);
+      // The values that win: on the interface, after the profiles assigned to it and the sticker passphrase are removed.
+      expect(s).toContain(`${menu} unset [${menu} find where name="wifi2"] value-name=security.passphrase`);
+      expect(s).toContain(`${menu} unset [${menu} find where name="wifi2"] value-name=security\n`);
+      expect(s).toMatch(new RegExp(`configuration.ssid="BRF Solg\\\\C3\\\\A5rden Laddare" channel.band=2ghz-n channel.frequency=2437 channel.width=20mhz configuration.country="Sweden" security.authentication-types=wpa2-psk security.encryption=ccmp security.ft=no security.ft-over-ds=no`));
       expect(s).not.toContain('/interface wireless');
     }
-    expect(get('v7-wifi')).not.toContain('wifiwave2');
+    expect(get('v7-wifi')).not.toContain('/interface wifiwave2');
   });
 
-  it('minimum signal is enforced only when asked for; otherwise it is a survey check', () => {
+  it('minimum signal is enforced only when asked for, at association; the removal line is always there', () => {
     expect(get('v7-wifi')).not.toContain('access-list add');
+    expect(get('v7-wifi')).toContain('/interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:brf-solgarden:"]');
     expect(get('v7-wifi')).toContain('Survey check');
     const wifi = get('v7-wifi-enforce-ntp-redirect');
-    expect(wifi).toContain('/interface wifi access-list add interface="wlan1" signal-range=-75..120 action=accept');
-    expect(wifi).toContain('/interface wifi access-list add interface="wlan1" action=reject');
+    expect(wifi).toContain('/interface wifi access-list add interface="cw-brf-solgarden-ap" signal-range=-75..120 allow-signal-out-of-range=30s action=accept');
+    expect(wifi).toContain('/interface wifi access-list add interface="cw-brf-solgarden-ap" action=reject');
     const wireless = get('v6-wireless-enforce');
-    expect(wireless).toContain('signal-range=-75..120 authentication=yes forwarding=yes');
+    expect(wireless).toContain('signal-range=-75..120 allow-signal-out-of-range=30s authentication=yes forwarding=yes');
     expect(wireless).toContain('signal-range=-120..-76 authentication=no forwarding=no');
   });
 
@@ -183,14 +214,20 @@ describe('mikrotik: version and dialect specifics', () => {
     expect(noVlan).toContain('/ip address add address=10.40.0.1/24 interface="bridge-chargers"');
   });
 
-  it('default deny is the last rule of the owned chain; input accepts are placed before the defconf drop when present', () => {
+  it('default deny is the last rule of the owned chain (logged with a rate limit); input rules go to the top of input; default allow returns', () => {
     const s = get('v7-wifi');
-    const chainRules = s.split('\n').filter((l) => l.startsWith('/ip firewall filter add chain="cw-brf-solgarden"'));
-    expect(chainRules.at(-1)).toContain('action=drop log=yes');
-    expect(chainRules.slice(0, -1).every((l) => l.includes('action=accept'))).toBe(true);
-    expect(s).toMatch(/place-before=\[\/ip firewall filter find where comment="defconf: drop all not coming from LAN"\] \} else=\{/);
-    expect(get('v7-wifi-enforce-ntp-redirect')).toContain('action=accept comment="chargewall:brf-solgarden: default allow"');
-    expect(get('v7-wifi-enforce-ntp-redirect')).toContain('dst-address=8.8.8.8');
+    const chainRules = s.split('\n').filter((l) => /do=\{ \/ip firewall filter add chain="cw-brf-solgarden-[0-9a-f]{6}"/.test(l));
+    expect(chainRules.at(-1)).toContain('action=drop comment="chargewall:brf-solgarden: default deny"');
+    expect(chainRules.at(-2)).toContain('action=log limit=10/1m,5:packet');
+    expect(chainRules[1]).toContain('action=drop out-interface-list="cw-brf-solgarden"');
+    expect(chainRules.slice(2, -2).every((l) => l.includes('action=accept'))).toBe(true);
+    expect(s).toContain('place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0]');
+    expect(s).toContain('place-before=[:pick [/ip firewall nat find where chain="dstnat" and dynamic=no] 0]');
+    const allow = get('v7-wifi-enforce-ntp-redirect');
+    expect(allow).toContain('action=return comment="chargewall:brf-solgarden: default: back to the forward chain \\28defaultDeny false\\29"');
+    expect(allow).not.toMatch(/action=accept comment="chargewall:brf-solgarden: default/);
+    expect(allow).toContain('dst-address=8.8.8.8');
+    expect(get('v6-wireless-enforce')).toContain('action=log limit=10/1m,5 log-prefix');
   });
 
   it('the passphrase appears only with --with-secrets, escaped', () => {
@@ -203,6 +240,24 @@ describe('mikrotik: version and dialect specifics', () => {
     const script = Object.values(hostile.files)[0];
     const p = allStrings(parseScript(script)).find((x) => x.arg === 'passphrase');
     expect(p?.value).toBe('a"b$[x];c?\\d');
+  });
+
+  it('reports what it takes over and what it relies on, located at the spec setting', () => {
+    const codes = (yaml: string) => renderText(yaml, ['mikrotik']).diagnostics.filter((d) => d.code.startsWith('mikrotik-')).map((d) => `${d.severity} ${d.code} ${d.path}`);
+    const vap = codes(variants.find((v) => v.name === 'v7-wifi')!.yaml());
+    expect(vap).toEqual([
+      'warning mikrotik-masquerade-assumed targets.mikrotik.interface',
+      'warning mikrotik-router-dns-assumed targets.mikrotik.interface',
+      'warning mikrotik-router-dns-lan-only targets.mikrotik.interface',
+      'warning mikrotik-radio-channel-set targets.mikrotik.radio',
+    ]);
+    expect(codes(variants.find((v) => v.name === 'v7-wifi-take-over-move')!.yaml())).toContain('warning mikrotik-radio-taken-over targets.mikrotik.radio');
+    expect(codes(variants.find((v) => v.name === 'v7-wifiwave2')!.yaml())).toContain('warning mikrotik-fwd-needs-7.17 targets.mikrotik.wifi');
+    expect(codes(housingVariant({ routeros: 7, wifi: 'wifi', wifiInterface: 'wifi2', moveRadio: true }))).toContain('warning mikrotik-move-radio-ignored targets.mikrotik.moveRadio');
+    // And the same at import time, on the router's terminal.
+    const script = renderMikrotik(variants.find((v) => v.name === 'v7-wifi')!.yaml());
+    expect(script).toMatch(/:put "chargewall: WARNING no masquerade rule in srcnat/);
+    expect(script).toMatch(/:put "chargewall: WARNING the router has no DNS servers/);
   });
 
   it('an unknown country fails closed with a target diagnostic', () => {
@@ -322,7 +377,8 @@ describe('mikrotik: string escaping', () => {
         expect(comments).toContain(`chargewall:brf-solgarden: lease ${unit} 2`);
         expect(comments).toContain(`chargewall:brf-solgarden: charger segment of ${site}`);
         expect(comments).toContain(`chargewall:brf-solgarden: ocpp tcp 443 ${desc}`);
-        expect(strings.filter((s) => s.arg === 'ssid').map((s) => s.value)).toEqual(v === 7 ? [ssid, ssid] : [ssid]);
+        // v7: the configuration profile (add or set) and the interface value; v6: the virtual AP (add or set).
+        expect(strings.filter((s) => s.arg === 'ssid' || s.arg === 'configuration.ssid').map((s) => s.value)).toEqual(v === 7 ? [ssid, ssid, ssid] : [ssid, ssid]);
       }),
       { numRuns: 150 },
     );

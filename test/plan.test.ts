@@ -64,7 +64,7 @@ describe('plan', () => {
     resolverFilledSets: false,
     redirect: false,
     ntpServer: false,
-    noHostNames: { why: 'this router cannot match host names', setting: ['targets', 'x', 'fqdnFallback'], portOnly, fix: 'upgrade it' },
+    noHostNames: { why: 'this router cannot match host names', setting: ['targets', 'x', 'fqdnFallback'], portOnly, fix: 'upgrade it', cause: ['targets', 'x', 'version'] },
   });
   const extras = `extraEndpoints:
   - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com], description: OCPP }
@@ -78,6 +78,7 @@ describe('plan', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as UnsupportedError).path).toEqual(['targets', 'x', 'version']);
     const message = (err as Error).message;
     expect(message).toMatch(/host-name destinations \(https, mqtt, ocpp\)/);
     expect(message).toContain('targets.x.fqdnFallback: port-only');
@@ -251,10 +252,10 @@ targets:
     }
   });
 
-  it('a refusal without a path points at the named target; UnsupportedError is one class wherever it is imported from', () => {
+  it("the plan's refusal points at the setting its capability names; UnsupportedError is one class wherever it is imported from", () => {
     expect(UnsupportedError).toBe(TargetUnsupportedError);
     const r = renderSpec(wifiSpec.replace('apiVersion: "10"', 'apiVersion: "9.5"'), 't.yaml', ['unifi'], { withSecrets: false, env: {} });
-    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.path])).toEqual([['target-unsupported', 'targets.unifi']]);
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.path])).toEqual([['target-unsupported', 'targets.unifi.apiVersion']]);
     expect(new RenderError('x', 'c', ['a', 'b']).path).toEqual(['a', 'b']);
     expect(new RenderError('x').path).toBeUndefined();
   });

@@ -309,7 +309,7 @@ describe('unifi: fail closed', () => {
     expect(errors.map((e) => e.code)).toEqual(['target-unsupported']);
     expect(errors[0].message).toMatch(/host names/);
     expect(errors[0].message).toMatch(/fqdnFallback: port-only/);
-    expect(errors[0].path).toBe('targets.unifi');
+    expect(errors[0].path).toBe('targets.unifi.apiVersion'); // located at the setting that causes it (issue 18)
   });
 
   it('port-only (Network 9): no API file (9.x has no firewall policy endpoints), UI steps that say what is wider', () => {

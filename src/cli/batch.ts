@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { renderSpec } from '../pipeline.js';
+import type { SiteBackup } from '../pfsense-backups.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
@@ -38,6 +39,10 @@ export interface BatchJob {
   knownTargets: string[];
   /** Compare with what is under `out` instead of staging (render --check). */
   check: boolean;
+  /** pfSense: per spec index, what its render merges into (planBackups: shared backups merged in turn). */
+  pfsenseBackups?: (SiteBackup | undefined)[];
+  /** pfSense: revert GUI edits of chargewall's items instead of refusing (--pfsense-overwrite-edits), for every backup. */
+  pfsenseOverwriteEdits?: boolean;
 }
 
 export interface SiteOutcome {
@@ -81,11 +86,16 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 
 function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
-  const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig });
+  const result = renderSpec(readSpec(file), file, job.targetIds, { withSecrets: job.withSecrets, env: process.env, pfsenseConfig: job.pfsenseConfig, pfsenseBackup: job.pfsenseBackups?.[index] ?? undefined, pfsenseOverwriteEdits: job.pfsenseOverwriteEdits, readOnly: job.check });
   const outcome: SiteOutcome = { thread, diagnostics: result.diagnostics };
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
   outcome.id = result.site!.site.id;
-  if (job.check) outcome.drift = checkFiles(job.out, result.files, job.knownTargets);
+  if (job.check) {
+    const drift = checkFiles(job.out, result.files, job.knownTargets);
+    // A folder the pipeline cannot reproduce here (a pfSense backup kept out of the repository) is not compared.
+    const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u));
+    outcome.drift = result.unchecked ? { stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
+  }
   else outcome.staged = stageSite(job.out, result.files, job.knownTargets);
   return outcome;
 }

@@ -1,79 +1,206 @@
 import { compiledSchema } from '../util/schemas.js';
 import { intToIp, parseSubnet, usableRange } from '../util/ipv4.js';
+import { closest } from '../util/suggest.js';
 import { validateSpec } from '../spec/validate.js';
 import { formatDiagnostic } from '../spec/diagnostics.js';
 
-/** The essentials `chargewall init` asks for (or takes as flags). */
+/** What `chargewall init` asks for (or takes as flags): the site, then the facts of its router. */
 export interface InitAnswers {
+  /** Router type first: the other questions depend on it. */
+  target: string;
   siteId: string;
   name: string;
   chargers: number;
   subnet: string;
+  /** 802.1Q VLAN id of the charger segment; 0 = none. */
+  vlan: number;
   wifi: boolean;
   channel: number;
   country: string;
-  target: string;
+  // Linux (iptables, nftables)
+  lanInterface: string;
+  wanInterface: string;
+  wifiInterface: string;
+  // MikroTik
+  routeros: number;
+  wifiPackage: string;
+  dualBand: boolean;
+  bridge: string;
+  radio: string;
+  // pfSense
+  pfInterface: string;
+  backup: string;
+  // UniFi
+  apiVersion: string;
 }
 
 export const initDefaults: InitAnswers = {
+  target: 'iptables',
   siteId: 'my-site',
   name: 'My charger site',
   chargers: 6,
   subnet: '10.20.30.0/24',
+  vlan: 0,
   wifi: true,
   channel: 6,
   country: 'SE',
-  target: 'iptables',
+  lanInterface: 'br-chargers',
+  wanInterface: 'eth0',
+  wifiInterface: 'wlan0',
+  routeros: 7,
+  wifiPackage: 'wifi',
+  dualBand: true,
+  bridge: 'bridge-chargers',
+  radio: 'wifi2',
+  pfInterface: 'opt1',
+  backup: '',
+  apiVersion: '10',
 };
 
 /** A problem with one answer: which flag/question, and what would be right. */
 export class InitInputError extends Error {}
 
+type Key = keyof InitAnswers;
+
+/**
+ * The 2.4 GHz radio's default name: the `wifi`/`wifiwave2` packages name radios wifi1, wifi2, ...
+ * and on dual-band routers (hAP ax2/ax3, hAP ac2 with wifi-qcom-ac) wifi1 is the 5 GHz radio, so the
+ * 2.4 GHz one is wifi2; the legacy `wireless` package calls it wlan1.
+ */
+export function defaultRadio(pkg: string, dualBand: boolean): string {
+  return pkg === 'wireless' ? 'wlan1' : dualBand ? 'wifi2' : 'wifi1';
+}
+
+interface Question {
+  key: Key;
+  flag: string;
+  /** For `init --help` and the question itself. */
+  text: string;
+  /** Asked only when this holds (depends on earlier answers). */
+  when?: (a: InitAnswers) => boolean;
+  /** The default shown, from earlier answers. */
+  fallback?: (a: InitAnswers) => string;
+}
+
+const linux = (a: InitAnswers) => a.target === 'iptables' || a.target === 'nftables';
+const mikrotik = (a: InitAnswers) => a.target === 'mikrotik';
+
+/** In asking order. Flags use the same checks (checkAnswer) and the same conditions. */
+export const initQuestions: Question[] = [
+  { key: 'target', flag: 'target', text: 'Router type' },
+  { key: 'siteId', flag: 'site-id', text: 'Site id (lower-case, a-z 0-9 -)' },
+  { key: 'name', flag: 'name', text: 'Site name', fallback: (a) => (a.siteId === initDefaults.siteId ? initDefaults.name : a.siteId) },
+  { key: 'chargers', flag: 'chargers', text: 'Number of chargers' },
+  { key: 'subnet', flag: 'subnet', text: 'Charger subnet (CIDR)' },
+  { key: 'vlan', flag: 'vlan', text: 'VLAN id of the charger segment (0 = none; UniFi needs one)', fallback: (a) => (a.target === 'unifi' && !a.vlan ? '30' : String(a.vlan)) },
+  { key: 'wifi', flag: 'wifi', text: 'Do the chargers use Wi-Fi on this segment? (yes/no)' },
+  { key: 'channel', flag: 'channel', text: 'Fixed 2.4 GHz channel (1-11)', when: (a) => a.wifi },
+  { key: 'country', flag: 'country', text: 'Country code', when: (a) => a.wifi },
+  { key: 'lanInterface', flag: 'lan-interface', text: 'Charger-side interface or bridge (at most 15 characters)', when: linux },
+  { key: 'wanInterface', flag: 'wan-interface', text: 'Uplink interface (to the internet)', when: linux },
+  { key: 'wifiInterface', flag: 'wifi-interface', text: 'Wireless interface hostapd drives', when: (a) => linux(a) && a.wifi },
+  { key: 'routeros', flag: 'routeros', text: 'RouterOS major version (6 or 7; /system resource print shows it)', when: mikrotik },
+  {
+    key: 'wifiPackage',
+    flag: 'wifi-package',
+    text: 'Wi-Fi package (wifi = RouterOS 7.13+ with wifi-qcom/wifi-qcom-ac, wifiwave2 = 7.x before 7.13, wireless = the legacy package)',
+    when: (a) => mikrotik(a) && a.wifi,
+    fallback: (a) => (a.routeros === 6 ? 'wireless' : a.wifiPackage),
+  },
+  { key: 'dualBand', flag: 'dual-band', text: 'Is the router dual-band (2.4 and 5 GHz radios)? (yes/no)', when: (a) => mikrotik(a) && a.wifi && a.wifiPackage !== 'wireless', fallback: (a) => (a.dualBand ? 'yes' : 'no') },
+  { key: 'bridge', flag: 'bridge', text: 'Bridge (or interface) of the charger segment', when: mikrotik },
+  { key: 'radio', flag: 'radio', text: '2.4 GHz radio interface', when: (a) => mikrotik(a) && a.wifi, fallback: (a) => defaultRadio(a.wifiPackage, a.dualBand) },
+  { key: 'pfInterface', flag: 'pfsense-interface', text: 'pfSense interface id of the charger segment (lan, opt1, opt2, ...: Interfaces > Assignments)', when: (a) => a.target === 'pfsense' },
+  { key: 'backup', flag: 'backup', text: 'pfSense backup config.xml, relative to the spec (empty = none yet)', when: (a) => a.target === 'pfsense' },
+  { key: 'apiVersion', flag: 'api-version', text: 'UniFi Network version (10 or newer matches host names)', when: (a) => a.target === 'unifi' },
+];
+
+const IFACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const ROS_IFACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+
 /** Checks one answer; returns the parsed value or throws InitInputError naming the flag. */
-export function checkAnswer<K extends keyof InitAnswers>(key: K, raw: string, knownTargets: string[]): InitAnswers[K] {
+export function checkAnswer<K extends Key>(key: K, raw: string, knownTargets: string[]): InitAnswers[K] {
   const value = raw.trim();
+  const q = initQuestions.find((x) => x.key === key);
   const fail = (msg: string): never => {
-    throw new InitInputError(`--${flagName(key)}: ${msg}`);
+    throw new InitInputError(`--${q?.flag ?? key}: ${msg}`);
   };
+  const yesNo = (): boolean => {
+    if (/^(y|yes|true)$/i.test(value)) return true;
+    if (/^(n|no|false)$/i.test(value)) return false;
+    return fail('answer yes or no');
+  };
+  const v = <T>(x: T) => x as unknown as InitAnswers[K];
   switch (key) {
+    case 'target': {
+      const id = value.toLowerCase();
+      if (!knownTargets.includes(id)) {
+        const guess = closest(id, knownTargets);
+        fail(`unknown router type '${value}'${guess ? `: did you mean '${guess}'?` : ''} Choose from ${knownTargets.join(', ')}`);
+      }
+      return v(id);
+    }
     case 'siteId':
       if (!/^[a-z][a-z0-9-]{0,23}$/.test(value)) fail(`'${value}' is not a site id: a lower-case letter, then up to 23 of a-z, 0-9, '-' (e.g. brf-solgarden)`);
-      return value as InitAnswers[K];
+      return v(value);
     case 'name':
       if (!value || value.length > 200) fail('give 1 to 200 characters');
-      return value as InitAnswers[K];
+      return v(value);
     case 'chargers': {
       const n = Number(value);
       if (!/^[0-9]+$/.test(value) || n < 1 || n > 65000) fail(`'${value}' is not a charger count: a whole number 1 to 65000`);
-      return n as InitAnswers[K];
+      return v(n);
     }
     case 'subnet': {
       const parsed = parseSubnet(value);
       if (parsed.error) fail(`subnet '${value}' ${parsed.error}${parsed.aligned ? `: did you mean ${parsed.aligned}?` : ''}`);
       if (parsed.subnet!.prefix > 30) fail(`subnet ${value} has no room for a gateway and chargers: use /30 or larger (e.g. /24)`);
-      return parsed.subnet!.cidr as InitAnswers[K];
+      return v(parsed.subnet!.cidr);
+    }
+    case 'vlan': {
+      const n = Number(value || '0');
+      if (!/^[0-9]*$/.test(value) || n > 4094) fail(`'${value}' is not a VLAN id: 1 to 4094, or 0 for none`);
+      return v(n);
     }
     case 'channel': {
       const n = Number(value);
       if (!/^[0-9]+$/.test(value) || n < 1 || n > 11) fail(`'${value}' is not a usable channel: a fixed 2.4 GHz channel 1 to 11 (1, 6 or 11 recommended)`);
-      return n as InitAnswers[K];
+      return v(n);
     }
     case 'country':
       if (!/^[A-Za-z]{2}$/.test(value)) fail(`'${value}' is not a two-letter country code (ISO 3166-1, e.g. SE)`);
-      return value.toUpperCase() as InitAnswers[K];
-    case 'target':
-      if (!knownTargets.includes(value)) fail(`unknown target '${value}': choose from ${knownTargets.join(', ')}`);
-      return value as InitAnswers[K];
+      return v(value.toUpperCase());
     case 'wifi':
-      if (/^(y|yes|true)$/i.test(value)) return true as InitAnswers[K];
-      if (/^(n|no|false)$/i.test(value)) return false as InitAnswers[K];
-      return fail(`answer yes or no`);
+    case 'dualBand':
+      return v(yesNo());
+    case 'lanInterface':
+    case 'wanInterface':
+    case 'wifiInterface':
+      if (!IFACE.test(value)) fail(`'${value}' is not a Linux interface name: 1 to 15 of letters, digits, '_', '.', '-' (ip link shows them)`);
+      return v(value);
+    case 'routeros':
+      if (!/^[67](\.\d+)*$/.test(value)) fail(`'${value}' is not a RouterOS version: 6 or 7 (7.15 counts as 7)`);
+      return v(Number(value.split('.')[0]));
+    case 'wifiPackage': {
+      const p = value.toLowerCase();
+      if (!['wifi', 'wifiwave2', 'wireless'].includes(p)) fail(`'${value}' is not a Wi-Fi package: wifi (RouterOS 7.13+), wifiwave2 (7.x before 7.13) or wireless (legacy); /system package print shows it`);
+      return v(p);
+    }
+    case 'bridge':
+    case 'radio':
+      if (!ROS_IFACE.test(value)) fail(`'${value}' is not a RouterOS interface name: 1 to 32 of letters, digits, '_', '.', '-' (/interface print shows them)`);
+      return v(value);
+    case 'pfInterface':
+      if (!/^(lan|opt[0-9]{1,3})$/.test(value.toLowerCase())) fail(`'${value}' is not a pfSense interface id: lan, opt1, opt2, ... (the id in Interfaces > Assignments, not the description)`);
+      return v(value.toLowerCase());
+    case 'backup':
+      if (/[\u0000-\u001f]/.test(value)) fail('a path without control characters');
+      return v(value);
+    case 'apiVersion':
+      if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(value)) fail(`'${value}' is not a version: e.g. 10 or 9.0.114`);
+      return v(value);
   }
   return fail('unknown setting');
-}
-
-function flagName(key: keyof InitAnswers): string {
-  return { siteId: 'site-id', name: 'name', chargers: 'chargers', subnet: 'subnet', wifi: 'wifi', channel: 'channel', country: 'country', target: 'target' }[key];
 }
 
 /** `key: value  # comment`, with the comments lined up. */
@@ -85,16 +212,42 @@ function line(indent: number, text: string, comment?: string): string {
 /** A YAML scalar for free text: double-quoted JSON is valid YAML and cannot start a comment or a new key. */
 const quoted = (s: string) => JSON.stringify(s);
 
-/** The target's settings with their defaults and descriptions, straight from the published schema. */
-function targetSettings(target: string): string[] {
-  const props: Record<string, any> = compiledSchema('site').schema.properties.targets.properties[target]?.properties ?? {};
+const firstSentence = (s?: string) => (s ?? '').split(/(?<=\.)\s/)[0].replace(/\.$/, '');
+
+/** The target's settings block from the answers, each line with the schema's description as its comment. */
+function targetSettings(a: InitAnswers): string[] {
+  const props: Record<string, any> = compiledSchema('site').schema.properties.targets.properties[a.target]?.properties ?? {};
+  const set = (k: string, value: string | number, comment?: string) => line(4, `${k}: ${typeof value === 'string' ? quoted(value) : value}`, comment ?? firstSentence(props[k]?.description));
+  switch (a.target) {
+    case 'iptables':
+    case 'nftables':
+      return [
+        set('lanInterface', a.lanInterface, 'the charger segment (interface or bridge)'),
+        set('wanInterface', a.wanInterface, "the uplink; chargers' traffic is masqueraded behind it"),
+        ...(a.wifi ? [set('wifiInterface', a.wifiInterface, 'the radio hostapd drives, bridged into lanInterface')] : []),
+      ];
+    case 'mikrotik':
+      return [
+        set('routeros', a.routeros),
+        set('interface', a.bridge, 'bridge of the charger segment; with network.vlan a VLAN interface on it'),
+        set('wifi', a.wifi ? a.wifiPackage : 'none', 'Wi-Fi package: wifi (7.13+), wifiwave2 (7.x < 7.13), wireless, none'),
+        ...(a.wifi ? [set('wifiInterface', a.radio, a.wifiPackage === 'wireless' ? 'the 2.4 GHz radio' : `the 2.4 GHz radio (${a.dualBand ? 'wifi2 on dual-band routers; wifi1 is 5 GHz' : 'wifi1 on a single-band router'})`)] : []),
+      ];
+    case 'pfsense':
+      return [
+        set('interface', a.pfInterface, 'Interfaces > Assignments id of the charger segment'),
+        a.backup
+          ? set('backup', a.backup, 'config.xml download, relative to this spec; keep it out of public repositories')
+          : line(4, '# backup: fw1-config.xml', 'config.xml download (relative to this spec): render merges into it'),
+      ];
+    case 'unifi':
+      return [set('apiVersion', a.apiVersion), set('fqdnFallback', 'refuse')];
+  }
   const lines = Object.entries(props)
     .filter(([, p]) => p.default !== undefined)
-    .map(([k, p]) => line(4, `${k}: ${typeof p.default === 'string' ? quoted(p.default) : p.default}`, firstSentence(p.description)));
+    .map(([k, p]) => set(k, p.default));
   return lines.length ? lines : [line(4, '{}', 'no settings needed')];
 }
-
-const firstSentence = (s?: string) => (s ?? '').split(/(?<=\.)\s/)[0].replace(/\.$/, '');
 
 /** A commented starter spec that validates as written. `schemaRef` is the yaml-language-server `$schema` path. */
 export function starterSpec(a: InitAnswers, schemaRef: string): string {
@@ -119,7 +272,7 @@ export function starterSpec(a: InitAnswers, schemaRef: string): string {
     'network:',
     line(2, `subnet: ${subnet.cidr}`, 'the charger segment'),
     line(2, `gateway: ${gateway}`, "the router's address on it (default: the first usable address)"),
-    line(2, '# vlan: 30', 'when the segment is an 802.1Q VLAN'),
+    a.vlan ? line(2, `vlan: ${a.vlan}`, 'the segment is this 802.1Q VLAN') : line(2, '# vlan: 30', 'when the segment is an 802.1Q VLAN'),
     line(2, 'dhcp:'),
     line(4, 'pool: auto', 'the highest free run of addresses; or first-last'),
     line(4, 'headroom: 25', 'percent spare addresses over the charger count'),
@@ -151,9 +304,10 @@ export function starterSpec(a: InitAnswers, schemaRef: string): string {
     line(2, 'log: false', 'log dropped packets'),
     line(0, '# extraEndpoints:', 'more outbound endpoints, e.g. a native OCPP backend'),
     '#   - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com] }',
+    line(0, '# acknowledge: [dns-bypass]', 'warning codes this site accepts (then --strict passes)'),
     line(0, 'targets:', 'per-target settings; the keys are the default targets of chargewall render'),
     line(2, `${a.target}:`),
-    ...targetSettings(a.target),
+    ...targetSettings(a),
   );
   const text = out.join('\n') + '\n';
   // Belt and braces: what init writes must validate as written.
@@ -164,28 +318,30 @@ export function starterSpec(a: InitAnswers, schemaRef: string): string {
   return text;
 }
 
+/** The answers with the defaults that depend on earlier answers filled in (UniFi's VLAN, RouterOS 6's package, the radio name). */
+export function settle(a: InitAnswers, given: ReadonlySet<Key> = new Set()): InitAnswers {
+  const out = { ...a };
+  for (const q of initQuestions) {
+    if (given.has(q.key) || !q.fallback) continue;
+    if (q.when && !q.when(out)) continue;
+    (out as any)[q.key] = checkAnswer(q.key, q.fallback(out), [out.target]);
+  }
+  return out;
+}
+
 export type Ask = (question: string, fallback: string) => Promise<string>;
 
-/** Asks the essentials one by one; a wrong answer is explained and asked again. */
+/** Asks the router type first, then the site and the router's facts; a wrong answer is explained and asked again. */
 export async function askAnswers(ask: Ask, knownTargets: string[], say: (s: string) => void): Promise<InitAnswers> {
   const a: InitAnswers = { ...initDefaults, target: knownTargets.includes(initDefaults.target) ? initDefaults.target : knownTargets[0] };
-  const questions: [keyof InitAnswers, string][] = [
-    ['siteId', 'Site id (lower-case, a-z 0-9 -)'],
-    ['name', 'Site name'],
-    ['chargers', 'Number of chargers'],
-    ['subnet', 'Charger subnet (CIDR)'],
-    ['wifi', 'Do the chargers use Wi-Fi from this router? (yes/no)'],
-    ['channel', 'Fixed 2.4 GHz channel (1-11)'],
-    ['country', 'Country code'],
-    ['target', `Router target (${knownTargets.join(', ')})`],
-  ];
-  for (const [key, question] of questions) {
-    if ((key === 'channel' || key === 'country') && !a.wifi) continue;
+  for (const q of initQuestions) {
+    if (q.when && !q.when(a)) continue;
+    const text = q.key === 'target' ? `${q.text} (${knownTargets.join(', ')})` : q.text;
     for (;;) {
-      const fallback = key === 'wifi' ? (a.wifi ? 'yes' : 'no') : String(a[key]);
-      const answer = (await ask(question, fallback)).trim() || fallback;
+      const fallback = q.fallback ? q.fallback(a) : typeof a[q.key] === 'boolean' ? (a[q.key] ? 'yes' : 'no') : String(a[q.key]);
+      const answer = (await ask(text, fallback)).trim() || fallback;
       try {
-        (a as any)[key] = checkAnswer(key, answer, knownTargets);
+        (a as any)[q.key] = checkAnswer(q.key, answer, knownTargets);
         break;
       } catch (e) {
         if (!(e instanceof InitInputError)) throw e;

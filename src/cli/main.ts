@@ -1,18 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { renderSpec } from '../pipeline.js';
-import { formatDiagnostic, type Diagnostic } from '../spec/diagnostics.js';
+import { renderSpec, renderValidated } from '../pipeline.js';
+import { closest } from '../util/suggest.js';
+import { planBackups } from '../pfsense-backups.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
-import { askAnswers, checkAnswer, initDefaults, InitInputError, starterSpec, type InitAnswers } from './init.js';
+import { askAnswers, checkAnswer, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { isBatchWorker, readSpec, runBatch, runBatchWorker, threadCount, UsageError, type BatchJob } from './batch.js';
-import { discardStaged, OutputWriter, writeFiles, type SiteWriteCounts } from './write.js';
+import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
+import { spawnSync } from 'node:child_process';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
@@ -27,12 +30,87 @@ function printDiagnostics(list: Diagnostic[], strict = false): boolean {
   return list.some((d) => d.severity === 'error' || strict);
 }
 
+/**
+ * --check does not ask for a merged pfSense config.xml that git ignores and the checkout lacks: it is
+ * the whole firewall configuration, kept out of the repository on purpose. (A site whose backup is
+ * absent is left out by the batch: SiteRender.unchecked.)
+ */
+function unchecked(drift: Drift, id: string, out: string): Drift {
+  const ignoredMerge = (f: string) => f === `${id}/pfsense/config.xml` && gitIgnores(join(out, f));
+  return drift.missing.some(ignoredMerge) ? { ...drift, missing: drift.missing.filter((f) => !ignoredMerge(f)) } : drift;
+}
+
+function gitIgnores(path: string): boolean {
+  let dir = resolve(dirname(path));
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0;
+}
+
+/**
+ * The `$schema` line of a new spec must work in a colleague's clone and in CI, where chargewall may
+ * live elsewhere: the schema is copied next to the spec (site.schema.json, refreshed when it is an
+ * older chargewall copy, never over someone else's file) and referenced as ./site.schema.json.
+ * On stdout nothing is copied: the reference is to the same name, and `chargewall schema` writes it.
+ */
+function schemaNextTo(folder: string, write: boolean): { ref: string; files: Record<string, string> } {
+  const shipped = readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8');
+  const target = join(folder, 'site.schema.json');
+  if (!write) return { ref: './site.schema.json', files: {} };
+  let current: string | undefined;
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === shipped) return { ref: './site.schema.json', files: {} };
+  let ours = current === undefined;
+  if (current !== undefined) {
+    try {
+      ours = JSON.parse(current).$id === JSON.parse(shipped).$id;
+    } catch {
+      ours = false;
+    }
+  }
+  if (ours) return { ref: './site.schema.json', files: { 'site.schema.json': shipped } };
+  // Someone else's site.schema.json: leave it, and point at the shipped schema instead.
+  return { ref: relative(folder, join(packageRoot, 'schemas', 'site.schema.json')).split('\\').join('/'), files: {} };
+}
+
+/** A shell word: quoted when it holds anything but plain path characters (a path with spaces stays one word). */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `chargewall render ...` with the options of this run that change what is written. */
+function renderCommand(specs: string[], opts: { out: string; target?: string[]; pfsenseConfig?: string; withSecrets?: boolean }): string {
+  const words = ['chargewall', 'render', ...specs, '-o', opts.out];
+  if (opts.target?.length) words.push('-t', ...opts.target);
+  if (opts.pfsenseConfig) words.push('--pfsense-config', opts.pfsenseConfig);
+  if (opts.withSecrets) words.push('--with-secrets');
+  return words.map(shellWord).join(' ');
+}
+
+/** "3 errors, 1 warning in 2 files" (with --strict warnings count as errors, as printed). */
+export function summaryLine(list: Diagnostic[], files: number, strict = false, acknowledged = 0): string {
+  const errors = list.filter((d) => d.severity === 'error' || strict).length;
+  const warnings = list.length - errors;
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  const withProblems = new Set(list.map((d) => d.file)).size;
+  const ack = acknowledged ? ` (${n(acknowledged, 'acknowledged warning')} not shown)` : '';
+  if (!list.length) return `no problems in ${n(files, 'file')}${ack}`;
+  return `${n(errors, 'error')}, ${n(warnings, 'warning')} in ${n(withProblems, 'file')} (of ${files} checked)${ack}`;
+}
+
 function parseTargets(list: string[] | undefined): string[] | 'default' {
   if (!list || list.length === 0) return 'default';
-  const ids = list.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  // Target names are case-insensitive: -t MikroTik is mikrotik.
+  const ids = list.flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
   if (ids.includes('all')) return targetIds();
   for (const id of ids) {
-    if (!targets.has(id)) throw new UsageError(`unknown target '${id}': choose from ${targetIds().join(', ')} or all`);
+    if (!targets.has(id)) {
+      const guess = closest(id, [...targetIds(), 'all']);
+      throw new UsageError(`unknown target '${id}'${guess ? `: did you mean '${guess}'?` : ''} Choose from ${targetIds().join(', ')} or all`);
+    }
   }
   return [...new Set(ids)];
 }
@@ -56,10 +134,13 @@ export function buildProgram(): Command {
     .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
     .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
     .option('--pfsense-overwrite-edits', "pfSense: revert changes made on the firewall to chargewall's items (the merge refuses and lists them otherwise)")
+    .option('--strict', "treat warnings as errors: a site with a warning its spec does not acknowledge is not written (CI)")
     .action(async (specs: string[], opts) => {
       const ids = parseTargets(opts.target);
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup'), overwriteEdits: !!opts.pfsenseOverwriteEdits } : undefined;
-      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check };
+      // Sites naming one pfSense backup are merged in turn into one config.xml (read before the batch starts).
+      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out: opts.out, check: !!opts.check });
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out: opts.out, knownTargets: targetIds(), check: !!opts.check, pfsenseOverwriteEdits: !!opts.pfsenseOverwriteEdits, ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }) };
       const bar = progress(specs.length);
       // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
       // one commit at the end renames them, so a failure at the last site changes no file of the first.
@@ -70,22 +151,30 @@ export function buildProgram(): Command {
       let drifted = false;
       const seen = new Map<string, string>();
       const staged: { id: string; counts: SiteWriteCounts }[] = [];
+      const printed: Diagnostic[] = [];
       for (const [i, outcome] of outcomes.entries()) {
         const file = specs[i];
-        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+        printed.push(...outcome.diagnostics);
+        if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
+          // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
+          if (outcome.staged) discardStaged(outcome.staged);
           failed = true;
           continue;
         }
         const id = outcome.id;
         if (seen.has(id)) {
-          process.stderr.write(`${file}:1:1: error duplicate-site-id: site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other\n`);
+          // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
+          const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+          const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
+          printDiagnostics([dup]);
+          printed.push(dup);
           if (outcome.staged) discardStaged(outcome.staged);
           failed = true;
           continue;
         }
         seen.set(id, file);
         if (outcome.drift) {
-          const drift = outcome.drift;
+          const drift = unchecked(outcome.drift, id, opts.out);
           for (const f of drift.stale) process.stderr.write(`stale: ${opts.out}/${f}\n`);
           for (const f of drift.missing) process.stderr.write(`missing: ${opts.out}/${f}\n`);
           for (const f of drift.extra) process.stderr.write(`extra: ${opts.out}/${f}\n`);
@@ -98,30 +187,60 @@ export function buildProgram(): Command {
       if (failure) throw failure;
       if (writer) {
         writer.commit();
+        // A merged pfSense config.xml is the whole firewall configuration: readable by its owner only.
+        for (const b of pfsenseBackups) {
+          const merged = b && b.sites.length && join(opts.out, b.owner, 'pfsense', 'config.xml');
+          if (merged && existsSync(merged)) chmodSync(merged, 0o600);
+        }
         // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
         process.stderr.write(staged.map(({ id, counts }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${opts.out}/${id}\n`).join(''));
       }
-      if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run chargewall render to update ${opts.out}\n` : `up to date\n`);
+      // The exact command that reproduces the output: the same specs, folder, targets and backup, so
+      // following the advice never drops a merged pfSense config.xml (run without its backup, it would).
+      if (opts.check && !failed) process.stderr.write(drifted ? `out of date: run ${renderCommand(specs, opts)} to update ${opts.out}\n` : `up to date\n`);
+      // A run with problems ends with their count, as validate does (a clean run stays quiet).
+      if (printed.length) process.stderr.write(summaryLine(printed, specs.length, !!opts.strict) + '\n');
       process.exitCode = failed || drifted ? EXIT_INVALID : EXIT_OK;
     });
 
   program
     .command('validate')
-    .description('check specs and report every problem at once')
+    .description('check specs and report every problem at once (the spec rules, what each target refuses or reports, duplicate site ids)')
     .argument('<spec...>', 'site spec YAML files')
+    .option('-t, --target <id...>', 'targets to check (default: as for render)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors')
     .action((specs: string[], opts) => {
-      let failed = false;
+      const ids = parseTargets(opts.target);
       const all: Diagnostic[] = [];
+      const okFiles: string[] = [];
+      const seen = new Map<string, string>();
+      let acknowledged = 0;
       for (const file of specs) {
         const result = validateSpec(readSpec(file), file);
-        all.push(...result.diagnostics);
-        if (opts.format === 'text') failed = printDiagnostics(result.diagnostics, opts.strict) || failed;
-        else failed = failed || !result.ok || (opts.strict && result.diagnostics.length > 0);
-        if (opts.format === 'text' && result.ok && !(opts.strict && result.diagnostics.length)) process.stderr.write(`${file}: ok\n`);
+        // What render would add: each target's refusals and reports (files are rendered in memory, never written).
+        const diagnostics = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true }).diagnostics : [...result.diagnostics];
+        // The same cross-spec check as render: two specs with one site id would overwrite each other's output.
+        const id = result.siteId;
+        if (id !== undefined) {
+          const other = seen.get(id);
+          if (other !== undefined) {
+            const pos = result.locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+            diagnostics.push({ severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${other}; their outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' });
+          } else seen.set(id, file);
+        }
+        const sorted = sortDiagnostics(diagnostics);
+        all.push(...sorted);
+        if (opts.format === 'text') printDiagnostics(sorted, opts.strict);
+        if (!sorted.some((d) => d.severity === 'error' || opts.strict)) okFiles.push(file);
+        acknowledged += result.acknowledged?.length ?? 0;
       }
+      const failed = okFiles.length < specs.length;
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
+      else {
+        for (const f of okFiles) process.stderr.write(`${f}: ok\n`);
+        process.stderr.write(summaryLine(all, specs.length, opts.strict, acknowledged) + '\n');
+      }
       process.exitCode = failed ? EXIT_INVALID : EXIT_OK;
     });
 
@@ -131,7 +250,7 @@ export function buildProgram(): Command {
     .argument('<spec>', 'site spec YAML file')
     .option('-t, --target <id...>', 'targets to compare (default: as for render)')
     .action((file: string, opts) => {
-      const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {} });
+      const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {}, readOnly: true });
       if (printDiagnostics(result.diagnostics)) {
         process.exitCode = EXIT_INVALID;
         return;
@@ -146,55 +265,74 @@ export function buildProgram(): Command {
       process.stdout.write(readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8'));
     });
 
-  program
+  const init = program
     .command('init')
-    .description('write a commented starter spec that validates as written (asks the essentials in a terminal)')
+    .description('write a commented starter spec that validates as written (in a terminal it asks: router type first, then the site and the router\'s facts)')
     .option('-o, --out <file>', 'write the spec to this file (default: stdout, or asked for in a terminal)')
     .option('--force', 'overwrite an existing file')
-    .option('--site-id <id>', `site id (default: ${initDefaults.siteId})`)
-    .option('--name <text>', 'site name (free text)')
-    .option('--chargers <n>', `number of chargers (default: ${initDefaults.chargers})`)
-    .option('--subnet <cidr>', `charger subnet (default: ${initDefaults.subnet})`)
-    .option('--target <id>', `router target (default: ${initDefaults.target})`)
-    .option('--no-wifi', 'the chargers do not use Wi-Fi from this router (4G, PLC, an existing WLAN)')
-    .option('--channel <n>', `fixed 2.4 GHz channel 1-11 (default: ${initDefaults.channel})`)
-    .option('--country <cc>', `country code for the Wi-Fi regulatory domain (default: ${initDefaults.country})`)
-    .action(async (opts, cmd: Command) => {
+    .option('--no-wifi', 'the chargers do not use Wi-Fi (4G, PLC, an existing WLAN)');
+  for (const q of initQuestions) {
+    if (q.key === 'wifi') continue;
+    const d = initDefaults[q.key];
+    init.option(`--${q.flag} <value>`, `${q.text}${q.fallback ? '' : ` (default: ${typeof d === 'boolean' ? (d ? 'yes' : 'no') : d === '' ? 'none' : d})`}`);
+  }
+  init.action(async (opts, cmd: Command) => {
       const known = targetIds();
-      const flags: [keyof InitAnswers, string][] = [['siteId', 'siteId'], ['name', 'name'], ['chargers', 'chargers'], ['subnet', 'subnet'], ['target', 'target'], ['channel', 'channel'], ['country', 'country']];
-      const given = flags.filter(([, o]) => cmd.getOptionValueSource(o) === 'cli');
-      const interactive = !opts.out && !given.length && cmd.getOptionValueSource('wifi') !== 'cli' && !!process.stdin.isTTY && !!process.stderr.isTTY;
+      const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      const given = initQuestions.filter((q) => (q.key === 'wifi' ? cmd.getOptionValueSource('wifi') === 'cli' : cmd.getOptionValueSource(camel(q.flag)) === 'cli'));
+      // A terminal asks, with or without -o (the file is then not asked for); flags answer instead.
+      const interactive = !given.length && !!process.stdin.isTTY && !!process.stderr.isTTY;
       let answers: InitAnswers = { ...initDefaults, target: known.includes(initDefaults.target) ? initDefaults.target : known[0] };
       let out: string | undefined = opts.out;
       try {
         if (interactive) {
           // readline only for the questions: a render never loads it.
-          const { createInterface } = lazyRequire('node:readline/promises') as typeof import('node:readline/promises');
+          const { createInterface } = lazyRequire('node:readline') as typeof import('node:readline');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
-          try {
-            answers = await askAnswers((q, d) => rl.question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
-            out = (await rl.question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
-          } catch (e: any) {
+          // Lines are queued, so answers pasted (or typed ahead) in one go are all used, not lost between questions.
+          const queue: string[] = [];
+          let waiting: ((line: string | undefined) => void) | undefined;
+          let ended = false;
+          rl.on('line', (l) => (waiting ? (waiting(l), (waiting = undefined)) : queue.push(l)));
+          rl.on('close', () => ((ended = true), waiting?.(undefined)));
+          rl.on('SIGINT', () => rl.close());
+          const question = async (prompt: string): Promise<string> => {
+            rl.setPrompt(prompt);
+            rl.prompt();
+            const line = queue.length ? queue.shift() : ended ? undefined : await new Promise<string | undefined>((r) => (waiting = r));
             // Ctrl-C / Ctrl-D or the input ending: leave quietly, nothing written.
-            if (e?.code === 'ABORT_ERR' || e?.name === 'AbortError') throw new UsageError('init: input ended before every question was answered; nothing written');
-            throw e;
+            if (line === undefined) throw new UsageError('init: input ended before every question was answered; nothing written');
+            return line;
+          };
+          try {
+            answers = await askAnswers((q, d) => question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
+            if (!out) out = (await question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
           } finally {
             rl.close();
           }
         } else {
-          for (const [key, o] of given) (answers as any)[key] = checkAnswer(key, String(opts[o]), known);
+          // Flags in asking order, so a later default can follow an earlier answer (the radio name from the package).
+          for (const q of given) if (q.key !== 'wifi') (answers as any)[q.key] = checkAnswer(q.key, String(opts[camel(q.flag)]), known);
           answers.wifi = opts.wifi !== false;
-          if (!given.some(([k]) => k === 'name')) answers.name = answers.siteId === initDefaults.siteId ? initDefaults.name : answers.siteId;
+          answers = settle(answers, new Set(given.map((q) => q.key)));
+          // A flag for another router type (or for Wi-Fi with --no-wifi) is a mistake, not something to drop silently.
+          const stray = given.find((q) => q.when && !q.when(answers));
+          if (stray) throw new UsageError(`init: --${stray.flag} does not apply to --target ${answers.target}${answers.wifi ? '' : ' without Wi-Fi'}; see chargewall init --help`);
         }
         if (out && existsSync(out) && !opts.force) throw new UsageError(`${out} exists: pass --force to overwrite it`);
-        // The $schema line points at the schema shipped with this chargewall, relative to the spec's folder.
-        const schemaFile = join(packageRoot, 'schemas', 'site.schema.json');
-        const ref = relative(out ? dirname(resolve(out)) : process.cwd(), schemaFile).split('\\').join('/');
-        const text = starterSpec(answers, ref);
+        const folder = out ? dirname(resolve(out)) : process.cwd();
+        const schema = schemaNextTo(folder, !!out);
+        const text = starterSpec(answers, schema.ref);
         if (out) {
-          writeFiles(dirname(resolve(out)), { [relative(dirname(resolve(out)), resolve(out))]: text });
-          process.stderr.write(`wrote ${out}: check it with chargewall validate ${out}, then chargewall render ${out}\n`);
-        } else process.stdout.write(text);
+          writeFiles(folder, { [relative(folder, resolve(out))]: text, ...schema.files });
+          const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
+          const backup = answers.target === 'pfsense' && answers.backup ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(join(dirname(out), answers.backup))}\n` : '';
+          process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  chargewall validate ${shellWord(out)}\nrender it: chargewall render ${shellWord(out)}\n`);
+        } else {
+          process.stdout.write(text);
+          // The $schema line names a file next to the spec; -o copies it, stdout cannot.
+          process.stderr.write(`the spec's $schema line expects site.schema.json next to it: chargewall schema > site.schema.json (or use init -o)\n`);
+        }
       } catch (e) {
         if (e instanceof InitInputError) throw new UsageError(e.message);
         throw e;

@@ -140,6 +140,7 @@ function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, targ
         targetId,
         `host-name destinations (${refused.map((e) => e.id).join(', ')})`,
         `${limit.why}; ${limit.fix}, or accept port-only rules with ${limit.setting.join('.')}: port-only (${ports} then open to every address)`,
+        limit.cause,
       );
     }
   }

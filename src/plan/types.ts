@@ -174,6 +174,8 @@ export interface TargetCapabilities {
     portOnly: boolean;
     /** What else the user can do instead, as a clause: 'set targets.unifi.apiVersion to "10"'. */
     fix: string;
+    /** The spec setting that makes the target unable, where a refusal points: ['targets', 'unifi', 'apiVersion']. */
+    cause: string[];
   };
 }
 

@@ -71,6 +71,7 @@ export function normalize(raw: any): Site {
       pfsense: { interface: 'opt1', ...targets.pfsense },
       unifi: { apiVersion: '10', fqdnFallback: 'refuse', ...targets.unifi },
     },
+    ...(raw.acknowledge?.length && { acknowledge: [...new Set<string>(raw.acknowledge)] }),
     targetKeys: Object.keys(targets),
   };
 }

@@ -270,6 +270,30 @@ const linuxInterfacesDistinct: Rule = ({ site, raw, error }) => {
   }
 };
 
+/**
+ * The spec paths each rule reads ('*' matches any list index). When the schema pass fails, a rule
+ * still runs on the parts that parsed, unless it reads a part that did not (its result would be
+ * about a placeholder): so a typo'd key does not hide "gateway outside subnet" elsewhere. A rule
+ * without an entry runs only on a schema-valid spec.
+ */
+export const ruleReads = new Map<Rule, string[]>([
+  [subnetIsNetwork, ['network.subnet']],
+  [gatewayInSubnet, ['network.subnet', 'network.gateway']],
+  [staticLeases, ['network.subnet', 'network.gateway', 'chargers.count']],
+  [poolFits, ['network.subnet', 'network.gateway', 'network.dhcp.pool', 'network.dhcp.headroom', 'chargers.count', 'chargers.units.*.ip', 'chargers.units.*.mac']],
+  [leaseTimeSane, ['network.dhcp.leaseTime']],
+  [wifiChannel, ['profile', 'wifi.channel']],
+  [freeTextHoldable, []],
+  [wifiSsid, ['wifi.ssid']],
+  [wifiPassphrase, ['wifi.passphrase']],
+  [surveySignal, ['profile']],
+  [extraEndpoints, ['profile']],
+  [fallbackResolvers, ['profile', 'policy.dns']],
+  [dnsBypass, ['profile', 'policy.dns']],
+  [mikrotikWifiVersion, ['targets.mikrotik']],
+  [linuxInterfacesDistinct, ['targets.iptables', 'targets.nftables']],
+]);
+
 /** Run in order; each rule reports everything it finds. */
 export const rules: Rule[] = [
   subnetIsNetwork,

@@ -43,17 +43,28 @@ export function schemaDiagnostics(errors: ErrorObject[], doc: LoadedDocument, sc
         code = 'invalid-value';
         message = `${where} must be one of ${(e.params as Json).allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
         {
-          const guess = closest(String(valueAt(doc.data, path)), (e.params as Json).allowedValues.map(String));
-          if (guess) message += `: did you mean '${guess}'?`;
+          const value = valueAt(doc.data, path);
+          const allowed: unknown[] = (e.params as Json).allowedValues;
+          // routeros: 7.15 is version 7; a string '7' is the number 7.
+          const asNumber = typeof value === 'number' ? Math.trunc(value) : typeof value === 'string' && /^\d+(\.\d+)*$/.test(value.trim()) ? Number(value.trim().split('.')[0]) : undefined;
+          const numeric = asNumber !== undefined && allowed.includes(asNumber) ? String(asNumber) : undefined;
+          const guess = numeric ?? closest(String(value), allowed.map(String));
+          if (numeric && typeof value === 'number') message += ` (the major version only): did you mean ${numeric}?`;
+          else if (numeric) message += `: did you mean ${numeric} (a number, without quotes)?`;
+          else if (guess) message += `: did you mean '${guess}'?`;
         }
         break;
       case 'const':
         message = `${where} must be ${JSON.stringify((e.params as Json).allowedValue)}`;
         break;
-      case 'pattern':
+      case 'pattern': {
         code = 'invalid-format';
-        message = `${where} ${describe(valueAt(doc.data, path))} is not valid: ${sub?.description ?? `must match ${(e.params as Json).pattern}`}`;
+        const value = valueAt(doc.data, path);
+        const explained = typeof value === 'string' ? explainPattern(value, (e.params as Json).pattern) : undefined;
+        message = `${where} ${describe(value)} is not valid${explained?.why ? `: ${explained.why}` : ''}. ${sub?.description ?? `It must match ${(e.params as Json).pattern}`}`;
+        if (explained?.fix) message += ` Did you mean '${explained.fix}'?`;
         break;
+      }
       case 'minimum':
       case 'maximum':
       case 'minItems':
@@ -110,4 +121,59 @@ function describe(v: unknown): string {
 function article(type: string): string {
   const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' };
   return words[type] ?? type;
+}
+
+/**
+ * Why a string fails a pattern, in words (too long, a space at the end, which character is not
+ * allowed and where), and a corrected value when one is obvious. Works on the schema's simple
+ * patterns `^[first][rest]{m,n}$` and `^[class]{n}$`; for others it only checks surrounding spaces
+ * and case.
+ */
+export function explainPattern(value: string, pattern: string): { why?: string; fix?: string } {
+  const re = new RegExp(pattern);
+  const reasons: string[] = [];
+  if (value !== value.trim()) reasons.push(/^\s/.test(value) ? 'it starts with a space' : 'it ends with a space');
+  const simple = /^\^\[([^\]]+)\](?:\[([^\]]+)\]\{(\d+),(\d+)\}|\{(\d+)\}|\[([^\]]+)\]\*)\$$/.exec(pattern);
+  let fix: string | undefined;
+  if (simple) {
+    const first = new RegExp(`^[${simple[1]}]$`);
+    const rest = new RegExp(`^[${simple[2] ?? simple[6] ?? simple[1]}]$`);
+    const max = simple[4] !== undefined ? Number(simple[4]) + 1 : simple[5] !== undefined ? Number(simple[5]) : Infinity;
+    const min = simple[3] !== undefined ? Number(simple[3]) + 1 : simple[5] !== undefined ? Number(simple[5]) : 1;
+    const text = value.trim();
+    const chars = [...text];
+    if (chars.length > max) reasons.push(`it has ${chars.length} characters, over the limit of ${max}: shorten it`);
+    else if (chars.length < min) reasons.push(`it has ${chars.length} characters; it needs ${min === max ? min : `at least ${min}`}`);
+    const bad = chars.findIndex((c, i) => !(i === 0 ? first : rest).test(c));
+    if (bad >= 0) {
+      const c = chars[bad];
+      const name = c === ' ' ? 'a space' : /\s/.test(c) ? 'a white-space character' : `'${c}'`;
+      const cls = bad === 0 ? first : rest;
+      const hint = cls.test(c.toLowerCase()) ? ' (lower case only)' : cls.test(c.toUpperCase()) ? ' (upper case only)' : '';
+      reasons.push(`${name} at character ${bad + 1 + (value.length - value.trimStart().length)} is not allowed${bad === 0 && !hint ? ' first' : ''}${hint}`);
+    }
+    // A corrected value: trimmed, in the one case the pattern allows, other characters as '-', cut to the limit.
+    const lowerOnly = !/A-Z/.test(simple[1] + (simple[2] ?? simple[6] ?? ''));
+    const upperOnly = !/a-z/.test(simple[1] + (simple[2] ?? simple[6] ?? ''));
+    let candidate = lowerOnly ? text.toLowerCase() : upperOnly ? text.toUpperCase() : text;
+    const dash = rest.test('-') ? '-' : rest.test('_') ? '_' : '';
+    candidate = [...candidate].map((c, i) => ((i === 0 ? first : rest).test(c) ? c : i === 0 ? '' : dash)).join('');
+    if (dash) candidate = candidate.replace(new RegExp(`\\${dash}{2,}`, 'g'), dash).replace(new RegExp(`\\${dash}+$`), '');
+    if (candidate !== value && re.test(candidate)) fix = candidate;
+  } else {
+    for (const c of [value.trim(), value.trim().toLowerCase(), value.trim().toUpperCase(), macCandidate(value)]) {
+      if (c !== undefined && c !== value && re.test(c)) {
+        fix = c;
+        break;
+      }
+    }
+    if (!reasons.length && value.trim() === value && fix?.toLowerCase() === value.toLowerCase()) reasons.push(fix === value.toUpperCase() ? 'it must be upper case' : 'it must be lower case');
+  }
+  return { why: reasons.join('; ') || undefined, fix };
+}
+
+/** 983dae000001, 983d.ae00.0001 or 98 3d ae ... as aa:bb:cc:dd:ee:ff. */
+function macCandidate(value: string): string | undefined {
+  const hex = value.replace(/[\s.:-]/g, '');
+  return /^[0-9A-Fa-f]{12}$/.test(hex) ? hex.toLowerCase().match(/../g)!.join(':') : undefined;
 }

@@ -15,6 +15,8 @@ export interface Site {
   policy: Policy;
   extraEndpoints: ExtraEndpoint[];
   targets: TargetSettings;
+  /** Warning codes the spec acknowledges (`acknowledge:`): not printed, not failing --strict, for this site. Absent when empty (the spec hash of older specs stays the same). */
+  acknowledge?: string[];
   /** Which target keys the spec names, in spec order (the default targets). */
   targetKeys: string[];
 }
@@ -62,8 +64,17 @@ export interface LinuxSettings {
 export interface TargetSettings {
   iptables: LinuxSettings;
   nftables: LinuxSettings;
-  mikrotik: { routeros: 6 | 7; interface: string; wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none'; wifiInterface: string };
-  pfsense: { interface: string; acceptRules?: string[] };
+  mikrotik: {
+    routeros: 6 | 7;
+    interface: string;
+    wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none';
+    wifiInterface: string;
+    /** Default `virtual-ap` (read with the default in the target, so the spec hash of other targets stays): the charger SSID is a virtual AP on wifiInterface (the office SSID stays); `take-over`: the whole radio. */
+    radio?: 'virtual-ap' | 'take-over';
+    /** With `take-over`: move the radio out of another bridge (on a default configuration: the LAN bridge) instead of refusing. */
+    moveRadio?: boolean;
+  };
+  pfsense: { interface: string; acceptRules?: string[]; backup?: string; commitMerged?: boolean };
   unifi: {
     apiVersion: string;
     fqdnFallback: 'refuse' | 'port-only';

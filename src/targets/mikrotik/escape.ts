@@ -1,3 +1,4 @@
+import { blankControls } from '../../util/text.js';
 /**
  * RouterOS script escaping (v6 and v7). Free text from the spec reaches a script only through `str`:
  * - always double-quoted;
@@ -108,4 +109,52 @@ function commentTextUnicode(text: string): string {
     .replace(/[^A-Za-z0-9 .,:/@+=_()'&%!*<>|-]/g, ' ')
     .replace(/ +/g, ' ')
     .trim();
+}
+
+/** `[A-Za-z0-9.^|()[\]-]`: a regular expression chargewall builds itself (version checks); refused, never escaped. */
+const RX = new Uint8Array(128);
+for (const c of `${ALNUM}.^|()[]-`) RX[c.charCodeAt(0)] = 1;
+
+/**
+ * A quoted POSIX extended regular expression. Inside a RouterOS string `[ ] ( ) |` are plain text
+ * (only `$`, `"` and `\` are special there), so the expression needs no escapes.
+ */
+export function rx(text: string): string {
+  if (!allIn(RX, text)) throw new Error(`internal: unsafe RouterOS regex ${JSON.stringify(text)}`);
+  return `"${text}"`;
+}
+
+/**
+ * A POSIX ERE that matches a RouterOS version string followed by a space (`7.13.4 (stable) `,
+ * `7.16rc2 (testing) `, `6.49.10 (long-term) `) exactly when it is `major.minor` or newer within
+ * that major. The appended space lets a one-digit minor end in a non-digit (`7.5 ` is 7.5, not 7.50).
+ */
+export function versionAtLeast(major: number, minor: number): string {
+  const alts: string[] = [];
+  if (minor <= 9) alts.push(`[${minor}-9][^0-9]`, '[1-9][0-9]');
+  else {
+    const tens = Math.floor(minor / 10);
+    const units = minor % 10;
+    alts.push(`${tens}[${units}-9]`);
+    if (tens < 9) alts.push(`[${tens + 1}-9][0-9]`);
+    alts.push('[1-9][0-9][0-9]');
+  }
+  return `^${major}[.](${alts.join('|')})`;
+}
+
+/** Any character mdText changes: most texts have none and come back as they are. */
+const MD_CHANGES = /[\\`*_[\]|~&<>#\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Free text inside a line of STEPS.md (Markdown): control and line-separator characters become
+ * spaces (a value cannot start a line, heading or list item), the inline Markdown characters
+ * (emphasis, code, links, table cells, `#`) are backslash-escaped and `<`, `>`, `&` become entities.
+ */
+export function mdText(text: string): string {
+  if (!MD_CHANGES.test(text)) return text;
+  return blankControls(text)
+    .replace(/[\\`*_[\]|~#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }

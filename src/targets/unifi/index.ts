@@ -87,6 +87,7 @@ export const unifiTarget: Target = {
           setting: ['targets', 'unifi', 'fqdnFallback'],
           portOnly: site.targets.unifi.fqdnFallback === 'port-only',
           fix: 'domain policies need Network 10 or newer: set targets.unifi.apiVersion to "10"',
+          cause: ['targets', 'unifi', 'apiVersion'],
         },
       }),
     };

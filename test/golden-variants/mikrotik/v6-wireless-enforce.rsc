@@ -1,27 +1,95 @@
 # chargewall 0.1.0: RouterOS 6 script for site brf-solgarden (BRF Solgarden garage, plan -1)
 # Spec sha256:9907c502104f, profile zaptec-pro, 40 chargers on 10.40.0.0/24. Do not edit: change the spec and render again.
 #
-# Apply: upload this file and run  /import file-name=chargewall.rsc verbose=yes
-# (RouterOS 7.16+: add dry-run to check it first), or paste it into a terminal.
-# Safe to run again: every item it creates has a comment starting with "chargewall:brf-solgarden:".
-# It removes those items before adding them again, creates named items (interface list, VLAN,
-# pool, DHCP server, Wi-Fi profiles) only when missing, and leaves everything else alone.
+# Apply (STEPS.md has the whole procedure): take an /export first, turn on Safe Mode (Ctrl+X in the
+# terminal, or the Safe Mode button in Winbox), upload this file and run
+#   /import file-name=chargewall.rsc verbose=yes
+# (RouterOS 7.16+: add dry-run to check it first). Do not paste it into a terminal: a paste runs every
+# line even after a failed one, /import stops at the first error.
+# The order is fail-closed: preflight, interface list, address lists, the filter chain and its jumps,
+# input, NAT, and only then address, DHCP, router DNS/NTP and Wi-Fi. Stopping after any line leaves
+# the charger segment either unrouted or behind the complete chain.
+# Safe to run again: every item it creates has a comment starting with "chargewall:brf-solgarden:". A changed chain is
+# built next to the old one before the jumps switch to it (make before break).
 
 # ---- Preflight: stop before any change when the router does not fit
-# Host names in address lists need RouterOS 6.36 or newer.
-:if ([:pick [/system resource get version] 0 1] != "6") do={ :error "chargewall: this script is for RouterOS 6 - set targets.mikrotik.routeros and render again" }
+# Nothing before the first change: RouterOS version per feature, the interface (exists, not a bridge port, not the LAN, no foreign address or DHCP server),
+# VLAN filtering, the radio (2.4 GHz, bridge membership, virtual AP master running). Warnings only: masquerade and DNS servers.
+:if (([/system resource get version] . " ") ~ "^6[.]") do={} else={ :error "chargewall: this script is for RouterOS 6 - set targets.mikrotik.routeros and render again" }
+:if (([/system resource get version] . " ") ~ "^6[.](3[6-9]|[4-9][0-9]|[1-9][0-9][0-9])") do={} else={ :error "chargewall: host names in firewall address lists needs RouterOS 6.36 or newer - upgrade RouterOS \28System \3E Packages\29 and import again" }
 :if ([:len [/interface find where name="bridge-chargers"]] = 0) do={ :error "chargewall: interface bridge-chargers does not exist - create it or set targets.mikrotik.interface" }
-:if ([:len [/interface find where name="wlan1"]] = 0) do={ :error "chargewall: Wi-Fi interface wlan1 does not exist - set targets.mikrotik.wifiInterface" }
+:if ([:len [/interface bridge port find where interface="bridge-chargers"]] > 0) do={ :error "chargewall: bridge-chargers is a port of a bridge - a VLAN or address on a bridge port gets no traffic\3B set targets.mikrotik.interface to the bridge" }
+:if ([:len [/interface list member find where list="LAN" and interface="bridge-chargers"]] > 0) do={ :error "chargewall: bridge-chargers is in the interface list LAN - it is the office network, not a charger segment\3B create a separate bridge for the chargers" }
+:if ([:len [/ip address find where interface="bridge-chargers"]] > [:len [/ip address find where interface="bridge-chargers" and comment~"^chargewall:brf-solgarden:"]]) do={ :error "chargewall: bridge-chargers carries addresses chargewall did not add - it is in use\3B give the chargers their own bridge" }
+:if ([:len [/ip dhcp-server find where interface="bridge-chargers" and name!="cw-brf-solgarden-dhcp"]] > 0) do={ :error "chargewall: bridge-chargers already has a DHCP server - it is in use\3B give the chargers their own bridge" }
+:if ([:len [/interface wireless find where name="wlan1"]] = 0) do={ :error "chargewall: Wi-Fi interface wlan1 does not exist - set targets.mikrotik.wifiInterface" }
+:if ([:len [/interface wireless find where name="wlan1" and band~"^2ghz"]] = 0) do={ :error "chargewall: wlan1 is not a 2.4 GHz radio - set targets.mikrotik.wifiInterface to the 2.4 GHz one" }
+:if ([:len [/interface wireless find where name="wlan1" and disabled=no]] = 0) do={ :error "chargewall: wlan1 is disabled - a virtual AP runs only on a running radio\3B set targets.mikrotik.radio to take-over to use the whole radio" }
+:if ([:len [/interface wireless find where name="cw-brf-solgarden-ap"]] > [:len [/interface wireless find where name="cw-brf-solgarden-ap" and comment~"^chargewall:brf-solgarden:"]]) do={ :error "chargewall: an interface cw-brf-solgarden-ap exists that chargewall did not create - rename it" }
+:if ([:len [/interface bridge port find where interface="cw-brf-solgarden-ap" and bridge!="bridge-chargers"]] > 0) do={ :error "chargewall: cw-brf-solgarden-ap is a port of another bridge than bridge-chargers - remove that port" }
+:if ([:len [/ip firewall nat find where chain="srcnat" and action=masquerade]] = 0) do={ :put "chargewall: WARNING no masquerade rule in srcnat - the chargers reach the internet only if the router NATs them some other way" }
+:if (([:len [/ip dns get servers]] + [:len [/ip dns get dynamic-servers]]) = 0) do={ :put "chargewall: WARNING the router has no DNS servers - it answers the chargers lookups only once /ip dns has servers" }
 
 # ---- Charger segment: bridge-chargers, interface list cw-brf-solgarden
 :if ([:len [/interface list find where name="cw-brf-solgarden"]] = 0) do={ /interface list add name="cw-brf-solgarden" comment="chargewall:brf-solgarden: charger segment of BRF Solg\C3\A5rden garage, plan -1" } else={ /interface list set [/interface list find where name="cw-brf-solgarden"] comment="chargewall:brf-solgarden: charger segment of BRF Solg\C3\A5rden garage, plan -1" }
-/interface list member remove [/interface list member find where comment~"^chargewall:brf-solgarden:"]
-/interface list member add list="cw-brf-solgarden" interface="bridge-chargers" comment="chargewall:brf-solgarden: charger segment"
+:if ([:len [/interface list member find where list="cw-brf-solgarden" and interface="bridge-chargers"]] = 0) do={ /interface list member add list="cw-brf-solgarden" interface="bridge-chargers" comment="chargewall:brf-solgarden: charger segment" }
+/interface list member remove [/interface list member find where comment~"^chargewall:brf-solgarden:" and interface!="bridge-chargers"]
+
+# ---- Cloud hosts: address lists
+# One list per endpoint group, so each port opens only to its own hosts.
+# Name entries: the router resolves each name itself and adds the addresses as dynamic entries.
+/ip firewall address-list set [/ip firewall address-list find where comment~"^chargewall:brf-solgarden:" and dynamic=no] comment="chargewall:brf-solgarden: stale"
+:if ([:len [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="zapcloud-api.azurewebsites.net" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-brf-solgarden-https" address="zapcloud-api.azurewebsites.net" comment="chargewall:brf-solgarden: https zapcloud-api.azurewebsites.net" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="zapcloud-api.azurewebsites.net" and dynamic=no] comment="chargewall:brf-solgarden: https zapcloud-api.azurewebsites.net" }
+:if ([:len [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="devices.zaptec.com" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-brf-solgarden-https" address="devices.zaptec.com" comment="chargewall:brf-solgarden: https devices.zaptec.com" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="devices.zaptec.com" and dynamic=no] comment="chargewall:brf-solgarden: https devices.zaptec.com" }
+:if ([:len [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="api.zaptec.com" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-brf-solgarden-https" address="api.zaptec.com" comment="chargewall:brf-solgarden: https api.zaptec.com" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-brf-solgarden-https" and address="api.zaptec.com" and dynamic=no] comment="chargewall:brf-solgarden: https api.zaptec.com" }
+:if ([:len [/ip firewall address-list find where list="cw-brf-solgarden-mqtt" and address="zapcloud.azure-devices.net" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-brf-solgarden-mqtt" address="zapcloud.azure-devices.net" comment="chargewall:brf-solgarden: mqtt zapcloud.azure-devices.net" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-brf-solgarden-mqtt" and address="zapcloud.azure-devices.net" and dynamic=no] comment="chargewall:brf-solgarden: mqtt zapcloud.azure-devices.net" }
+:if ([:len [/ip firewall address-list find where list="cw-brf-solgarden-ocpp" and address="csms.example.com" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-brf-solgarden-ocpp" address="csms.example.com" comment="chargewall:brf-solgarden: ocpp csms.example.com" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-brf-solgarden-ocpp" and address="csms.example.com" and dynamic=no] comment="chargewall:brf-solgarden: ocpp csms.example.com" }
+/ip firewall address-list remove [/ip firewall address-list find where comment="chargewall:brf-solgarden: stale" and dynamic=no]
+
+# ---- Firewall: chain cw-brf-solgarden-79fa12, jumps at the top of forward
+# The chain name carries a hash of its rules: a changed spec builds a new chain next to the old one, the jumps switch to it
+# only once it is complete, then the old chain goes. An unchanged chain that a jump uses is left as it is.
+# The jumps are added once, before the first forward rule (the default configuration's fasttrack), and kept on later runs.
+# IPv6 from and to the charger segment is dropped at the top of the IPv6 forward chain.
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where chain="cw-brf-solgarden-79fa12" and comment~"^chargewall:brf-solgarden:"] }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=accept connection-state=established,related comment="chargewall:brf-solgarden: replies and long-lived connections" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=drop out-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: no new connections into the charger segment" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=accept protocol=tcp dst-port=443 dst-address-list="cw-brf-solgarden-https" comment="chargewall:brf-solgarden: https tcp 443" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=accept protocol=tcp dst-port=8883 dst-address-list="cw-brf-solgarden-mqtt" comment="chargewall:brf-solgarden: mqtt tcp 8883" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=accept protocol=tcp dst-port=443 dst-address-list="cw-brf-solgarden-ocpp" comment="chargewall:brf-solgarden: ocpp tcp 443 Native OCPP 1.6J central system of the operator" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=accept protocol=udp dst-port=123 comment="chargewall:brf-solgarden: ntp udp 123" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=log limit=10/1m,5 log-prefix="cw-brf-solgarden" comment="chargewall:brf-solgarden: log dropped \28rate limited\29" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-brf-solgarden-79fa12"]] = 0) do={ /ip firewall filter add chain="cw-brf-solgarden-79fa12" action=drop comment="chargewall:brf-solgarden: default deny" }
+:if ([:len [/ip firewall filter find where comment="chargewall:brf-solgarden: jump for traffic from the chargers"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden-79fa12" in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump for traffic from the chargers" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden-79fa12" in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump for traffic from the chargers" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } } else={ /ip firewall filter set [/ip firewall filter find where comment="chargewall:brf-solgarden: jump for traffic from the chargers"] jump-target="cw-brf-solgarden-79fa12" }
+:if ([:len [/ip firewall filter find where comment="chargewall:brf-solgarden: jump for traffic to the chargers"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden-79fa12" out-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump for traffic to the chargers" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden-79fa12" out-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump for traffic to the chargers" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } } else={ /ip firewall filter set [/ip firewall filter find where comment="chargewall:brf-solgarden: jump for traffic to the chargers"] jump-target="cw-brf-solgarden-79fa12" }
+/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and chain="forward" and comment!="chargewall:brf-solgarden: jump for traffic from the chargers" and comment!="chargewall:brf-solgarden: jump for traffic to the chargers"]
+/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and chain!="cw-brf-solgarden-79fa12" and chain!="forward" and chain!="input"]
+:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ :if ([:len [/ipv6 firewall filter find where comment="chargewall:brf-solgarden: no IPv6 from the chargers"]] = 0) do={ :if ([:len [/ipv6 firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ipv6 firewall filter add chain=forward action=drop in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: no IPv6 from the chargers" } else={ /ipv6 firewall filter add chain=forward action=drop in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: no IPv6 from the chargers" place-before=[:pick [/ipv6 firewall filter find where chain="forward" and dynamic=no] 0] } } }
+:if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ :if ([:len [/ipv6 firewall filter find where comment="chargewall:brf-solgarden: no IPv6 to the chargers"]] = 0) do={ :if ([:len [/ipv6 firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ipv6 firewall filter add chain=forward action=drop out-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: no IPv6 to the chargers" } else={ /ipv6 firewall filter add chain=forward action=drop out-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: no IPv6 to the chargers" place-before=[:pick [/ipv6 firewall filter find where chain="forward" and dynamic=no] 0] } } }
+
+# ---- Firewall input: router services for the chargers, at the top of input
+# Accepts for DHCP/DNS(/NTP) from the chargers and a drop for the rest, then new DNS(/NTP) requests from anywhere but the LAN list are dropped
+# (without a default configuration nothing else would keep the router's resolver off the WAN). Old rules are removed after the new ones are in.
+/ip firewall filter set [/ip firewall filter find where chain="input" and comment~"^chargewall:brf-solgarden:"] comment="chargewall:brf-solgarden: stale"
+:if ([:len [/interface list find where name="LAN"]] = 1) do={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!LAN comment="chargewall:brf-solgarden: router DNS only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!LAN comment="chargewall:brf-solgarden: router DNS only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } } else={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!cw-brf-solgarden comment="chargewall:brf-solgarden: router DNS only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!cw-brf-solgarden comment="chargewall:brf-solgarden: router DNS only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } }
+:if ([:len [/interface list find where name="LAN"]] = 1) do={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!LAN comment="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!LAN comment="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } } else={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!cw-brf-solgarden comment="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!cw-brf-solgarden comment="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: nothing else to the router" } else={ /ip firewall filter add chain=input action=drop in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: nothing else to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=udp dst-port=67 comment="chargewall:brf-solgarden: dhcp udp 67 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-brf-solgarden" protocol=udp dst-port=67 comment="chargewall:brf-solgarden: dhcp udp 67 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+/ip firewall filter remove [/ip firewall filter find where comment="chargewall:brf-solgarden: stale"]
+:if ([:len [/interface list find where name="LAN"]] = 0) do={ :put "chargewall: WARNING no interface list LAN - the router answers DNS and NTP only to the chargers now" }
+
+# ---- NAT: DNS and NTP from the chargers to the router
+# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: chargers and firewall resolve the cloud hosts through the same resolver.
+/ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
+:if ([:len [/ip firewall nat find where chain="dstnat" and dynamic=no]] = 0) do={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" } else={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" place-before=[:pick [/ip firewall nat find where chain="dstnat" and dynamic=no] 0] }
+:if ([:len [/ip firewall nat find where chain="dstnat" and dynamic=no]] = 0) do={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" } else={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" place-before=[:pick [/ip firewall nat find where chain="dstnat" and dynamic=no] 0] }
 
 # ---- Address 10.40.0.1/24, pool 10.40.0.100-10.40.0.159 (60 for 40 chargers, 50 needed with headroom), DHCP, 40 static leases
 # DHCP hands out the router as gateway and DNS.
-/ip address remove [/ip address find where comment~"^chargewall:brf-solgarden:"]
-:if ([:len [/ip address find where address="10.40.0.1/24"]] = 0) do={ /ip address add address=10.40.0.1/24 interface="bridge-chargers" comment="chargewall:brf-solgarden: gateway" } else={ :put "chargewall: address 10.40.0.1/24 exists already and was left alone" }
+/ip address remove [/ip address find where comment~"^chargewall:brf-solgarden:" and address!="10.40.0.1/24"]
+:if ([:len [/ip address find where address="10.40.0.1/24" and comment~"^chargewall:brf-solgarden:"]] = 0) do={ :if ([:len [/ip address find where address="10.40.0.1/24"]] = 0) do={ /ip address add address=10.40.0.1/24 interface="bridge-chargers" comment="chargewall:brf-solgarden: gateway" } else={ :put "chargewall: address 10.40.0.1/24 exists already and was left alone" } }
 :if ([:len [/ip pool find where name="cw-brf-solgarden-pool"]] = 0) do={ /ip pool add name="cw-brf-solgarden-pool" ranges=10.40.0.100-10.40.0.159 comment="chargewall:brf-solgarden: 60 addresses for 40 chargers" } else={ /ip pool set [/ip pool find where name="cw-brf-solgarden-pool"] ranges=10.40.0.100-10.40.0.159 comment="chargewall:brf-solgarden: 60 addresses for 40 chargers" }
 :if ([:len [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"]] = 0) do={ /ip dhcp-server add name="cw-brf-solgarden-dhcp" interface="bridge-chargers" address-pool="cw-brf-solgarden-pool" lease-time=24h disabled=no comment="chargewall:brf-solgarden: chargers" } else={ /ip dhcp-server set [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"] interface="bridge-chargers" address-pool="cw-brf-solgarden-pool" lease-time=24h disabled=no comment="chargewall:brf-solgarden: chargers" }
 /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:brf-solgarden:"]
@@ -109,66 +177,48 @@
 /ip dhcp-server lease add server="cw-brf-solgarden-dhcp" mac-address=98:3D:AE:10:00:28 address=10.40.0.50 comment="chargewall:brf-solgarden: lease P-40"
 
 # ---- Router DNS and NTP
-# The router answers DNS for the chargers. The input rules below limit who may ask.
+# The router answers DNS for the chargers the input rules above keep it closed to everything but the chargers and the LAN list.
 /ip dns set allow-remote-requests=yes
 
-# ---- Cloud hosts: address lists
-# One list per endpoint group, so each port opens only to its own hosts.
-# Name entries: the router resolves each name itself and adds the addresses as dynamic entries.
-/ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:brf-solgarden:" and dynamic=no]
-/ip firewall address-list add list="cw-brf-solgarden-https" address="zapcloud-api.azurewebsites.net" comment="chargewall:brf-solgarden: https zapcloud-api.azurewebsites.net"
-/ip firewall address-list add list="cw-brf-solgarden-https" address="devices.zaptec.com" comment="chargewall:brf-solgarden: https devices.zaptec.com"
-/ip firewall address-list add list="cw-brf-solgarden-https" address="api.zaptec.com" comment="chargewall:brf-solgarden: https api.zaptec.com"
-/ip firewall address-list add list="cw-brf-solgarden-mqtt" address="zapcloud.azure-devices.net" comment="chargewall:brf-solgarden: mqtt zapcloud.azure-devices.net"
-/ip firewall address-list add list="cw-brf-solgarden-ocpp" address="csms.example.com" comment="chargewall:brf-solgarden: ocpp csms.example.com"
-
-# ---- Firewall: chain cw-brf-solgarden, one jump at the top of forward, router services in input
-# The jump is added once, before the first forward rule, and kept on later runs (move it and it stays moved).
-# Input accepts go before the default configuration rule drop all not coming from LAN when it exists, else at the end.
-# Outbound NAT: the default configuration's masquerade (out-interface-list=WAN) covers the charger segment.
-/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and comment!="chargewall:brf-solgarden: jump to charger rules"]
-/ip firewall filter add chain="cw-brf-solgarden" action=accept connection-state=established,related comment="chargewall:brf-solgarden: replies and long-lived connections"
-/ip firewall filter add chain="cw-brf-solgarden" action=accept protocol=tcp dst-port=443 dst-address-list="cw-brf-solgarden-https" comment="chargewall:brf-solgarden: https tcp 443"
-/ip firewall filter add chain="cw-brf-solgarden" action=accept protocol=tcp dst-port=8883 dst-address-list="cw-brf-solgarden-mqtt" comment="chargewall:brf-solgarden: mqtt tcp 8883"
-/ip firewall filter add chain="cw-brf-solgarden" action=accept protocol=tcp dst-port=443 dst-address-list="cw-brf-solgarden-ocpp" comment="chargewall:brf-solgarden: ocpp tcp 443 Native OCPP 1.6J central system of the operator"
-/ip firewall filter add chain="cw-brf-solgarden" action=accept protocol=udp dst-port=123 comment="chargewall:brf-solgarden: ntp udp 123"
-/ip firewall filter add chain="cw-brf-solgarden" action=drop log=yes log-prefix="cw-brf-solgarden" comment="chargewall:brf-solgarden: default deny"
-:if ([:len [/ip firewall filter find where comment="chargewall:brf-solgarden: jump to charger rules"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden" in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump to charger rules" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-brf-solgarden" in-interface-list="cw-brf-solgarden" comment="chargewall:brf-solgarden: jump to charger rules" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=udp dst-port=67 comment="chargewall:brf-solgarden: dhcp udp 67 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=udp dst-port=67 comment="chargewall:brf-solgarden: dhcp udp 67 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=udp dst-port=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=udp dst-port=53 comment="chargewall:brf-solgarden: dns udp 53 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=tcp dst-port=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=accept protocol=tcp dst-port=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=drop comment="chargewall:brf-solgarden: nothing else to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-brf-solgarden" action=drop comment="chargewall:brf-solgarden: nothing else to the router" }
-
-# ---- NAT: DNS and NTP from the chargers to the router
-# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: chargers and firewall resolve the cloud hosts through the same resolver.
-/ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
-/ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=udp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns udp 53 to the router"
-/ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-brf-solgarden" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:brf-solgarden: dns tcp 53 to the router"
-
-# ---- Wi-Fi (wireless): wlan1, 2.4 GHz b/g/n, channel 6 (2437 MHz), 20 MHz, WPA2-PSK, country SE
-# The passphrase is not in this file (environment variable CHARGER_WIFI_PSK, render with --with-secrets to include it). Set it once:
+# ---- Wi-Fi (wireless): virtual AP cw-brf-solgarden-ap on wlan1, 2.4 GHz b/g/n, channel 6 (2437 MHz), 20 MHz, WPA2-PSK, country SE
+# Virtual AP cw-brf-solgarden-ap on wlan1 (targets.mikrotik.radio virtual-ap): the office SSID, its security and bridge stay as they are.
+# The channel is the radio's: wlan1 is set to channel 6, 20 MHz, for both SSIDs.
+# Minimum signal -75 dBm at association (wifi.enforceMinSignal) a fade shorter than 30 s does not drop a charger.
+# The passphrase is not in this file (environment variable CHARGER_WIFI_PSK, render with --with-secrets to include it) cw-brf-solgarden-ap stays disabled until it is set:
 #   /interface wireless security-profiles set [/interface wireless security-profiles find where name="cw-brf-solgarden-sec"] wpa2-pre-shared-key="..."
-# When bridge-chargers is a bridge and wlan1 is in no bridge yet, the radio becomes a port of it.
-# Minimum signal -75 dBm is enforced (wifi.enforceMinSignal): weaker clients are rejected.
+#   /interface wireless enable [/interface wireless find where name="cw-brf-solgarden-ap"]
 :if ([:len [/interface wireless security-profiles find where name="cw-brf-solgarden-sec"]] = 0) do={ /interface wireless security-profiles add name="cw-brf-solgarden-sec" mode=dynamic-keys authentication-types=wpa2-psk unicast-ciphers=aes-ccm group-ciphers=aes-ccm comment="chargewall:brf-solgarden: charger Wi-Fi security" } else={ /interface wireless security-profiles set [/interface wireless security-profiles find where name="cw-brf-solgarden-sec"] mode=dynamic-keys authentication-types=wpa2-psk unicast-ciphers=aes-ccm group-ciphers=aes-ccm comment="chargewall:brf-solgarden: charger Wi-Fi security" }
-/interface wireless set [/interface wireless find where name="wlan1"] mode=ap-bridge ssid="BRF Solg\C3\A5rden Laddare" band=2ghz-b/g/n channel-width=20mhz frequency=2437 frequency-mode=regulatory-domain country="sweden" wireless-protocol=802.11 security-profile="cw-brf-solgarden-sec" disabled=no
-:if ([:len [/interface bridge find where name="bridge-chargers"]] = 1) do={ :if ([:len [/interface bridge port find where interface="wlan1"]] = 0) do={ /interface bridge port add bridge="bridge-chargers" interface="wlan1" comment="chargewall:brf-solgarden: charger Wi-Fi" } }
+:put "chargewall: NOTE wlan1 now runs on channel 6 \282437 MHz, 20 MHz\29 - the office SSID on it moves there too"
+/interface wireless set [/interface wireless find where name="wlan1"] frequency=2437 channel-width=20mhz
+:if ([:len [/interface wireless find where name="cw-brf-solgarden-ap"]] = 0) do={ /interface wireless add name="cw-brf-solgarden-ap" master-interface="wlan1" mode=ap-bridge ssid="BRF Solg\C3\A5rden Laddare" security-profile="cw-brf-solgarden-sec" wds-mode=disabled disabled=yes comment="chargewall:brf-solgarden: charger Wi-Fi \28virtual AP\29" } else={ /interface wireless set [/interface wireless find where name="cw-brf-solgarden-ap"] master-interface="wlan1" mode=ap-bridge ssid="BRF Solg\C3\A5rden Laddare" security-profile="cw-brf-solgarden-sec" wds-mode=disabled disabled=yes comment="chargewall:brf-solgarden: charger Wi-Fi \28virtual AP\29" }
+:if ([:len [/interface bridge find where name="bridge-chargers"]] = 1) do={ :if ([:len [/interface bridge port find where interface="cw-brf-solgarden-ap"]] = 0) do={ /interface bridge port add bridge="bridge-chargers" interface="cw-brf-solgarden-ap" comment="chargewall:brf-solgarden: charger Wi-Fi" } }
 /interface wireless access-list remove [/interface wireless access-list find where comment~"^chargewall:brf-solgarden:"]
-/interface wireless access-list add interface="wlan1" signal-range=-75..120 authentication=yes forwarding=yes comment="chargewall:brf-solgarden: signal -75 dBm or better"
-/interface wireless access-list add interface="wlan1" signal-range=-120..-76 authentication=no forwarding=no comment="chargewall:brf-solgarden: reject weaker clients"
+/interface wireless access-list add interface="cw-brf-solgarden-ap" signal-range=-75..120 allow-signal-out-of-range=30s authentication=yes forwarding=yes comment="chargewall:brf-solgarden: signal -75 dBm or better"
+/interface wireless access-list add interface="cw-brf-solgarden-ap" signal-range=-120..-76 authentication=no forwarding=no comment="chargewall:brf-solgarden: reject weaker clients"
+:if ([:len [/interface wireless security-profiles find where name="cw-brf-solgarden-sec" and wpa2-pre-shared-key=""]] = 0) do={ /interface wireless set [/interface wireless find where name="cw-brf-solgarden-ap"] disabled=no } else={ :put "chargewall: WARNING no Wi-Fi passphrase yet - cw-brf-solgarden-ap stays disabled\3B set it \28see STEPS.md\29, then enable cw-brf-solgarden-ap" }
 
-# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added.
-# The Wi-Fi profiles it created stay until you point the radio elsewhere and remove them by name.
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"]
-# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
-# /ip dns static remove [/ip dns static find where comment~"^chargewall:brf-solgarden:"]
+# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added,
+# in fail-closed order (Wi-Fi and addressing first, the rules last).
+# /interface wireless remove [/interface wireless find where name="cw-brf-solgarden-ap" and comment~"^chargewall:brf-solgarden:"]
+# /interface wireless access-list remove [/interface wireless access-list find where comment~"^chargewall:brf-solgarden:"]
+# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:brf-solgarden:"]
+# /interface wireless security-profiles remove [/interface wireless security-profiles find where comment~"^chargewall:brf-solgarden:"]
+# /ip dhcp-server remove [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"]
 # /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:brf-solgarden:"]
 # /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:brf-solgarden:"]
 # /ip address remove [/ip address find where comment~"^chargewall:brf-solgarden:"]
-# /interface list member remove [/interface list member find where comment~"^chargewall:brf-solgarden:"]
+# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:brf-solgarden:"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no }
+# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:" and comment!="chargewall:brf-solgarden: router DNS/NTP only for the chargers and the LAN" and comment!="chargewall:brf-solgarden: router DNS only for the chargers and the LAN"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"] }
+# :if ([:len [/system package find where name="ipv6" and disabled=no]] > 0) do={ /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:brf-solgarden:"] }
 # /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:brf-solgarden:" and dynamic=no]
-# /interface wireless access-list remove [/interface wireless access-list find where comment~"^chargewall:brf-solgarden:"]
-# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:brf-solgarden:"]
-# /ip dhcp-server remove [/ip dhcp-server find where name="cw-brf-solgarden-dhcp"]
+# /ip dns static remove [/ip dns static find where comment~"^chargewall:brf-solgarden:"]
+# /interface list member remove [/interface list member find where comment~"^chargewall:brf-solgarden:"]
 # /ip pool remove [/ip pool find where name="cw-brf-solgarden-pool"]
 # /interface list remove [/interface list find where name="cw-brf-solgarden"]
+# Then restore what the script changed but cannot know the earlier value of, from your /export:
+#   /ip dns allow-remote-requests: the values in your /export
+#   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
+#     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:brf-solgarden:"]
+#   wlan1: the channel it had (frequency and width in your /export)

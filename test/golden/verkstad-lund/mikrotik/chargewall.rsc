@@ -1,26 +1,107 @@
 # chargewall 0.1.0: RouterOS 7 script for site verkstad-lund (Lund workshop garage)
 # Spec sha256:c8846203b507, profile zaptec-pro, 6 chargers on 192.168.50.0/24. Do not edit: change the spec and render again.
 #
-# Apply: upload this file and run  /import file-name=chargewall.rsc verbose=yes
-# (RouterOS 7.16+: add dry-run to check it first), or paste it into a terminal.
-# Safe to run again: every item it creates has a comment starting with "chargewall:verkstad-lund:".
-# It removes those items before adding them again, creates named items (interface list, VLAN,
-# pool, DHCP server, Wi-Fi profiles) only when missing, and leaves everything else alone.
+# Apply (STEPS.md has the whole procedure): take an /export first, turn on Safe Mode (Ctrl+X in the
+# terminal, or the Safe Mode button in Winbox), upload this file and run
+#   /import file-name=chargewall.rsc verbose=yes
+# (RouterOS 7.16+: add dry-run to check it first). Do not paste it into a terminal: a paste runs every
+# line even after a failed one, /import stops at the first error.
+# The order is fail-closed: preflight, interface list, address lists, the filter chain and its jumps,
+# input, NAT, and only then address, DHCP, router DNS/NTP and Wi-Fi. Stopping after any line leaves
+# the charger segment either unrouted or behind the complete chain.
+# Safe to run again: every item it creates has a comment starting with "chargewall:verkstad-lund:". A changed chain is
+# built next to the old one before the jumps switch to it (make before break).
 
 # ---- Preflight: stop before any change when the router does not fit
-:if ([:pick [/system resource get version] 0 1] != "7") do={ :error "chargewall: this script is for RouterOS 7 - set targets.mikrotik.routeros and render again" }
+# Nothing before the first change: RouterOS version per feature, the interface (exists, not a bridge port, not the LAN, no foreign address or DHCP server),
+# VLAN filtering, the radio (2.4 GHz, bridge membership, virtual AP master running). Warnings only: masquerade and DNS servers.
+:if (([/system resource get version] . " ") ~ "^7[.]") do={} else={ :error "chargewall: this script is for RouterOS 7 - set targets.mikrotik.routeros and render again" }
+:if (([/system resource get version] . " ") ~ "^7[.](1[3-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={} else={ :error "chargewall: the /interface wifi menu \28before 7.13: set targets.mikrotik.wifi to wifiwave2\29 needs RouterOS 7.13 or newer - upgrade RouterOS \28System \3E Packages\29 and import again" }
 :if ([:len [/interface find where name="bridge-chargers"]] = 0) do={ :error "chargewall: interface bridge-chargers does not exist - create it or set targets.mikrotik.interface" }
-:if ([:len [/interface find where name="wlan1"]] = 0) do={ :error "chargewall: Wi-Fi interface wlan1 does not exist - set targets.mikrotik.wifiInterface" }
+:if ([:len [/interface bridge port find where interface="bridge-chargers"]] > 0) do={ :error "chargewall: bridge-chargers is a port of a bridge - a VLAN or address on a bridge port gets no traffic\3B set targets.mikrotik.interface to the bridge" }
+:if ([:len [/interface list member find where list="LAN" and interface="bridge-chargers"]] > 0) do={ :error "chargewall: bridge-chargers is in the interface list LAN - it is the office network, not a charger segment\3B create a separate bridge for the chargers" }
+:if ([:len [/ip address find where interface="bridge-chargers"]] > [:len [/ip address find where interface="bridge-chargers" and comment~"^chargewall:verkstad-lund:"]]) do={ :error "chargewall: bridge-chargers carries addresses chargewall did not add - it is in use\3B give the chargers their own bridge" }
+:if ([:len [/ip dhcp-server find where interface="bridge-chargers" and name!="cw-verkstad-lund-dhcp"]] > 0) do={ :error "chargewall: bridge-chargers already has a DHCP server - it is in use\3B give the chargers their own bridge" }
+:if ([:len [/interface wifi find where name="wlan1"]] = 0) do={ :error "chargewall: Wi-Fi interface wlan1 does not exist - set targets.mikrotik.wifiInterface" }
+:if ([:len [/interface wifi radio find where interface="wlan1" and bands~"2ghz"]] = 0) do={ :error "chargewall: wlan1 is not a 2.4 GHz radio - set targets.mikrotik.wifiInterface to the 2.4 GHz one" }
+:if ([:len [/interface wifi find where name="wlan1" and disabled=no]] = 0) do={ :error "chargewall: wlan1 is disabled - a virtual AP runs only on a running radio\3B set targets.mikrotik.radio to take-over to use the whole radio" }
+:if ([:len [/interface wifi find where name="cw-verkstad-lund-ap"]] > [:len [/interface wifi find where name="cw-verkstad-lund-ap" and comment~"^chargewall:verkstad-lund:"]]) do={ :error "chargewall: an interface cw-verkstad-lund-ap exists that chargewall did not create - rename it" }
+:if ([:len [/interface bridge port find where interface="cw-verkstad-lund-ap" and bridge!="bridge-chargers"]] > 0) do={ :error "chargewall: cw-verkstad-lund-ap is a port of another bridge than bridge-chargers - remove that port" }
+:if ([:len [/ip firewall nat find where chain="srcnat" and action=masquerade]] = 0) do={ :put "chargewall: WARNING no masquerade rule in srcnat - the chargers reach the internet only if the router NATs them some other way" }
+:if (([:len [/ip dns get servers]] + [:len [/ip dns get dynamic-servers]]) = 0) do={ :put "chargewall: WARNING the router has no DNS servers - it answers the chargers lookups only once /ip dns has servers" }
 
 # ---- Charger segment: bridge-chargers, interface list cw-verkstad-lund
 :if ([:len [/interface list find where name="cw-verkstad-lund"]] = 0) do={ /interface list add name="cw-verkstad-lund" comment="chargewall:verkstad-lund: charger segment of Lund workshop garage" } else={ /interface list set [/interface list find where name="cw-verkstad-lund"] comment="chargewall:verkstad-lund: charger segment of Lund workshop garage" }
-/interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:"]
-/interface list member add list="cw-verkstad-lund" interface="bridge-chargers" comment="chargewall:verkstad-lund: charger segment"
+:if ([:len [/interface list member find where list="cw-verkstad-lund" and interface="bridge-chargers"]] = 0) do={ /interface list member add list="cw-verkstad-lund" interface="bridge-chargers" comment="chargewall:verkstad-lund: charger segment" }
+/interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:" and interface!="bridge-chargers"]
+
+# ---- Cloud hosts: address lists
+# One list per endpoint group, so each port opens only to its own hosts.
+# Name entries: the router resolves each name itself and adds the addresses as dynamic entries.
+# RouterOS 7.17+: DNS FWD entries with address-list add exactly the addresses the router answers a charger
+# (the DNS redirect makes the router see every charger lookup). address-list-extra-time keeps them 1h past the TTL.
+# The FWD entries and their lists (cw-fwd-<group>-<hash of its hosts>) are shared by every chargewall site on this router with the same hosts:
+# one entry per name can feed only one list, so each site's chain accepts that shared list too. Their comment starts chargewall:fwd: , not a site's tag.
+/ip firewall address-list set [/ip firewall address-list find where comment~"^chargewall:verkstad-lund:" and dynamic=no] comment="chargewall:verkstad-lund: stale"
+:if ([:len [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="zapcloud-api.azurewebsites.net" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-verkstad-lund-https" address="zapcloud-api.azurewebsites.net" comment="chargewall:verkstad-lund: https zapcloud-api.azurewebsites.net" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="zapcloud-api.azurewebsites.net" and dynamic=no] comment="chargewall:verkstad-lund: https zapcloud-api.azurewebsites.net" }
+:if ([:len [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="devices.zaptec.com" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-verkstad-lund-https" address="devices.zaptec.com" comment="chargewall:verkstad-lund: https devices.zaptec.com" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="devices.zaptec.com" and dynamic=no] comment="chargewall:verkstad-lund: https devices.zaptec.com" }
+:if ([:len [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="api.zaptec.com" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-verkstad-lund-https" address="api.zaptec.com" comment="chargewall:verkstad-lund: https api.zaptec.com" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-verkstad-lund-https" and address="api.zaptec.com" and dynamic=no] comment="chargewall:verkstad-lund: https api.zaptec.com" }
+:if ([:len [/ip firewall address-list find where list="cw-verkstad-lund-mqtt" and address="zapcloud.azure-devices.net" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-verkstad-lund-mqtt" address="zapcloud.azure-devices.net" comment="chargewall:verkstad-lund: mqtt zapcloud.azure-devices.net" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-verkstad-lund-mqtt" and address="zapcloud.azure-devices.net" and dynamic=no] comment="chargewall:verkstad-lund: mqtt zapcloud.azure-devices.net" }
+:if ([:len [/ip firewall address-list find where list="cw-verkstad-lund-ntp" and address="no.pool.ntp.org" and dynamic=no]] = 0) do={ /ip firewall address-list add list="cw-verkstad-lund-ntp" address="no.pool.ntp.org" comment="chargewall:verkstad-lund: ntp no.pool.ntp.org" } else={ /ip firewall address-list set [/ip firewall address-list find where list="cw-verkstad-lund-ntp" and address="no.pool.ntp.org" and dynamic=no] comment="chargewall:verkstad-lund: ntp no.pool.ntp.org" }
+/ip firewall address-list remove [/ip firewall address-list find where comment="chargewall:verkstad-lund: stale" and dynamic=no]
+/ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ :if ([:len [/ip dns static find where name="zapcloud-api.azurewebsites.net" and type=FWD and address-list="cw-fwd-https-fe25d5"]] = 0) do={ :if ([:len [/ip dns static find where name="zapcloud-api.azurewebsites.net"]] = 0) do={ /ip dns static add name="zapcloud-api.azurewebsites.net" type=FWD address-list="cw-fwd-https-fe25d5" comment="chargewall:fwd: https zapcloud-api.azurewebsites.net" } else={ :put "chargewall: DNS static entry for zapcloud-api.azurewebsites.net exists already and was left alone" } } }
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ :if ([:len [/ip dns static find where name="devices.zaptec.com" and type=FWD and address-list="cw-fwd-https-fe25d5"]] = 0) do={ :if ([:len [/ip dns static find where name="devices.zaptec.com"]] = 0) do={ /ip dns static add name="devices.zaptec.com" type=FWD address-list="cw-fwd-https-fe25d5" comment="chargewall:fwd: https devices.zaptec.com" } else={ :put "chargewall: DNS static entry for devices.zaptec.com exists already and was left alone" } } }
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ :if ([:len [/ip dns static find where name="api.zaptec.com" and type=FWD and address-list="cw-fwd-https-fe25d5"]] = 0) do={ :if ([:len [/ip dns static find where name="api.zaptec.com"]] = 0) do={ /ip dns static add name="api.zaptec.com" type=FWD address-list="cw-fwd-https-fe25d5" comment="chargewall:fwd: https api.zaptec.com" } else={ :put "chargewall: DNS static entry for api.zaptec.com exists already and was left alone" } } }
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ :if ([:len [/ip dns static find where name="zapcloud.azure-devices.net" and type=FWD and address-list="cw-fwd-mqtt-94e878"]] = 0) do={ :if ([:len [/ip dns static find where name="zapcloud.azure-devices.net"]] = 0) do={ /ip dns static add name="zapcloud.azure-devices.net" type=FWD address-list="cw-fwd-mqtt-94e878" comment="chargewall:fwd: mqtt zapcloud.azure-devices.net" } else={ :put "chargewall: DNS static entry for zapcloud.azure-devices.net exists already and was left alone" } } }
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ :if ([:len [/ip dns static find where name="no.pool.ntp.org" and type=FWD and address-list="cw-fwd-ntp-31ee81"]] = 0) do={ :if ([:len [/ip dns static find where name="no.pool.ntp.org"]] = 0) do={ /ip dns static add name="no.pool.ntp.org" type=FWD address-list="cw-fwd-ntp-31ee81" comment="chargewall:fwd: ntp no.pool.ntp.org" } else={ :put "chargewall: DNS static entry for no.pool.ntp.org exists already and was left alone" } } }
+:if (([/system resource get version] . " ") ~ "^7[.](1[7-9]|[2-9][0-9]|[1-9][0-9][0-9])") do={ /ip dns set address-list-extra-time=1h } else={ :put "chargewall: RouterOS before 7.17: no DNS FWD entries - the lists fill from the router\27s own lookups of the names only" }
+
+# ---- Firewall: chain cw-verkstad-lund-56baf9, jumps at the top of forward
+# The chain name carries a hash of its rules: a changed spec builds a new chain next to the old one, the jumps switch to it
+# only once it is complete, then the old chain goes. An unchanged chain that a jump uses is left as it is.
+# The jumps are added once, before the first forward rule (the default configuration's fasttrack), and kept on later runs.
+# IPv6 from and to the charger segment is dropped at the top of the IPv6 forward chain.
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where chain="cw-verkstad-lund-56baf9" and comment~"^chargewall:verkstad-lund:"] }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept connection-state=established,related comment="chargewall:verkstad-lund: replies and long-lived connections" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=drop out-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: no new connections into the charger segment" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=tcp dst-port=443 dst-address-list="cw-verkstad-lund-https" comment="chargewall:verkstad-lund: https tcp 443" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=tcp dst-port=443 dst-address-list="cw-fwd-https-fe25d5" comment="chargewall:verkstad-lund: fwd https tcp 443" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=tcp dst-port=8883 dst-address-list="cw-verkstad-lund-mqtt" comment="chargewall:verkstad-lund: mqtt tcp 8883" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=tcp dst-port=8883 dst-address-list="cw-fwd-mqtt-94e878" comment="chargewall:verkstad-lund: fwd mqtt tcp 8883" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=udp dst-port=123 dst-address-list="cw-verkstad-lund-ntp" comment="chargewall:verkstad-lund: ntp udp 123" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=accept protocol=udp dst-port=123 dst-address-list="cw-fwd-ntp-31ee81" comment="chargewall:verkstad-lund: fwd ntp udp 123" }
+:if ([:len [/ip firewall filter find where action=jump and jump-target="cw-verkstad-lund-56baf9"]] = 0) do={ /ip firewall filter add chain="cw-verkstad-lund-56baf9" action=drop comment="chargewall:verkstad-lund: default deny" }
+:if ([:len [/ip firewall filter find where comment="chargewall:verkstad-lund: jump for traffic from the chargers"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund-56baf9" in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump for traffic from the chargers" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund-56baf9" in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump for traffic from the chargers" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } } else={ /ip firewall filter set [/ip firewall filter find where comment="chargewall:verkstad-lund: jump for traffic from the chargers"] jump-target="cw-verkstad-lund-56baf9" }
+:if ([:len [/ip firewall filter find where comment="chargewall:verkstad-lund: jump for traffic to the chargers"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund-56baf9" out-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump for traffic to the chargers" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund-56baf9" out-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump for traffic to the chargers" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } } else={ /ip firewall filter set [/ip firewall filter find where comment="chargewall:verkstad-lund: jump for traffic to the chargers"] jump-target="cw-verkstad-lund-56baf9" }
+/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and chain="forward" and comment!="chargewall:verkstad-lund: jump for traffic from the chargers" and comment!="chargewall:verkstad-lund: jump for traffic to the chargers"]
+/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and chain!="cw-verkstad-lund-56baf9" and chain!="forward" and chain!="input"]
+:if ([:len [/ipv6 firewall filter find where comment="chargewall:verkstad-lund: no IPv6 from the chargers"]] = 0) do={ :if ([:len [/ipv6 firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ipv6 firewall filter add chain=forward action=drop in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: no IPv6 from the chargers" } else={ /ipv6 firewall filter add chain=forward action=drop in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: no IPv6 from the chargers" place-before=[:pick [/ipv6 firewall filter find where chain="forward" and dynamic=no] 0] } }
+:if ([:len [/ipv6 firewall filter find where comment="chargewall:verkstad-lund: no IPv6 to the chargers"]] = 0) do={ :if ([:len [/ipv6 firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ipv6 firewall filter add chain=forward action=drop out-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: no IPv6 to the chargers" } else={ /ipv6 firewall filter add chain=forward action=drop out-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: no IPv6 to the chargers" place-before=[:pick [/ipv6 firewall filter find where chain="forward" and dynamic=no] 0] } }
+
+# ---- Firewall input: router services for the chargers, at the top of input
+# Accepts for DHCP/DNS(/NTP) from the chargers and a drop for the rest, then new DNS(/NTP) requests from anywhere but the LAN list are dropped
+# (without a default configuration nothing else would keep the router's resolver off the WAN). Old rules are removed after the new ones are in.
+/ip firewall filter set [/ip firewall filter find where chain="input" and comment~"^chargewall:verkstad-lund:"] comment="chargewall:verkstad-lund: stale"
+:if ([:len [/interface list find where name="LAN"]] = 1) do={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!LAN comment="chargewall:verkstad-lund: router DNS only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!LAN comment="chargewall:verkstad-lund: router DNS only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } } else={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!cw-verkstad-lund comment="chargewall:verkstad-lund: router DNS only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=tcp dst-port=53 in-interface-list=!cw-verkstad-lund comment="chargewall:verkstad-lund: router DNS only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } }
+:if ([:len [/interface list find where name="LAN"]] = 1) do={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!LAN comment="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!LAN comment="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } } else={ :if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!cw-verkstad-lund comment="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" } else={ /ip firewall filter add chain=input action=drop connection-state=new protocol=udp dst-port=53 in-interface-list=!cw-verkstad-lund comment="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] } }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=drop in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: nothing else to the router" } else={ /ip firewall filter add chain=input action=drop in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: nothing else to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=tcp dst-port=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=tcp dst-port=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=udp dst-port=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=udp dst-port=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+:if ([:len [/ip firewall filter find where chain="input" and dynamic=no]] = 0) do={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=udp dst-port=67 comment="chargewall:verkstad-lund: dhcp udp 67 to the router" } else={ /ip firewall filter add chain=input action=accept in-interface-list="cw-verkstad-lund" protocol=udp dst-port=67 comment="chargewall:verkstad-lund: dhcp udp 67 to the router" place-before=[:pick [/ip firewall filter find where chain="input" and dynamic=no] 0] }
+/ip firewall filter remove [/ip firewall filter find where comment="chargewall:verkstad-lund: stale"]
+:if ([:len [/interface list find where name="LAN"]] = 0) do={ :put "chargewall: WARNING no interface list LAN - the router answers DNS and NTP only to the chargers now" }
+
+# ---- NAT: DNS and NTP from the chargers to the router
+# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: the router sees every answer and fills the allow-sets exactly.
+/ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
+:if ([:len [/ip firewall nat find where chain="dstnat" and dynamic=no]] = 0) do={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" } else={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" place-before=[:pick [/ip firewall nat find where chain="dstnat" and dynamic=no] 0] }
+:if ([:len [/ip firewall nat find where chain="dstnat" and dynamic=no]] = 0) do={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=udp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" } else={ /ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=udp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" place-before=[:pick [/ip firewall nat find where chain="dstnat" and dynamic=no] 0] }
 
 # ---- Address 192.168.50.1/24, pool 192.168.50.247-192.168.50.254 (8 for 6 chargers, 8 needed with headroom), DHCP, 0 static leases
 # DHCP hands out the router as gateway and DNS.
-/ip address remove [/ip address find where comment~"^chargewall:verkstad-lund:"]
-:if ([:len [/ip address find where address="192.168.50.1/24"]] = 0) do={ /ip address add address=192.168.50.1/24 interface="bridge-chargers" comment="chargewall:verkstad-lund: gateway" } else={ :put "chargewall: address 192.168.50.1/24 exists already and was left alone" }
+/ip address remove [/ip address find where comment~"^chargewall:verkstad-lund:" and address!="192.168.50.1/24"]
+:if ([:len [/ip address find where address="192.168.50.1/24" and comment~"^chargewall:verkstad-lund:"]] = 0) do={ :if ([:len [/ip address find where address="192.168.50.1/24"]] = 0) do={ /ip address add address=192.168.50.1/24 interface="bridge-chargers" comment="chargewall:verkstad-lund: gateway" } else={ :put "chargewall: address 192.168.50.1/24 exists already and was left alone" } }
 :if ([:len [/ip pool find where name="cw-verkstad-lund-pool"]] = 0) do={ /ip pool add name="cw-verkstad-lund-pool" ranges=192.168.50.247-192.168.50.254 comment="chargewall:verkstad-lund: 8 addresses for 6 chargers" } else={ /ip pool set [/ip pool find where name="cw-verkstad-lund-pool"] ranges=192.168.50.247-192.168.50.254 comment="chargewall:verkstad-lund: 8 addresses for 6 chargers" }
 :if ([:len [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"]] = 0) do={ /ip dhcp-server add name="cw-verkstad-lund-dhcp" interface="bridge-chargers" address-pool="cw-verkstad-lund-pool" lease-time=24h disabled=no comment="chargewall:verkstad-lund: chargers" } else={ /ip dhcp-server set [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"] interface="bridge-chargers" address-pool="cw-verkstad-lund-pool" lease-time=24h disabled=no comment="chargewall:verkstad-lund: chargers" }
 /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:verkstad-lund:"]
@@ -28,80 +109,58 @@
 /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:verkstad-lund:"]
 
 # ---- Router DNS and NTP
-# The router answers DNS for the chargers. The input rules below limit who may ask.
+# The router answers DNS for the chargers the input rules above keep it closed to everything but the chargers and the LAN list.
 /ip dns set allow-remote-requests=yes
 
-# ---- Cloud hosts: address lists
-# One list per endpoint group, so each port opens only to its own hosts.
-# Name entries: the router resolves each name itself and adds the addresses as dynamic entries.
-# DNS FWD entries with address-list: every answer the router gives a charger adds exactly those addresses to the list
-# (the DNS redirect makes the router see every charger lookup).
-/ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:verkstad-lund:" and dynamic=no]
-/ip firewall address-list add list="cw-verkstad-lund-https" address="zapcloud-api.azurewebsites.net" comment="chargewall:verkstad-lund: https zapcloud-api.azurewebsites.net"
-/ip firewall address-list add list="cw-verkstad-lund-https" address="devices.zaptec.com" comment="chargewall:verkstad-lund: https devices.zaptec.com"
-/ip firewall address-list add list="cw-verkstad-lund-https" address="api.zaptec.com" comment="chargewall:verkstad-lund: https api.zaptec.com"
-/ip firewall address-list add list="cw-verkstad-lund-mqtt" address="zapcloud.azure-devices.net" comment="chargewall:verkstad-lund: mqtt zapcloud.azure-devices.net"
-/ip firewall address-list add list="cw-verkstad-lund-ntp" address="no.pool.ntp.org" comment="chargewall:verkstad-lund: ntp no.pool.ntp.org"
-/ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
-:if ([:len [/ip dns static find where name="zapcloud-api.azurewebsites.net"]] = 0) do={ /ip dns static add name="zapcloud-api.azurewebsites.net" type=FWD address-list="cw-verkstad-lund-https" comment="chargewall:verkstad-lund: https zapcloud-api.azurewebsites.net" } else={ :put "chargewall: DNS static entry for zapcloud-api.azurewebsites.net exists already and was left alone" }
-:if ([:len [/ip dns static find where name="devices.zaptec.com"]] = 0) do={ /ip dns static add name="devices.zaptec.com" type=FWD address-list="cw-verkstad-lund-https" comment="chargewall:verkstad-lund: https devices.zaptec.com" } else={ :put "chargewall: DNS static entry for devices.zaptec.com exists already and was left alone" }
-:if ([:len [/ip dns static find where name="api.zaptec.com"]] = 0) do={ /ip dns static add name="api.zaptec.com" type=FWD address-list="cw-verkstad-lund-https" comment="chargewall:verkstad-lund: https api.zaptec.com" } else={ :put "chargewall: DNS static entry for api.zaptec.com exists already and was left alone" }
-:if ([:len [/ip dns static find where name="zapcloud.azure-devices.net"]] = 0) do={ /ip dns static add name="zapcloud.azure-devices.net" type=FWD address-list="cw-verkstad-lund-mqtt" comment="chargewall:verkstad-lund: mqtt zapcloud.azure-devices.net" } else={ :put "chargewall: DNS static entry for zapcloud.azure-devices.net exists already and was left alone" }
-:if ([:len [/ip dns static find where name="no.pool.ntp.org"]] = 0) do={ /ip dns static add name="no.pool.ntp.org" type=FWD address-list="cw-verkstad-lund-ntp" comment="chargewall:verkstad-lund: ntp no.pool.ntp.org" } else={ :put "chargewall: DNS static entry for no.pool.ntp.org exists already and was left alone" }
-
-# ---- Firewall: chain cw-verkstad-lund, one jump at the top of forward, router services in input
-# The jump is added once, before the first forward rule, and kept on later runs (move it and it stays moved).
-# Input accepts go before the default configuration rule drop all not coming from LAN when it exists, else at the end.
-# Outbound NAT: the default configuration's masquerade (out-interface-list=WAN) covers the charger segment.
-/ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and comment!="chargewall:verkstad-lund: jump to charger rules"]
-/ip firewall filter add chain="cw-verkstad-lund" action=accept connection-state=established,related comment="chargewall:verkstad-lund: replies and long-lived connections"
-/ip firewall filter add chain="cw-verkstad-lund" action=accept protocol=tcp dst-port=443 dst-address-list="cw-verkstad-lund-https" comment="chargewall:verkstad-lund: https tcp 443"
-/ip firewall filter add chain="cw-verkstad-lund" action=accept protocol=tcp dst-port=8883 dst-address-list="cw-verkstad-lund-mqtt" comment="chargewall:verkstad-lund: mqtt tcp 8883"
-/ip firewall filter add chain="cw-verkstad-lund" action=accept protocol=udp dst-port=123 dst-address-list="cw-verkstad-lund-ntp" comment="chargewall:verkstad-lund: ntp udp 123"
-/ip firewall filter add chain="cw-verkstad-lund" action=drop comment="chargewall:verkstad-lund: default deny"
-:if ([:len [/ip firewall filter find where comment="chargewall:verkstad-lund: jump to charger rules"]] = 0) do={ :if ([:len [/ip firewall filter find where chain="forward" and dynamic=no]] = 0) do={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund" in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump to charger rules" } else={ /ip firewall filter add chain=forward action=jump jump-target="cw-verkstad-lund" in-interface-list="cw-verkstad-lund" comment="chargewall:verkstad-lund: jump to charger rules" place-before=[:pick [/ip firewall filter find where chain="forward" and dynamic=no] 0] } }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=udp dst-port=67 comment="chargewall:verkstad-lund: dhcp udp 67 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=udp dst-port=67 comment="chargewall:verkstad-lund: dhcp udp 67 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=udp dst-port=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=udp dst-port=53 comment="chargewall:verkstad-lund: dns udp 53 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=tcp dst-port=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=accept protocol=tcp dst-port=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router" }
-:if ([:len [/ip firewall filter find where comment="defconf: drop all not coming from LAN"]] = 1) do={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=drop comment="chargewall:verkstad-lund: nothing else to the router" place-before=[/ip firewall filter find where comment="defconf: drop all not coming from LAN"] } else={ /ip firewall filter add chain=input in-interface-list="cw-verkstad-lund" action=drop comment="chargewall:verkstad-lund: nothing else to the router" }
-
-# ---- NAT: DNS and NTP from the chargers to the router
-# dns: every DNS query from the chargers is answered by the router, including the fallback 8.8.8.8/1.1.1.1: the router sees every answer and fills the allow-sets exactly.
-/ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
-/ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=udp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns udp 53 to the router"
-/ip firewall nat add chain=dstnat action=redirect in-interface-list="cw-verkstad-lund" protocol=tcp dst-port=53 to-ports=53 comment="chargewall:verkstad-lund: dns tcp 53 to the router"
-
-# ---- Wi-Fi (wifi): wlan1, 2.4 GHz b/g/n, channel 1 (2412 MHz), 20 MHz, WPA2-PSK, country SE
-# Interface-level settings override the profiles: the script unsets the ones it manages on the radio.
-# The passphrase is not in this file (environment variable CHARGER_WIFI_PSK, render with --with-secrets to include it). Set it once:
-#   /interface wifi security set [/interface wifi security find where name="cw-verkstad-lund-sec"] passphrase="..."
-# When bridge-chargers is a bridge and wlan1 is in no bridge yet, the radio becomes a port of it.
+# ---- Wi-Fi (wifi): virtual AP cw-verkstad-lund-ap on wlan1, 2.4 GHz b/g/n, channel 1 (2412 MHz), 20 MHz, WPA2-PSK, country SE
+# Virtual AP cw-verkstad-lund-ap on wlan1 (targets.mikrotik.radio virtual-ap): the office SSID, its security and bridge stay as they are.
+# The channel is the radio's: wlan1 is set to channel 1, 20 MHz, for both SSIDs.
+# Values set on the interface win over the profiles (WiFi manual): the script writes every managed value there and removes
+# the profiles assigned directly to it and its own passphrase (the default configuration sets the sticker one there).
 # Survey check, not enforced: every charger must see this AP at -75 dBm or better (Zaptec app).
+# The passphrase is not in this file (environment variable CHARGER_WIFI_PSK, render with --with-secrets to include it) cw-verkstad-lund-ap stays disabled until it is set:
+#   /interface wifi security set [/interface wifi security find where name="cw-verkstad-lund-sec"] passphrase="..."
+#   /interface wifi enable [/interface wifi find where name="cw-verkstad-lund-ap"]
 :if ([:len [/interface wifi channel find where name="cw-verkstad-lund-ch"]] = 0) do={ /interface wifi channel add name="cw-verkstad-lund-ch" band=2ghz-n frequency=2412 width=20mhz comment="chargewall:verkstad-lund: charger Wi-Fi channel" } else={ /interface wifi channel set [/interface wifi channel find where name="cw-verkstad-lund-ch"] band=2ghz-n frequency=2412 width=20mhz comment="chargewall:verkstad-lund: charger Wi-Fi channel" }
-:if ([:len [/interface wifi security find where name="cw-verkstad-lund-sec"]] = 0) do={ /interface wifi security add name="cw-verkstad-lund-sec" authentication-types=wpa2-psk encryption=ccmp comment="chargewall:verkstad-lund: charger Wi-Fi security" } else={ /interface wifi security set [/interface wifi security find where name="cw-verkstad-lund-sec"] authentication-types=wpa2-psk encryption=ccmp comment="chargewall:verkstad-lund: charger Wi-Fi security" }
+:if ([:len [/interface wifi security find where name="cw-verkstad-lund-sec"]] = 0) do={ /interface wifi security add name="cw-verkstad-lund-sec" authentication-types=wpa2-psk encryption=ccmp ft=no ft-over-ds=no comment="chargewall:verkstad-lund: charger Wi-Fi security" } else={ /interface wifi security set [/interface wifi security find where name="cw-verkstad-lund-sec"] authentication-types=wpa2-psk encryption=ccmp ft=no ft-over-ds=no comment="chargewall:verkstad-lund: charger Wi-Fi security" }
 :if ([:len [/interface wifi configuration find where name="cw-verkstad-lund-cfg"]] = 0) do={ /interface wifi configuration add name="cw-verkstad-lund-cfg" mode=ap ssid="Zaptec Chargers" country="Sweden" channel="cw-verkstad-lund-ch" security="cw-verkstad-lund-sec" comment="chargewall:verkstad-lund: charger Wi-Fi" } else={ /interface wifi configuration set [/interface wifi configuration find where name="cw-verkstad-lund-cfg"] mode=ap ssid="Zaptec Chargers" country="Sweden" channel="cw-verkstad-lund-ch" security="cw-verkstad-lund-sec" comment="chargewall:verkstad-lund: charger Wi-Fi" }
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=configuration.ssid
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=configuration.country
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=configuration.mode
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=channel.band
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=channel.frequency
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=channel.width
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=security.authentication-types
-/interface wifi unset [/interface wifi find where name="wlan1"] value-name=security.encryption
-/interface wifi set [/interface wifi find where name="wlan1"] configuration="cw-verkstad-lund-cfg" disabled=no
-:if ([:len [/interface bridge find where name="bridge-chargers"]] = 1) do={ :if ([:len [/interface bridge port find where interface="wlan1"]] = 0) do={ /interface bridge port add bridge="bridge-chargers" interface="wlan1" comment="chargewall:verkstad-lund: charger Wi-Fi" } }
+:put "chargewall: NOTE wlan1 now runs on channel 1 \282412 MHz, 20 MHz\29 - the office SSID on it moves there too"
+/interface wifi set [/interface wifi find where name="wlan1"] channel.frequency=2412 channel.width=20mhz
+:if ([:len [/interface wifi find where name="cw-verkstad-lund-ap"]] = 0) do={ /interface wifi add name="cw-verkstad-lund-ap" master-interface="wlan1" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" } else={ /interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] master-interface="wlan1" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" }
+:if ([:len [/interface bridge find where name="bridge-chargers"]] = 1) do={ :if ([:len [/interface bridge port find where interface="cw-verkstad-lund-ap"]] = 0) do={ /interface bridge port add bridge="bridge-chargers" interface="cw-verkstad-lund-ap" comment="chargewall:verkstad-lund: charger Wi-Fi" } }
+/interface wifi unset [/interface wifi find where name="cw-verkstad-lund-ap"] value-name=security
+/interface wifi unset [/interface wifi find where name="cw-verkstad-lund-ap"] value-name=channel
+/interface wifi unset [/interface wifi find where name="cw-verkstad-lund-ap"] value-name=security.passphrase
+/interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] configuration="cw-verkstad-lund-cfg" configuration.mode=ap configuration.ssid="Zaptec Chargers" security.authentication-types=wpa2-psk security.encryption=ccmp security.ft=no security.ft-over-ds=no
+/interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:verkstad-lund:"]
+:if ([:len [/interface wifi security find where name="cw-verkstad-lund-sec" and passphrase=""]] = 0) do={ /interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] disabled=no } else={ :put "chargewall: WARNING no Wi-Fi passphrase yet - cw-verkstad-lund-ap stays disabled\3B set it \28see STEPS.md\29, then enable cw-verkstad-lund-ap" }
 
-# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added.
-# The Wi-Fi profiles it created stay until you point the radio elsewhere and remove them by name.
-# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"]
-# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
-# /ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
+# ---- Undo: paste these lines (without the leading "# ") to remove everything this script added,
+# in fail-closed order (Wi-Fi and addressing first, the rules last).
+# /interface wifi remove [/interface wifi find where name="cw-verkstad-lund-ap" and comment~"^chargewall:verkstad-lund:"]
+# /interface wifi access-list remove [/interface wifi access-list find where comment~"^chargewall:verkstad-lund:"]
+# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi configuration remove [/interface wifi configuration find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi security remove [/interface wifi security find where comment~"^chargewall:verkstad-lund:"]
+# /interface wifi channel remove [/interface wifi channel find where comment~"^chargewall:verkstad-lund:"]
+# /ip dhcp-server remove [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"]
 # /ip dhcp-server lease remove [/ip dhcp-server lease find where comment~"^chargewall:verkstad-lund:"]
 # /ip dhcp-server network remove [/ip dhcp-server network find where comment~"^chargewall:verkstad-lund:"]
 # /ip address remove [/ip address find where comment~"^chargewall:verkstad-lund:"]
-# /interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:"]
+# /ip firewall nat remove [/ip firewall nat find where comment~"^chargewall:verkstad-lund:"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip dns set allow-remote-requests=no }
+# /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:" and comment!="chargewall:verkstad-lund: router DNS/NTP only for the chargers and the LAN" and comment!="chargewall:verkstad-lund: router DNS only for the chargers and the LAN"]
+# :if ([:len [/interface list find where name="LAN"]] = 0) do={ /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"] }
+# /ipv6 firewall filter remove [/ipv6 firewall filter find where comment~"^chargewall:verkstad-lund:"]
 # /ip firewall address-list remove [/ip firewall address-list find where comment~"^chargewall:verkstad-lund:" and dynamic=no]
-# /interface bridge port remove [/interface bridge port find where comment~"^chargewall:verkstad-lund:"]
-# /ip dhcp-server remove [/ip dhcp-server find where name="cw-verkstad-lund-dhcp"]
+# /ip dns static remove [/ip dns static find where comment~"^chargewall:verkstad-lund:"]
+# /interface list member remove [/interface list member find where comment~"^chargewall:verkstad-lund:"]
 # /ip pool remove [/ip pool find where name="cw-verkstad-lund-pool"]
 # /interface list remove [/interface list find where name="cw-verkstad-lund"]
+# Then restore what the script changed but cannot know the earlier value of, from your /export:
+#   /ip dns allow-remote-requests and address-list-extra-time: the values in your /export
+#   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
+#     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"]
+#   wlan1: the channel it had (frequency and width in your /export)
+#   DNS FWD entries with comment chargewall:fwd: are shared by the chargewall sites of this router when no site is left, remove them with
+#     /ip dns static remove [/ip dns static find where comment~"^chargewall:fwd:"]

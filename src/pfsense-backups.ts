@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildPlan } from './plan/build.js';
+import { validateSpec } from './spec/validate.js';
+import type { Site } from './spec/types.js';
+import { targets } from './targets/registry.js';
+import { mergeConfig } from './targets/pfsense/merge.js';
+import { buildModel } from './targets/pfsense/model.js';
+
+/**
+ * pfSense backups named in specs (`targets.pfsense.backup`, or --pfsense-config for every spec):
+ * several sites on one firewall name the same backup, and restoring one site's merged file would
+ * drop the others. So the sites of one backup are merged in turn (sorted by site id), each into the
+ * result of the ones before it, and the last one's config.xml - holding all of them - is the only
+ * config.xml written: `<out>/<owner>/pfsense/config.xml`. Plain data, so worker threads get it too.
+ */
+export interface SiteBackup {
+  /** The backup as the admin named it (for messages). */
+  file: string;
+  /** The text this site merges into: the backup plus the sites before it in the group. */
+  text: string;
+  /** Site ids of the group that merged, in merge order; the last one holds the merged config.xml. */
+  sites: string[];
+  /** Site id whose folder gets the one merged config.xml. */
+  owner: string;
+  /** Set when the merged file must not be written (git would commit it): the located error message. */
+  refuse?: string;
+}
+
+/** The backup file a site names, resolved against its spec's folder. */
+export function backupPath(site: Site, specFile: string): string | undefined {
+  const b = site.targets.pfsense.backup;
+  return b === undefined ? undefined : resolve(dirname(specFile), b);
+}
+
+/** Does `id`'s render include pfsense? ('default': the spec's targets: keys, else every target.) */
+function rendersPfsense(site: Site, ids: string[] | 'default'): boolean {
+  if (ids !== 'default') return ids.includes('pfsense');
+  const named = site.targetKeys.filter((k) => targets.has(k));
+  return named.length ? named.includes('pfsense') : true;
+}
+
+/**
+ * Per spec index, what its pfSense render merges into. Specs that do not name a backup (and get no
+ * --pfsense-config) are left out. Errors (unreadable spec or backup, a merge that fails) are left to
+ * each site's own render, which reports them located.
+ */
+export function planBackups(
+  specs: string[],
+  read: (file: string) => string,
+  ids: string[] | 'default',
+  opts: { cliBackup?: { file: string; text: string }; out: string; check: boolean },
+): (SiteBackup | undefined)[] {
+  const result: (SiteBackup | undefined)[] = new Array(specs.length);
+  const groups = new Map<string, { file: string; text: string; members: { index: number; site: Site; profile: any; commit: boolean }[] }>();
+  specs.forEach((spec, index) => {
+    let text: string;
+    try {
+      text = read(spec);
+    } catch {
+      return;
+    }
+    // Most specs never mention a backup: do not validate them twice.
+    if (!opts.cliBackup && !/\bbackup\s*:/.test(text)) return;
+    const v = validateSpec(text, spec);
+    if (!v.ok || !v.site || !v.profile || !rendersPfsense(v.site, ids)) return;
+    const own = backupPath(v.site, spec);
+    const key = own ?? (opts.cliBackup ? resolve(opts.cliBackup.file) : undefined);
+    if (!key) return;
+    let group = groups.get(key);
+    if (!group) {
+      let backupText: string;
+      if (own) {
+        if (!existsSync(own)) return;
+        try {
+          backupText = readFileSync(own, 'utf8');
+        } catch {
+          return;
+        }
+      } else backupText = opts.cliBackup!.text;
+      group = { file: own ? v.site.targets.pfsense.backup! : opts.cliBackup!.file, text: backupText, members: [] };
+      groups.set(key, group);
+    }
+    group.members.push({ index, site: v.site, profile: v.profile, commit: v.site.targets.pfsense.commitMerged === true });
+  });
+
+  const pfsense = targets.get('pfsense')!;
+  for (const [key, group] of groups) {
+    const members = [...group.members].sort((a, b) => a.site.site.id.localeCompare(b.site.site.id));
+    // Each site merges into what the ones before it produced; one that fails is left out of the chain
+    // (its own render reports why).
+    let text = group.text;
+    const inputs: { index: number; text: string; id: string; commit: boolean }[] = [];
+    for (const m of members) {
+      try {
+        const plan = buildPlan(m.site, m.profile, pfsense.capabilities(m.site), 'pfsense');
+        const merged = mergeConfig(text, group.file, buildModel(plan, m.site.targets.pfsense.interface), plan).text;
+        inputs.push({ index: m.index, text, id: m.site.site.id, commit: m.commit });
+        text = merged;
+      } catch {
+        result[m.index] = { file: group.file, text, sites: [], owner: m.site.site.id };
+      }
+    }
+    if (!inputs.length) continue;
+    const sites = inputs.map((i) => i.id);
+    const owner = sites[sites.length - 1];
+    const refuse = opts.check || inputs.some((i) => i.commit) ? undefined : publicRefusal(join(opts.out, owner, 'pfsense', 'config.xml'), key);
+    for (const i of inputs) result[i.index] = { file: group.file, text: i.text, sites, owner, ...(refuse && { refuse }) };
+  }
+  return result;
+}
+
+/**
+ * The merged config.xml and the backup are the whole firewall configuration (admin password
+ * hashes, SNMP community, VPN keys): by default neither may sit where git would commit it.
+ * Outside a git work tree, or without git, there is nothing to refuse.
+ */
+function publicRefusal(merged: string, backup: string): string | undefined {
+  const exposed: string[] = [];
+  let top = '';
+  for (const path of [merged, backup]) {
+    let dir = resolve(dirname(path));
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const inside = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+    if (inside.status !== 0) continue;
+    if (spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0) continue;
+    top = inside.stdout.trim();
+    exposed.push(relative(top, resolve(path)).split('\\').join('/'));
+  }
+  if (!exposed.length) return undefined;
+  return (
+    `the merged config.xml and the backup are the whole firewall configuration (password hashes, SNMP community, keys), and git in ${top} would commit ${exposed.join(' and ')}: ` +
+    `ignore them in ${join(top, '.gitignore')} (e.g. the lines '**/pfsense/config.xml' and the backup's path), ` +
+    `or, in a private repository, set targets.pfsense.commitMerged: true to commit both so CI can check the merge`
+  );
+}
