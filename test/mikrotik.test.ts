@@ -246,9 +246,6 @@ describe('mikrotik: version and dialect specifics', () => {
     const codes = (yaml: string) => renderText(yaml, ['mikrotik']).diagnostics.filter((d) => d.code.startsWith('mikrotik-')).map((d) => `${d.severity} ${d.code} ${d.path}`);
     const vap = codes(variants.find((v) => v.name === 'v7-wifi')!.yaml());
     expect(vap).toEqual([
-      'warning mikrotik-masquerade-assumed targets.mikrotik.interface',
-      'warning mikrotik-router-dns-assumed targets.mikrotik.interface',
-      'warning mikrotik-router-dns-lan-only targets.mikrotik.interface',
       'warning mikrotik-radio-channel-set targets.mikrotik.radio',
     ]);
     expect(codes(variants.find((v) => v.name === 'v7-wifi-take-over-move')!.yaml())).toContain('warning mikrotik-radio-taken-over targets.mikrotik.radio');
