@@ -58,6 +58,11 @@ describe('plan', () => {
 
   it('fails closed when a target cannot answer NTP but the spec asks for redirect', () => {
     expect(() => plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false })).toThrow(UnsupportedError);
+    try {
+      plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false });
+    } catch (e) {
+      expect((e as UnsupportedError).path).toEqual(['policy', 'ntp']);
+    }
   });
 
   const noNames = (portOnly: boolean) => ({

@@ -204,7 +204,7 @@ function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, targe
   if (requested === 'auto') strategy = caps.resolverFilledSets ? 'fqdn' : caps.redirect && caps.ntpServer ? 'redirect' : 'any';
   else strategy = requested;
   if (strategy === 'redirect' && !(caps.redirect && caps.ntpServer)) {
-    throw new UnsupportedError(targetId, 'policy.ntp: redirect', 'it cannot answer NTP on the router; use fqdn or any');
+    throw new UnsupportedError(targetId, 'policy.ntp: redirect', 'it cannot answer NTP on the router; use fqdn or any', ['policy', 'ntp']);
   }
   const why = {
     fqdn: `UDP 123 only to the addresses the router's resolver returned for ${host} (it rotates every 150 s, so only resolver-filled sets follow it)`,
