@@ -8,9 +8,9 @@
 export { renderSpec, defaultTargets, type SiteRender } from './pipeline.js';
 export { validateSpec, type ValidationResult } from './spec/validate.js';
 export { formatDiagnostic, type Diagnostic } from './spec/diagnostics.js';
-export { buildPlan, UnsupportedError } from './plan/build.js';
-export type { Plan, TargetCapabilities } from './plan/types.js';
+export { buildPlan } from './plan/build.js';
+export type { Plan, TargetCapabilities, ForwardRule, RouterRule, Redirect, Destination, RuleKind, RuleService } from './plan/types.js';
 export type { Site } from './spec/types.js';
 export type { Profile } from './profiles/types.js';
 export { targets, targetIds } from './targets/registry.js';
-export type { Target, RenderOptions } from './targets/types.js';
+export { UnsupportedError, RenderError, type Target, type RenderOptions } from './targets/types.js';

@@ -1,4 +1,4 @@
-import { buildPlan, UnsupportedError } from './plan/build.js';
+import { buildPlan } from './plan/build.js';
 import type { Plan } from './plan/types.js';
 import type { Diagnostic } from './spec/diagnostics.js';
 import type { Site } from './spec/types.js';
@@ -6,7 +6,7 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
 import { backupPath, type SiteBackup } from './pfsense-backups.js';
 import { mdText } from './targets/pfsense/escape.js';
 import { readFileSync } from 'node:fs';
@@ -78,7 +78,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = e instanceof RenderError && e.code.startsWith('passphrase') ? ['wifi', 'passphrase'] : causeOf(e, id, site);
+        const at = causeOf(e, id, site);
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
         const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
@@ -191,8 +191,8 @@ function causeOf(e: UnsupportedError | RenderError, id: string, site: Site): str
 }
 
 function namedCause(e: UnsupportedError | RenderError): string[] | undefined {
-  const given = (e as { path?: unknown }).path;
-  if (Array.isArray(given) && given.length) return given.map(String);
+  // The path the error carries (a passphrase error: wifi.passphrase; a plan refusal: its setting) wins.
+  if (e.path?.length) return [...e.path];
   const feature = e instanceof UnsupportedError ? e.feature : '';
   const named = SPEC_PATH.exec(feature) ?? SPEC_PATH.exec(e.message);
   if (named) return named[0].split('.');

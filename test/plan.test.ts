@@ -4,6 +4,8 @@ import IPCIDR from 'ip-cidr';
 import { createHash } from 'node:crypto';
 import { sha256Hex, useNativeSha256 } from '../src/util/sha256.js';
 import { buildPlan, UnsupportedError } from '../src/plan/build.js';
+import { RenderError, UnsupportedError as TargetUnsupportedError } from '../src/targets/types.js';
+import { renderSpec } from '../src/pipeline.js';
 import { objectName } from '../src/plan/names.js';
 import { autoPool } from '../src/plan/pool.js';
 import { validateSpec } from '../src/spec/validate.js';
@@ -56,6 +58,84 @@ describe('plan', () => {
 
   it('fails closed when a target cannot answer NTP but the spec asks for redirect', () => {
     expect(() => plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false })).toThrow(UnsupportedError);
+    try {
+      plan(spec('policy: { ntp: redirect }'), { resolverFilledSets: true, redirect: false, ntpServer: false });
+    } catch (e) {
+      expect((e as UnsupportedError).path).toEqual(['policy', 'ntp']);
+    }
+  });
+
+  const noNames = (portOnly: boolean) => ({
+    resolverFilledSets: false,
+    redirect: false,
+    ntpServer: false,
+    noHostNames: { why: 'this router cannot match host names', setting: ['targets', 'x', 'fqdnFallback'], portOnly, fix: 'upgrade it', cause: ['targets', 'x', 'version'] },
+  });
+  const extras = `extraEndpoints:
+  - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com], description: OCPP }
+  - { name: lit, protocol: tcp, ports: [9000], hosts: [192.0.2.10], description: by address }`;
+
+  it('a target without host-name matching: every host-name group refused in one error, naming the groups and the setting', () => {
+    let err: unknown;
+    try {
+      plan(spec(extras), noNames(false));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as UnsupportedError).path).toEqual(['targets', 'x', 'version']);
+    const message = (err as Error).message;
+    expect(message).toMatch(/host-name destinations \(https, mqtt, ocpp\)/);
+    expect(message).toContain('targets.x.fqdnFallback: port-only');
+    expect(message).toContain('TCP 443, TCP 8883 then open to every address');
+    // A group of address literals is matchable: it is not among the refused.
+    expect(message).not.toMatch(/\blit\b/);
+  });
+
+  it('port-only accepted: the plan widens each host-name rule to any address, says from what, and warns', () => {
+    const p = plan(spec(extras), noNames(true));
+    const to = Object.fromEntries(p.rules.map((r) => [r.id, r.to]));
+    expect(to.https).toEqual({ kind: 'any', widenedFrom: 'https' });
+    expect(to.mqtt).toEqual({ kind: 'any', widenedFrom: 'mqtt' });
+    expect(to.ocpp).toEqual({ kind: 'any', widenedFrom: 'ocpp' });
+    expect(to.lit).toEqual({ kind: 'group', group: 'lit' });
+    const widened = p.warnings.filter((w) => w.code === 'host-names-widened');
+    expect(widened.map((w) => w.message)).toEqual([
+      'HTTPS TCP 443 is open to every address, not only zapcloud-api.azurewebsites.net, devices.zaptec.com, api.zaptec.com (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+      'MQTT over TLS TCP 8883 is open to every address, not only zapcloud.azure-devices.net (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+      'ocpp TCP 443 is open to every address, not only csms.example.com (this router cannot match host names; targets.x.fqdnFallback: port-only)',
+    ]);
+    // A target that matches host names is never widened.
+    expect(plan(spec(extras)).rules.every((r) => r.to.kind !== 'any' || r.to.widenedFrom === undefined)).toBe(true);
+  });
+
+  it('every rule says its kind, service, short name and requirement: nothing parses labels', () => {
+    const p = plan(spec('policy: { ntp: redirect, dns: redirect }\n' + extras));
+    const facts = (rs: { id: string; kind: string; service: string; name: string; requirement?: string }[]) => rs.map((r) => [r.id, r.kind, r.service, r.name, r.requirement]);
+    const v = validateSpec(spec(), 't.yaml');
+    const profile = v.profile!;
+    expect(facts(p.redirects)).toEqual([
+      ['dns', 'redirect', 'dns', 'DNS', profile.dns.requirement],
+      ['ntp', 'redirect', 'ntp', 'NTP', profile.ntp.requirement],
+    ]);
+    expect(facts(p.routerRules)).toEqual([
+      ['dhcp', 'router', 'dhcp', 'DHCP', profile.dhcp!.requirement],
+      ['dns', 'router', 'dns', 'DNS', profile.dns.requirement],
+      ['ntp', 'router', 'ntp', 'NTP', profile.ntp.requirement],
+    ]);
+    expect(facts(p.rules)).toEqual([
+      ['https', 'forward', 'endpoint', 'HTTPS', profile.endpoints[0].requirement],
+      ['mqtt', 'forward', 'endpoint', 'MQTT over TLS', profile.endpoints[1].requirement],
+      ['ocpp', 'forward', 'endpoint', 'ocpp', 'extraEndpoints in the site spec'],
+      ['lit', 'forward', 'endpoint', 'lit', 'extraEndpoints in the site spec'],
+    ]);
+    const fqdn = plan(spec('policy: { ntp: fqdn, dns: allow-fallback }'));
+    expect(facts(fqdn.rules.filter((r) => r.service !== 'endpoint'))).toEqual([
+      ['ntp', 'forward', 'ntp', 'NTP', profile.ntp.requirement],
+      ['dns-fallback', 'forward', 'dns', 'DNS to fallback resolvers', profile.dns.requirement],
+    ]);
+    const any = plan(spec('policy: { ntp: any }'));
+    expect(facts(any.rules.filter((r) => r.service === 'ntp'))).toEqual([['ntp', 'forward', 'ntp', 'NTP', profile.ntp.requirement]]);
   });
 
   it('falls back to router-only DNS with a warning when the target cannot redirect', () => {
@@ -156,5 +236,32 @@ describe('objectName', () => {
     expect(long.length).toBeLessThanOrEqual(28);
     expect(long).toBe(objectName('cw', 'a-very-long-site-id-here', 'https', 28));
     expect(long).not.toBe(objectName('cw', 'a-very-long-site-id-herf', 'https', 28));
+  });
+});
+
+describe('target errors carry their spec path (issue 20)', () => {
+  const wifiSpec = `${spec('', 4, '10.9.0.0/24')}  vlan: 9
+wifi: { ssid: Chargers, passphrase: { env: CW_TEST_PSK_UNSET }, channel: 6, country: SE }
+targets:
+  iptables: { lanInterface: br-cw, wanInterface: eth0 }
+  unifi: { apiVersion: "10" }
+`;
+
+  it('a missing passphrase variable points at wifi.passphrase, whatever the target, from the error itself', () => {
+    for (const target of ['iptables', 'unifi']) {
+      const r = renderSpec(wifiSpec, 't.yaml', [target], { withSecrets: true, env: {} });
+      const d = r.diagnostics.find((x) => x.code === 'passphrase-env-missing')!;
+      expect(d, target).toBeDefined();
+      expect([d.path, d.line]).toEqual(['wifi.passphrase', wifiSpec.split('\n').findIndex((l) => l.startsWith('wifi:')) + 1]);
+      expect(Object.keys(r.files)).toEqual([]);
+    }
+  });
+
+  it("the plan's refusal points at the setting its capability names; UnsupportedError is one class wherever it is imported from", () => {
+    expect(UnsupportedError).toBe(TargetUnsupportedError);
+    const r = renderSpec(wifiSpec.replace('apiVersion: "10"', 'apiVersion: "9.5"'), 't.yaml', ['unifi'], { withSecrets: false, env: {} });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.path])).toEqual([['target-unsupported', 'targets.unifi.apiVersion']]);
+    expect(new RenderError('x', 'c', ['a', 'b']).path).toEqual(['a', 'b']);
+    expect(new RenderError('x').path).toBeUndefined();
   });
 });

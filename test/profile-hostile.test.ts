@@ -112,6 +112,7 @@ interface Gen {
   endpoints: { id: string; name: V<string>; protocol: 'tcp' | 'udp'; ports: number[]; hosts: V<string>[]; purpose: V<string>; requirement: V<string> }[];
   ntpHost: V<string>; ntpReq: V<string>; dnsReq: V<string>; dhcpReq: V<string>; reason: V<string>; wifiReq: V<string>; trafficReq: V<string>;
   minSignal: V<number>; perDay: V<number>; resolvers: string[]; dns: 'redirect' | 'allow-fallback';
+  app: V<string>; appView: V<string>; portal: V<string>;
 }
 const endpoint = fc.record({
   name: mostlyGood(validLabel, badLabel),
@@ -133,6 +134,7 @@ const gen: fc.Arbitrary<Gen> = fc.record({
   perDay: mostlyGood(fc.double({ min: 0, max: 100000, noNaN: true }), fc.constantFrom(1e21, -1, 100001)),
   resolvers: fc.uniqueArray(fc.constantFrom('8.8.8.8', '1.1.1.1', '9.9.9.9', '203.0.113.53'), { minLength: 1, maxLength: 4 }),
   dns: fc.constantFrom('redirect' as const, 'allow-fallback' as const),
+  app: text(64), appView: text(64), portal: text(64),
 });
 
 /** The profile, its bad paths split by validation pass (schema first; the rules run only on a schema-valid profile). */
@@ -166,11 +168,12 @@ function build(g: Gen, plain = false) {
     dhcp: { requirement: t(g.dhcpReq) },
     wifi: { band: '2.4GHz', standards: ['b', 'g', 'n'], channels: { min: 1, max: 11, reason: t(g.reason) }, minSignalDbm: g.minSignal.v, widthMHz: 20, requirement: t(g.wifiReq) },
     traffic: { perChargerPerDayMB: g.perDay.v, requirement: t(g.trafficReq) },
+    tools: { app: t(g.app), appSignalView: t(g.appView), portal: t(g.portal) },
   };
   if (!g.ntpHost.ok) schemaBad.push('ntp.host');
   if (!g.minSignal.ok) schemaBad.push('wifi.minSignalDbm');
   if (!g.perDay.ok) schemaBad.push('traffic.perChargerPerDayMB');
-  for (const [x, path] of [[g.name, 'name'], [g.vendor, 'vendor'], [g.source, 'source'], [g.ntpReq, 'ntp.requirement'], [g.dnsReq, 'dns.requirement'], [g.dhcpReq, 'dhcp.requirement'], [g.reason, 'wifi.channels.reason'], [g.wifiReq, 'wifi.requirement'], [g.trafficReq, 'traffic.requirement']] as const) textField(x, path);
+  for (const [x, path] of [[g.name, 'name'], [g.vendor, 'vendor'], [g.source, 'source'], [g.ntpReq, 'ntp.requirement'], [g.dnsReq, 'dns.requirement'], [g.dhcpReq, 'dhcp.requirement'], [g.reason, 'wifi.channels.reason'], [g.wifiReq, 'wifi.requirement'], [g.trafficReq, 'traffic.requirement'], [g.app, 'tools.app'], [g.appView, 'tools.appSignalView'], [g.portal, 'tools.portal']] as const) textField(x, path);
   return { profile, schemaBad, ruleBad };
 }
 
@@ -184,6 +187,7 @@ function repaired(g: Gen): Gen {
     endpoints: g.endpoints.map((e, i) => ({ ...e, name: fix(e.name, 'Fixed'), hosts: e.hosts.map((h, j) => fix(h, `fixed${j}.g${i}.example.org`)), purpose: fixText(e.purpose), requirement: fixText(e.requirement) })),
     ntpHost: fix(g.ntpHost, 'pool.ntp.example.org'),
     ntpReq: fixText(g.ntpReq), dnsReq: fixText(g.dnsReq), dhcpReq: fixText(g.dhcpReq), reason: fixText(g.reason), wifiReq: fixText(g.wifiReq), trafficReq: fixText(g.trafficReq),
+    app: fixText(g.app), appView: fixText(g.appView), portal: fixText(g.portal),
     minSignal: g.minSignal.ok ? g.minSignal : { v: -75, ok: true },
     perDay: g.perDay.ok ? g.perDay : { v: 3, ok: true },
   };

@@ -98,6 +98,12 @@ const cases: Case[] = [
   { name: '7. a line separator in free text', from: 'purpose: firmware updates from the Zaptec Portal (server certificate and image verified by the charger)', to: 'purpose: "firmware\\u2028updates"', code: 'text-control-character', at: '"firmware\\u2028' },
   { name: '7. a newline in the vendor', from: 'vendor: Zaptec', to: 'vendor: "Zap\\ntec"', code: 'text-control-character', at: '"Zap' },
   { name: '7. an unknown key', from: 'wifi:\n', to: 'wifi:\n  colour: red\n', code: 'unknown-key', at: 'colour' },
+  // The vendor's tools (issue 20): free text like the rest, one line, bounded.
+  { name: 'a newline in tools.app', from: 'app: Zaptec app', to: 'app: "Zaptec\\napp"', code: 'text-control-character', at: '"Zaptec\\napp' },
+  { name: 'a line separator in tools.portal', from: 'portal: Zaptec Portal', to: 'portal: "Zaptec\\u2028Portal"', code: 'text-control-character', at: '"Zaptec\\u2028' },
+  { name: 'a 65-character tools.appSignalView', from: 'appSignalView: installation view', to: `appSignalView: ${'v'.repeat(65)}`, code: 'out-of-range', at: 'vvvv' },
+  { name: 'an empty tools.app', from: 'app: Zaptec app', to: 'app: ""', code: 'out-of-range', at: '""' },
+  { name: 'an unknown key in tools', from: 'portal: Zaptec Portal', to: 'portal: Zaptec Portal\n  homepage: x', code: 'unknown-key', at: 'homepage' },
 ];
 
 describe('profile reproducers of issue 17: refused in the profile file, at the value', () => {
@@ -153,6 +159,36 @@ describe('profile reproducers of issue 17: refused in the profile file, at the v
     expect(r.ok).toBe(false);
     expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([['profile-unreadable', 1]]);
     expect(r.diagnostics[0].message).toContain('FIFO');
+  });
+});
+
+describe("the vendor's wording comes from the profile (issue 20)", () => {
+  const render = (profile: string) => {
+    writeFileSync(profileFile, profile);
+    const r = renderSpec(specText.replace('site: { id: garage, name: Garage }', 'site: { id: garage, name: Garage }\nchargers: { count: 4, units: [{ name: G-1, rssi: -60 }] }').replace('chargers: { count: 4 }\n', ''), specFile, ['mikrotik', 'unifi'], { withSecrets: false, env: testEnv });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return Object.values(r.files).join('\n');
+  };
+  const other = profileText
+    .replace('vendor: Zaptec', 'vendor: Voltia')
+    .replace(/^tools:\n(  .*\n)+/m, 'tools:\n  app: Voltia Installer\n  appSignalView: "site survey <tab>"\n  portal: Voltia Cloud [ops]\n')
+    .replace(/Zaptec/g, 'Voltia');
+
+  it("another vendor's app and portal reach the README, the UniFi steps and the RouterOS script, escaped; Zaptec's do not", () => {
+    expect(other).toContain('Voltia Cloud');
+    const all = render(other);
+    expect(all).toContain('in the Voltia Installer (site survey \\<tab\\>)');
+    expect(all).toContain('online in the Voltia Cloud \\[ops\\] after installation');
+    expect(all).toMatch(/acceptance check in the Voltia Installer, not an AP setting|signal in the Voltia Installer is/);
+    expect(all).toContain('dBm or better (Voltia Installer).');
+    expect(all).not.toMatch(/Zaptec (app|Portal)/);
+  });
+
+  it('without tools: "<vendor> app" and "<vendor> portal"', () => {
+    const all = render(other.replace(/^tools:\n(  .*\n)+/m, ''));
+    expect(all).toMatch(/signal at every charger is -75 dBm or better in the Voltia app;/i);
+    expect(all).toContain('online in the Voltia portal after installation');
+    expect(all).not.toMatch(/Zaptec (app|Portal)/);
   });
 });
 

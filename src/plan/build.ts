@@ -2,19 +2,15 @@ import { sha256Hex } from '../util/sha256.js';
 import type { Profile } from '../profiles/types.js';
 import type { Site } from '../spec/types.js';
 import { leaseSeconds } from '../spec/normalize.js';
-import { intToIp, parseSubnet } from '../util/ipv4.js';
+import { intToIp, isIPv4, parseSubnet } from '../util/ipv4.js';
+import { UnsupportedError } from '../targets/types.js';
 import { version } from '../version.js';
 import { poolBounds, requiredPoolSize } from './pool.js';
 import { hostLabel, uniqueLabels } from './names.js';
 import type { EndpointGroup, ForwardRule, Plan, PlanWarning, Redirect, RouterRule, TargetCapabilities } from './types.js';
 
-/** A plan choice a target cannot carry out: fail closed with the target and feature named. */
-export class UnsupportedError extends Error {
-  constructor(readonly target: string, readonly feature: string, detail: string) {
-    super(`target ${target} cannot express ${feature}: ${detail}`);
-    this.name = 'UnsupportedError';
-  }
-}
+/** Where it always lived; it sits next to the target types now (src/targets/types.ts). */
+export { UnsupportedError };
 
 /** Site + profile → plan, resolving `auto` choices against what the target can do. Pure. */
 export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities, targetId = 'this target'): Plan {
@@ -50,30 +46,24 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     ...site.extraEndpoints.map((e) => ({ id: e.name, label: e.name, protocol: e.protocol, ports: e.ports, hosts: e.hosts, purpose: e.description, requirement: 'extraEndpoints in the site spec', origin: 'extra' as const })),
   ];
 
-  const rules: ForwardRule[] = endpoints.map((e) => ({
-    id: e.id,
-    label: `${e.label} ${e.protocol.toUpperCase()} ${e.ports.join(',')}`,
-    protocols: [e.protocol],
-    ports: e.ports,
-    to: { kind: 'group', group: e.id },
-    why: e.purpose,
-  }));
+  const rules = forwardRules(endpoints, caps, targetId, warnings);
   if (ntp.strategy === 'any') {
-    rules.push({ id: 'ntp', label: 'NTP UDP 123 to any', protocols: ['udp'], ports: [123], to: { kind: 'any' }, why: ntp.why });
+    rules.push({ id: 'ntp', kind: 'forward', service: 'ntp', name: 'NTP', label: 'NTP UDP 123 to any', protocols: ['udp'], ports: [123], to: { kind: 'any' }, why: ntp.why, requirement: profile.ntp.requirement });
   }
   if (dnsStrategy === 'allow-fallback') {
-    rules.push({ id: 'dns-fallback', label: 'DNS to fallback resolvers', protocols: ['udp', 'tcp'], ports: [53], to: { kind: 'addresses', addresses: [...profile.dns.fallbackResolvers] }, why: profile.dns.requirement });
+    rules.push({ id: 'dns-fallback', kind: 'forward', service: 'dns', name: 'DNS to fallback resolvers', label: 'DNS to fallback resolvers', protocols: ['udp', 'tcp'], ports: [53], to: { kind: 'addresses', addresses: [...profile.dns.fallbackResolvers] }, why: profile.dns.requirement, requirement: profile.dns.requirement });
   }
 
+  const dhcpRequirement = profile.dhcp?.requirement;
   const routerRules: RouterRule[] = [
-    { id: 'dhcp', label: 'DHCP to the router', protocols: ['udp'], ports: [67], why: 'chargers get their address, gateway and DNS from the router (client port 68)' },
-    { id: 'dns', label: 'DNS to the router', protocols: ['udp', 'tcp'], ports: [53], why: profile.dns.requirement },
+    { id: 'dhcp', kind: 'router', service: 'dhcp', name: 'DHCP', label: 'DHCP to the router', protocols: ['udp'], ports: [67], why: 'chargers get their address, gateway and DNS from the router (client port 68)', ...(dhcpRequirement !== undefined && { requirement: dhcpRequirement }) },
+    { id: 'dns', kind: 'router', service: 'dns', name: 'DNS', label: 'DNS to the router', protocols: ['udp', 'tcp'], ports: [53], why: profile.dns.requirement, requirement: profile.dns.requirement },
   ];
-  if (ntp.strategy === 'redirect') routerRules.push({ id: 'ntp', label: 'NTP to the router', protocols: ['udp'], ports: [123], why: ntp.why });
+  if (ntp.strategy === 'redirect') routerRules.push({ id: 'ntp', kind: 'router', service: 'ntp', name: 'NTP', label: 'NTP to the router', protocols: ['udp'], ports: [123], why: ntp.why, requirement: profile.ntp.requirement });
 
   const redirects: Redirect[] = [];
-  if (dnsStrategy === 'redirect') redirects.push({ id: 'dns', label: 'DNS to the router', protocols: ['udp', 'tcp'], port: 53, why: dnsWhy });
-  if (ntp.strategy === 'redirect') redirects.push({ id: 'ntp', label: 'NTP to the router', protocols: ['udp'], port: 123, why: ntp.why });
+  if (dnsStrategy === 'redirect') redirects.push({ id: 'dns', kind: 'redirect', service: 'dns', name: 'DNS', label: 'DNS to the router', protocols: ['udp', 'tcp'], port: 53, why: dnsWhy, requirement: profile.dns.requirement });
+  if (ntp.strategy === 'redirect') redirects.push({ id: 'ntp', kind: 'redirect', service: 'ntp', name: 'NTP', label: 'NTP to the router', protocols: ['udp'], port: 123, why: ntp.why, requirement: profile.ntp.requirement });
 
   const { pool, leases } = siteFacts(site);
   const routerServesNtp = ntp.strategy === 'redirect';
@@ -82,7 +72,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     generator: { name: 'chargewall', version },
     specHash: hashSite(site),
     site: { ...site.site },
-    profile: { id: profile.id, name: profile.name, vendor: profile.vendor, source: profile.source, traffic: { ...profile.traffic } },
+    profile: { id: profile.id, name: profile.name, vendor: profile.vendor, source: profile.source, traffic: { ...profile.traffic }, tools: vendorTools(profile) },
     chargerCount: site.chargers.count,
     network: {
       subnet: subnet.cidr,
@@ -133,6 +123,61 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
   };
 }
 
+/**
+ * One rule per endpoint group, to the group's set. A target that cannot match host names
+ * (`caps.noHostNames`) gets every group with a host name refused in one error, or, where the spec
+ * accepts port-only rules, each such rule opened to any address with a warning that says so: decided
+ * here, so the site report, the steps and the target's files state the same destination.
+ */
+function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, targetId: string, warnings: PlanWarning[]): ForwardRule[] {
+  const limit = caps.noHostNames;
+  const named = (e: EndpointGroup) => e.hosts.some((h) => !isIPv4(h));
+  if (limit && !limit.portOnly) {
+    const refused = endpoints.filter(named);
+    if (refused.length) {
+      const ports = [...new Set(refused.map((e) => `${e.protocol.toUpperCase()} ${e.ports.join(',')}`))].join(', ');
+      throw new UnsupportedError(
+        targetId,
+        `host-name destinations (${refused.map((e) => e.id).join(', ')})`,
+        `${limit.why}; ${limit.fix}, or accept port-only rules with ${limit.setting.join('.')}: port-only (${ports} then open to every address)`,
+        limit.cause,
+      );
+    }
+  }
+  return endpoints.map((e): ForwardRule => {
+    const label = `${e.label} ${e.protocol.toUpperCase()} ${e.ports.join(',')}`;
+    const widen = limit !== undefined && named(e);
+    if (widen) {
+      warnings.push({
+        code: 'host-names-widened',
+        message: `${label} is open to every address, not only ${e.hosts.join(', ')} (${limit.why}; ${limit.setting.join('.')}: port-only)`,
+      });
+    }
+    return {
+      id: e.id,
+      kind: 'forward',
+      service: e.origin === 'ntp' ? 'ntp' : 'endpoint',
+      name: e.label,
+      label,
+      requirement: e.requirement,
+      protocols: [e.protocol],
+      ports: e.ports,
+      to: widen ? { kind: 'any', widenedFrom: e.id } : { kind: 'group', group: e.id },
+      why: e.purpose,
+    };
+  });
+}
+
+/** The vendor's app and portal as the profile names them, else after the vendor. */
+function vendorTools(profile: Profile): Plan['profile']['tools'] {
+  const t = profile.tools ?? {};
+  return {
+    app: t.app ?? `${profile.vendor} app`,
+    ...(t.appSignalView !== undefined && { appSignalView: t.appSignalView }),
+    portal: t.portal ?? `${profile.vendor} portal`,
+  };
+}
+
 /** What a site's plans share whatever the target: worked out once per site, not once per target. */
 const siteFactsCache = new WeakMap<Site, { pool: { first: number; last: number }; leases: Plan['dhcp']['staticLeases'] }>();
 
@@ -159,7 +204,7 @@ function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, targe
   if (requested === 'auto') strategy = caps.resolverFilledSets ? 'fqdn' : caps.redirect && caps.ntpServer ? 'redirect' : 'any';
   else strategy = requested;
   if (strategy === 'redirect' && !(caps.redirect && caps.ntpServer)) {
-    throw new UnsupportedError(targetId, 'policy.ntp: redirect', 'it cannot answer NTP on the router; use fqdn or any');
+    throw new UnsupportedError(targetId, 'policy.ntp: redirect', 'it cannot answer NTP on the router; use fqdn or any', ['policy', 'ntp']);
   }
   const why = {
     fqdn: `UDP 123 only to the addresses the router's resolver returned for ${host} (it rotates every 150 s, so only resolver-filled sets follow it)`,

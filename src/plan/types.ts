@@ -16,6 +16,11 @@ export interface Plan {
     vendor: string;
     source: string;
     traffic: { perChargerPerDayMB: number; perChargeCycleMB?: number };
+    /**
+     * The vendor's tools as reports and steps name them: the profile's `tools`, else "<vendor> app" and
+     * "<vendor> portal". Free text: every output escapes it as it does the profile's other text.
+     */
+    tools: { app: string; appSignalView?: string; portal: string };
   };
   chargerCount: number;
   network: {
@@ -62,31 +67,53 @@ export interface EndpointGroup {
 export type Destination =
   | { kind: 'group'; group: string }
   | { kind: 'addresses'; addresses: string[] }
-  | { kind: 'any' };
+  | {
+      kind: 'any';
+      /**
+       * Set when the plan widened a host-name rule because the target cannot match host names and the
+       * spec accepts that (`fqdnFallback: port-only`): the group that was asked for. The plan's
+       * warnings say the same; every consumer shows "any address (asked: …)".
+       */
+      widenedFrom?: string;
+    };
 
-export interface ForwardRule {
+/**
+ * What every plan rule says about itself, so no consumer parses the English `label` or compares ids:
+ * - `kind`: where the traffic goes (forwarded, to the router itself, redirected to the router);
+ * - `service`: what it is for (`endpoint` is a cloud endpoint group; `dhcp`/`dns`/`ntp` the chargers' basics);
+ * - `name`: the short name for descriptions ("DNS", "NTP", the group's name), without destination or ports;
+ * - `requirement`: the profile's quoted line the rule comes from, when there is one.
+ */
+export type RuleKind = 'forward' | 'router' | 'redirect';
+export type RuleService = 'endpoint' | 'dhcp' | 'dns' | 'ntp';
+
+interface RuleFacts {
   id: string;
+  /** A readable label for comments and reports. Free text: nothing may parse it. */
   label: string;
+  service: RuleService;
+  name: string;
+  requirement?: string;
+  why: string;
+}
+
+export interface ForwardRule extends RuleFacts {
+  kind: 'forward';
   protocols: ('tcp' | 'udp')[];
   ports: number[];
   to: Destination;
-  why: string;
 }
 
-export interface RouterRule {
-  id: string;
-  label: string;
+export interface RouterRule extends RuleFacts {
+  kind: 'router';
   protocols: ('tcp' | 'udp')[];
   ports: number[];
-  why: string;
 }
 
-export interface Redirect {
-  id: string;
-  label: string;
+export interface Redirect extends RuleFacts {
+  kind: 'redirect';
   protocols: ('tcp' | 'udp')[];
   port: number;
-  why: string;
 }
 
 export interface Dhcp {
@@ -132,6 +159,24 @@ export interface TargetCapabilities {
   redirect: boolean;
   /** The router can answer NTP itself. */
   ntpServer: boolean;
+  /**
+   * Set only by a target whose firewall cannot match host-name destinations (UniFi before Network 10).
+   * The plan then refuses every rule to a group with host names, or, where the spec accepts port-only
+   * rules, opens its ports to any address (`Destination.widenedFrom`) with a `host-names-widened`
+   * warning. Absent: host names are matched.
+   */
+  noHostNames?: {
+    /** Why, as a clause: "UniFi before Network 10 cannot match host names". */
+    why: string;
+    /** The spec setting that accepts port-only rules, e.g. ['targets', 'unifi', 'fqdnFallback']. */
+    setting: string[];
+    /** The spec accepts port-only rules (that setting is `port-only`). */
+    portOnly: boolean;
+    /** What else the user can do instead, as a clause: 'set targets.unifi.apiVersion to "10"'. */
+    fix: string;
+    /** The spec setting that makes the target unable, where a refusal points: ['targets', 'unifi', 'apiVersion']. */
+    cause: string[];
+  };
 }
 
 export type { Diagnostic };

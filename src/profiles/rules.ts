@@ -88,6 +88,9 @@ const freeText = ({ profile, error }: ProfileRuleContext) => {
   check(profile.wifi.channels.reason, ['wifi', 'channels', 'reason']);
   check(profile.wifi.requirement, ['wifi', 'requirement']);
   check(profile.traffic.requirement, ['traffic', 'requirement']);
+  check(profile.tools?.app, ['tools', 'app']);
+  check(profile.tools?.appSignalView, ['tools', 'appSignalView']);
+  check(profile.tools?.portal, ['tools', 'portal']);
 };
 
 export const profileRules = [groupIds, hostsOnce, resolvers, channelRange, freeText];

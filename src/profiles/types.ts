@@ -17,6 +17,8 @@ export interface Profile {
     requirement: string;
   };
   traffic: { perChargerPerDayMB: number; perChargeCycleMB?: number; requirement?: string };
+  /** The vendor's own tools, as the vendor names them ("Zaptec app", "Zaptec Portal"); reports and steps use these words. */
+  tools?: { app?: string; appSignalView?: string; portal?: string };
 }
 
 export interface ProfileEndpoint {

@@ -89,12 +89,12 @@ function destKey(to: Destination): string {
   }
 }
 
-function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
+function ruleLines(plan: Plan): RuleLine[] {
   const lines: RuleLine[] = [];
   const quote = (r?: string) => (r ? ` Requirement: “${mdText(r)}”` : '');
   const groups = new Map(plan.endpoints.map((e) => [e.id, e]));
   for (const r of plan.redirects) {
-    const req = r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
+    const req = r.requirement;
     lines.push({
       rank: 0,
       key: `redirect:${r.id}:${r.port}`,
@@ -102,7 +102,7 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     });
   }
   for (const r of plan.routerRules) {
-    const req = r.id === 'dhcp' ? profile.dhcp?.requirement : r.id === 'dns' ? profile.dns.requirement : r.id === 'ntp' ? profile.ntp.requirement : undefined;
+    const req = r.requirement;
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
       rank: 1,
@@ -111,18 +111,19 @@ function ruleLines(plan: Plan, profile: Profile): RuleLine[] {
     });
   }
   for (const r of plan.rules) {
+    const req = r.requirement;
     let dest: string;
-    let req: string | undefined;
     if (r.to.kind === 'group') {
       const g = groups.get(r.to.group);
       dest = g ? g.hosts.map(mdCode).join(', ') : mdText(r.to.group);
-      req = g?.requirement;
     } else if (r.to.kind === 'addresses') {
       dest = r.to.addresses.map(mdCode).join(', ');
-      req = r.id === 'dns-fallback' ? profile.dns.requirement : undefined;
+    } else if (r.to.widenedFrom !== undefined) {
+      // The target cannot match host names and the spec accepts port-only rules: say what it opens.
+      const g = groups.get(r.to.widenedFrom);
+      dest = `**any address**, wider than the asked ${g ? g.hosts.map(mdCode).join(', ') : mdText(r.to.widenedFrom)} (port-only, see Warnings)`;
     } else {
       dest = 'any address';
-      req = r.id === 'ntp' ? profile.ntp.requirement : undefined;
     }
     const why = r.why === req ? '' : ` Why: ${sentence(r.why)}`;
     lines.push({
@@ -151,7 +152,7 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
   lines.push(`  chargers["${seg}"]`);
   lines.push(`  router["Router ${mermaidText(first.network.gateway)}<br/>${mermaidText(site.site.name || site.site.id)}"]`);
   // Charger segment → router: DHCP, DNS, and NTP where the router answers it.
-  const local = variants(plans, (p) => [...p.routerRules.map((r) => `${r.label.replace(/ to the router$/, '')} ${protoPorts(r.protocols, r.ports)}`)]);
+  const local = variants(plans, (p) => [...p.routerRules.map((r) => `${r.name} ${protoPorts(r.protocols, r.ports)}`)]);
   for (const v of local) lines.push(`  chargers -->|"${mermaidText(v.value.join(', ') + only(v.targets))}"| router`);
   // Router → each endpoint host, labelled with protocol/port (and the targets, where they differ).
   const nodes = new Map<string, string>();
@@ -160,8 +161,10 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
     if (!nodes.has(host)) nodes.set(host, `ep${nodes.size + 1}`);
     const k = `${host}|${label}`;
     const e = edges.get(k);
-    if (e) e.targets.push(target);
-    else edges.set(k, { host, label, targets: [target] });
+    // Two rules of one target can share an edge (two widened rules on one port): name the target once.
+    if (e) {
+      if (!e.targets.includes(target)) e.targets.push(target);
+    } else edges.set(k, { host, label, targets: [target] });
   };
   for (const [id, plan] of plans) {
     const groups = new Map(plan.endpoints.map((e) => [e.id, e]));
@@ -169,7 +172,7 @@ function mermaid(site: Site, plans: [string, Plan][]): string {
       const label = protoPorts(r.protocols, r.ports);
       if (r.to.kind === 'group') for (const h of groups.get(r.to.group)?.hosts ?? []) add(h, label, id);
       else if (r.to.kind === 'addresses') for (const a of r.to.addresses) add(a, label, id);
-      else add(r.id === 'ntp' ? 'any NTP server' : 'any address', label, id);
+      else add(r.service === 'ntp' ? 'any NTP server' : 'any address', label, id);
     }
     if (plan.ntp.strategy === 'redirect') add(plan.ntp.host, 'UDP 123, the router\'s own NTP client', id);
   }
@@ -229,7 +232,7 @@ export function explainSite(input: ExplainInput): string {
   // Lines with the same key, to find an equal line without comparing against every line so far.
   const byKey = new Map<string, { line: RuleLine; targets: string[] }[]>();
   for (const [id, p] of plans) {
-    for (const line of ruleLines(p, profile)) {
+    for (const line of ruleLines(p)) {
       const same = byKey.get(line.key);
       const m = same?.find((x) => x.line.text === line.text);
       if (m) m.targets.push(id);
@@ -342,6 +345,7 @@ export function explainSite(input: ExplainInput): string {
 
   // Installer checklist.
   out.push('## Installer checklist', '');
+  const tools = plan.profile.tools;
   const lowest = site.chargers.units.filter((u) => u.rssi !== undefined).sort((a, b) => a.rssi! - b.rssi!);
   out.push(
     `- [ ] Every charger gets an address: ${site.chargers.count} chargers, ${statics ? `${plural(statics, 'static lease')} (table above) and ` : ''}the pool \`${plan.dhcp.first}\` – \`${plan.dhcp.last}\`; check the router's lease list.`,
@@ -353,16 +357,16 @@ export function explainSite(input: ExplainInput): string {
   );
   if (plan.wifi) {
     out.push(
-      `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the Zaptec app (installation view)${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
+      `- [ ] Signal at every charger is ${plan.wifi.minSignalDbm} dBm or better in the ${mdText(tools.app)}${tools.appSignalView ? ` (${mdText(tools.appSignalView)})` : ''}${lowest.length ? `; weakest survey readings: ${lowest.slice(0, 3).map((u) => `${mdText(u.name)} ${u.rssi} dBm`).join(', ')}` : ''}.`,
       `- [ ] The access point's 2.4 GHz radio is fixed to channel ${plan.wifi.channel} (not auto), 20 MHz, country ${plan.wifi.country}; the SSID is not on 5 GHz only.`,
     );
   }
   out.push(
     `- [ ] NTP is reachable from the charger segment before the first boot: ${mdCode(profile.ntp.host)} answers on UDP 123 (a wrong clock means the charger cannot authenticate; \`verify\` check \`ntp\`).`,
     `- [ ] DNS from the charger segment resolves ${mdCode(profile.endpoints[0]?.hosts[0] ?? profile.ntp.host)} through the router (\`${plan.network.gateway}\`; \`verify\` checks \`dns:<host>\`).`,
-    '- [ ] Every charger shows online in the Zaptec Portal after installation.',
+    `- [ ] Every charger shows online in the ${mdText(tools.portal)} after installation.`,
     // Rules, DHCP and Wi-Fi must come back by themselves (on Linux: the chargewall-<site>.service boot unit).
-    '- [ ] Restart the router once: every charger is back online in the Zaptec Portal within a few minutes, with nobody touching it.',
+    `- [ ] Restart the router once: every charger is back online in the ${mdText(tools.portal)} within a few minutes, with nobody touching it.`,
   );
   return out.join('\n') + '\n';
 }

@@ -36,13 +36,29 @@ export interface Target {
   placement?: string;
   /** What this target can express for this site (may depend on target settings, e.g. RouterOS version). */
   capabilities(site: Site): TargetCapabilities;
-  /** Plan → files. Pure; throws UnsupportedError / RenderError for what it cannot express. */
+  /** Plan → files. Pure; throws UnsupportedError / RenderError (below) for what it cannot express. */
   render(plan: Plan, site: Site, options: RenderOptions): Record<string, string>;
 }
 
-/** A render-time problem caused by the user's input or environment (e.g. a missing passphrase variable). */
+/**
+ * A plan choice a target cannot carry out: fail closed with the target and feature named. `path` is
+ * where in the spec the choice is made, when the thrower knows it; else the pipeline points at the
+ * target's settings (or the profile).
+ */
+export class UnsupportedError extends Error {
+  constructor(readonly target: string, readonly feature: string, detail: string, readonly path?: readonly string[]) {
+    super(`target ${target} cannot express ${feature}: ${detail}`);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/**
+ * A render-time problem caused by the user's input or environment (e.g. a missing passphrase variable).
+ * `path` is the spec path the problem belongs to (['wifi', 'passphrase']); without one the pipeline
+ * points at the target's settings.
+ */
 export class RenderError extends Error {
-  constructor(message: string, readonly code = 'render-failed') {
+  constructor(message: string, readonly code = 'render-failed', readonly path?: readonly string[]) {
     super(message);
     this.name = 'RenderError';
   }

@@ -5,7 +5,8 @@
  */
 import type * as tlsType from 'node:tls';
 import { basename, dirname, resolve } from 'node:path';
-import { buildPlan, UnsupportedError } from '../plan/build.js';
+import { buildPlan } from '../plan/build.js';
+import { UnsupportedError } from '../targets/types.js';
 import { defaultTargets } from '../pipeline.js';
 import { formatDiagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';

@@ -616,7 +616,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
       }
       notes.push(`Minimum signal ${w.minSignalDbm} dBm at association (wifi.enforceMinSignal); a fade shorter than 30 s does not drop a charger.`);
     } else {
-      notes.push(`Survey check, not enforced: every charger must see this AP at ${w.minSignalDbm} dBm or better (Zaptec app).`);
+      notes.push(`Survey check, not enforced: every charger must see this AP at ${w.minSignalDbm} dBm or better (${plan.profile.tools.app}).`);
     }
     // Enable last, and only with a passphrase.
     const enable = `${base} set ${find(charger)} disabled=no`;

@@ -5,7 +5,7 @@
 import { sha256Hex } from '../../util/sha256.js';
 import { objectName } from '../../plan/names.js';
 import type { Plan } from '../../plan/types.js';
-import { UnsupportedError } from '../../plan/build.js';
+import { UnsupportedError } from '../types.js';
 import { cdata, cleanText, detailEntry, plain, ruleDescr } from './escape.js';
 import { el, flag, type El } from './xml.js';
 
@@ -99,9 +99,9 @@ export function buildModel(plan: Plan, iface: string): PfModel {
   const rules: PfRule[] = [];
   // Traffic to the firewall itself (DHCP is passed by pfSense's own rule when its DHCP server runs on the interface).
   for (const r of plan.routerRules) {
-    if (r.id === 'dhcp') continue;
+    if (r.service === 'dhcp') continue;
     for (const port of r.ports) {
-      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination: { network: `${iface}ip` }, port, log: false, descr: descr(`${r.label.replace(/ to the router$/, '')} ${r.protocols.join('/').toUpperCase()} ${port} to the firewall`), tracker: base + rules.length, why: r.why });
+      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination: { network: `${iface}ip` }, port, log: false, descr: descr(`${r.name} ${r.protocols.join('/').toUpperCase()} ${port} to the firewall`), tracker: base + rules.length, why: r.why });
     }
   }
   for (const r of plan.rules) {
@@ -113,10 +113,9 @@ export function buildModel(plan: Plan, iface: string): PfModel {
       aliases.push({ name, hosts: [...r.to.addresses], descr: `${tag} ${r.label}`, details: r.to.addresses.map((a) => detailEntry(`${r.label}: ${a}`)) });
       destination = { address: name };
     }
-    const label = r.to.kind === 'group' ? plan.endpoints.find((e) => e.id === (r.to as { group: string }).group)!.label : r.label.replace(/ (TCP|UDP).*$/, '');
     const protocols = r.protocols.join('/').toUpperCase();
     for (const port of r.ports) {
-      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination, port, log: false, descr: descr(`${label} ${protocols} ${port}`), tracker: base + rules.length, why: r.why });
+      rules.push({ action: 'pass', ipprotocol: 'inet', protocol: protoOf(r.protocols), destination, port, log: false, descr: descr(`${r.name} ${protocols} ${port}`), tracker: base + rules.length, why: r.why });
     }
   }
   if (plan.defaultAction === 'drop') {
@@ -133,7 +132,7 @@ export function buildModel(plan: Plan, iface: string): PfModel {
     protocol: protoOf(r.protocols),
     port: r.port,
     target: plan.network.gateway,
-    descr: descr(`redirect ${r.label.replace(/ to the router$/, '')} to the firewall`),
+    descr: descr(`redirect ${r.name} to the firewall`),
     why: r.why,
   }));
 

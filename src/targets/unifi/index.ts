@@ -1,11 +1,10 @@
 import type { EndpointGroup, Plan } from '../../plan/types.js';
 import type { Site } from '../../spec/types.js';
-import { UnsupportedError } from '../../plan/build.js';
 import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
-import type { RenderOptions, Target } from '../types.js';
+import { UnsupportedError, type RenderOptions, type Target } from '../types.js';
 import { apiText, mdText } from './escape.js';
 
 /** The official OpenAPI document the requests are written for (../shared/data/unifi/). */
@@ -73,23 +72,31 @@ export const unifiTarget: Target = {
   // Domain policies are filled from what the gateway's resolver answered (DNS snooping). The API
   // has no DNS redirect, so the plan (and the site report) says router-only, which is what an API
   // apply enforces; the DNAT the UI has (Policy Engine > NAT) is a reported STEPS.md step on top.
-  // The gateway has no NTP server option. Below 10 nothing matches names.
-  capabilities: (site: Site) => ({
-    resolverFilledSets: majorVersion(site.targets.unifi.apiVersion) >= 10,
-    redirect: false,
-    ntpServer: false,
-  }),
+  // The gateway has no NTP server option. Below 10 nothing matches names: the plan refuses host-name
+  // rules, or opens their ports to any address where the spec says fqdnFallback: port-only.
+  capabilities: (site: Site) => {
+    const names = majorVersion(site.targets.unifi.apiVersion) >= 10;
+    return {
+      resolverFilledSets: names,
+      redirect: false,
+      ntpServer: false,
+      ...(!names && {
+        noHostNames: {
+          why: 'UniFi before Network 10 cannot match host names',
+          setting: ['targets', 'unifi', 'fqdnFallback'],
+          portOnly: site.targets.unifi.fqdnFallback === 'port-only',
+          fix: 'domain policies need Network 10 or newer: set targets.unifi.apiVersion to "10"',
+          cause: ['targets', 'unifi', 'apiVersion'],
+        },
+      }),
+    };
+  },
   render(plan, site, options): Record<string, string> {
     const settings = site.targets.unifi;
     const report = options.report ?? (() => {});
+    // Before Network 10 there are no Integration API firewall endpoints (UI steps only); which rules
+    // are port-only, and the warnings that say so, the plan decided (capabilities().noHostNames).
     const portOnly = majorVersion(settings.apiVersion) < 10;
-    if (portOnly && settings.fqdnFallback !== 'port-only') {
-      throw new UnsupportedError(
-        'unifi',
-        `host-name destinations on UniFi Network ${settings.apiVersion}`,
-        'before Network 10 the firewall cannot match host names (domain policies need 10 or newer); set targets.unifi.apiVersion to "10", or accept port-only rules with targets.unifi.fqdnFallback: port-only (443/8883 then open to every address)',
-      );
-    }
     checkNetwork(plan);
 
     const id = plan.site.id;
@@ -159,7 +166,7 @@ export const unifiTarget: Target = {
 
     // 4. Allows charger zone → External, in plan order (one DOMAIN policy per host set).
     const externalIds: string[] = [];
-    for (const p of externalPolicies(plan, site, portOnly, warnings, report)) {
+    for (const p of externalPolicies(plan, site, warnings, report)) {
       const pid = `allow-${p.suffix}`;
       externalIds.push(pid);
       const policyName = name(pid);
@@ -332,7 +339,7 @@ interface ExternalPolicy {
  * `ipset=` entry per answer), so a host name may sit in one DOMAIN policy only: rules with the same
  * name set become one policy (their ports together), and a name in two different sets is refused.
  */
-function externalPolicies(plan: Plan, site: Site, portOnly: boolean, warnings: string[], report: NonNullable<RenderOptions['report']>): ExternalPolicy[] {
+function externalPolicies(plan: Plan, site: Site, warnings: string[], report: NonNullable<RenderOptions['report']>): ExternalPolicy[] {
   const out: ExternalPolicy[] = [];
   const owner = new Map<string, ExternalPolicy>();
   for (const rule of plan.rules) {
@@ -340,7 +347,13 @@ function externalPolicies(plan: Plan, site: Site, portOnly: boolean, warnings: s
     const base = `${rule.label}: ${rule.why}`;
     const to = rule.to;
     if (to.kind === 'any') {
-      out.push({ suffix: rule.id, description: base, filter: ports, protocols: rule.protocols, ports: rule.ports, what: 'any address', rules: [rule.id] });
+      // Widened by the plan (port-only): the policy matches ports only, and says what was asked.
+      const asked = to.widenedFrom !== undefined ? plan.endpoints.find((e) => e.id === to.widenedFrom) : undefined;
+      out.push(
+        asked
+          ? { suffix: rule.id, description: `${base} (port-only: wider than asked, any address)`, filter: ports, protocols: rule.protocols, ports: rule.ports, what: `any address (asked: ${code(asked.hosts)})`, rules: [rule.id] }
+          : { suffix: rule.id, description: base, filter: ports, protocols: rule.protocols, ports: rule.ports, what: 'any address', rules: [rule.id] },
+      );
       continue;
     }
     if (to.kind === 'addresses') {
@@ -350,11 +363,6 @@ function externalPolicies(plan: Plan, site: Site, portOnly: boolean, warnings: s
     const group = plan.endpoints.find((e) => e.id === to.group)!;
     const names = group.hosts.filter((h) => !isIPv4(h));
     const addresses = group.hosts.filter(isIPv4);
-    if (portOnly) {
-      warnings.push(`${rule.label} is open to every address, not only ${group.hosts.join(', ')} (UniFi before Network 10 cannot match host names; targets.unifi.fqdnFallback: port-only)`);
-      out.push({ suffix: rule.id, description: `${base} (port-only: wider than asked, any address)`, filter: ports, protocols: rule.protocols, ports: rule.ports, what: `any address (asked: ${code(group.hosts)})`, rules: [rule.id] });
-      continue;
-    }
     if (names.length) {
       const key = [...names].sort().join(' ');
       const same = out.find((p) => p.names && [...p.names].sort().join(' ') === key);
@@ -538,6 +546,7 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
       pskEnv: wifi.passphrase.kind === 'env' ? wifi.passphrase.name : 'CHARGER_WIFI_PSK',
     },
     leases: plan.dhcp.staticLeases.map((l) => ({ name: mdText(l.name), mac: l.mac, ip: l.ip })),
+    tools: { app: mdText(plan.profile.tools.app), portal: mdText(plan.profile.tools.portal) },
   };
 }
 
