@@ -19,28 +19,52 @@ function linuxFiles(rel: string, withSecrets = false): Record<string, string> {
   return Object.fromEntries(Object.entries(all).map(([k, v]) => [k.split('/').pop()!, v]));
 }
 
-const settings = (rules: string) => ({
-  lan: /^LAN='([^']+)'$/m.exec(rules)![1],
-  wan: /^WAN='([^']+)'$/m.exec(rules)![1],
-  gateway: /^GATEWAY='([^']+)'$/m.exec(rules)![1],
-  prefix: /does not have \$GATEWAY\/(\d+)/.exec(rules)![1],
+const settings = (apply: string) => ({
+  lan: /^CW_LAN='([^']+)'$/m.exec(apply)![1],
+  wan: /^CW_WAN='([^']+)'$/m.exec(apply)![1],
+  wifi: /^CW_WIFI='([^']+)'$/m.exec(apply)?.[1],
+  gateway: /^CW_GATEWAY='([^']+)'$/m.exec(apply)![1],
+  prefix: /^CW_PREFIX='(\d+)'$/m.exec(apply)![1],
 });
 
 /**
- * A namespace with the LAN and WAN interfaces apply.sh expects: the LAN is a bridge (as hostapd needs
- * for Wi-Fi) with a veth port, and has the gateway; the WAN is a veth.
+ * A namespace with the interfaces apply.sh expects: the LAN is a bridge (as hostapd needs for Wi-Fi)
+ * with a veth port, and has the gateway; the WAN is a veth; the radio (with Wi-Fi) a veth standing in for it.
+ * `without` leaves one of them out, or makes the LAN a plain veth (`bridge`), or leaves off the address.
  */
-function routerNs(role: string, apply: string): string {
+function routerNs(role: string, apply: string, without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'): string {
   const ns = lab!.ns(role);
   const s = settings(apply);
-  lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'bridge']);
-  lab!.mustExec(ns, 'ip', ['link', 'add', 'lanport', 'type', 'veth', 'peer', 'name', 'lanpeer']);
-  lab!.mustExec(ns, 'ip', ['link', 'set', 'lanport', 'master', s.lan]);
-  lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
-  lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
-  for (const dev of [s.lan, 'lanport', 'lanpeer', s.wan, 'wanpeer']) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
+  const up: string[] = [];
+  if (without !== 'lan') {
+    if (without === 'bridge') {
+      lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
+      up.push(s.lan, 'lanpeer');
+    } else {
+      lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'bridge']);
+      lab!.mustExec(ns, 'ip', ['link', 'add', 'lanport', 'type', 'veth', 'peer', 'name', 'lanpeer']);
+      lab!.mustExec(ns, 'ip', ['link', 'set', 'lanport', 'master', s.lan]);
+      up.push(s.lan, 'lanport', 'lanpeer');
+    }
+    if (without !== 'gateway') lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
+  }
+  if (without !== 'wan') {
+    lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
+    up.push(s.wan, 'wanpeer');
+  }
+  if (s.wifi && without !== 'wifi') lab!.mustExec(ns, 'ip', ['link', 'add', s.wifi, 'type', 'veth', 'peer', 'name', 'wifipeer']);
+  for (const dev of up) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
   return ns;
 }
+
+/** The passphrase the lab's apply.sh runs get, and a copy of apply.sh that writes its PSK file into `dir`. */
+const LAB_PSK = 'lab-test-passphrase';
+function labApply(files: Record<string, string>, dir: string): string {
+  const pskFile = /^elif \[ ! -s '([^']+)' \]/m.exec(files['apply.sh'])?.[1];
+  return pskFile ? files['apply.sh'].split(`'${pskFile}'`).join(`'${join(dir, 'hostapd.psk')}'`) : files['apply.sh'];
+}
+const pskEnv = (files: Record<string, string>) => /^CW_PSK=\$\{(\w+):-\}$/m.exec(files['apply.sh'])?.[1];
+const applyEnv = (files: Record<string, string>) => cleanEnv(pskEnv(files) ? { [pskEnv(files)!]: LAB_PSK } : {});
 
 /** iptables-save without its date comments and counters. */
 const saved = (ns: string, cmd: 'iptables-save' | 'ip6tables-save' = 'iptables-save') =>
@@ -157,6 +181,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
 
       it('apply.sh run twice leaves iptables-save and ipset list unchanged, each jump present once', () => {
         const dir = lab!.folder(`${id}-apply`, files);
+        writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
         const ns = routerNs(`${id.slice(0, 6)}-app`, files['apply.sh']);
         // The router's own rules and sets, which apply.sh must leave alone.
         const s = settings(files['apply.sh']);
@@ -166,12 +191,13 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         lab!.mustExec(ns, 'ipset', ['create', 'router-own', 'hash:ip']);
         lab!.mustExec(ns, 'ipset', ['add', 'router-own', '192.0.2.1']);
 
-        const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+        const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
         const first = apply();
+        expect(first.stderr).toBe('');
         expect(first.status).toBe(0);
         expect(first.stdout).toContain(`chargewall: ${id} applied`);
-        expect(first.stderr).not.toContain('does not have'); // the LAN has the gateway address
-        expect(first.stderr).not.toContain('is not a bridge'); // the LAN is a bridge
+        // The LAN's port became an isolated bridge port.
+        expect(lab!.mustExec(ns, 'bridge', ['-d', 'link', 'show', 'dev', 'lanport'])).toMatch(/isolated on/);
         const save1 = saved(ns);
         const v6save1 = saved(ns, 'ip6tables-save');
         const sets1 = lab!.mustExec(ns, 'ipset', ['list']);
@@ -203,24 +229,54 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
     });
   }
 
-  it('apply.sh warns when Wi-Fi is rendered but the LAN is not a bridge hostapd can add the radio to', () => {
+  it('apply.sh refuses a wrong box before any change: one line per problem, exit 1, iptables-save and ipset list unchanged', () => {
+    const cases: { rel: string; without: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; says: RegExp }[] = [
+      { rel: 'examples/small-garage.yaml', without: 'wan', says: /the uplink eth0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'lan', says: /the charger interface br-lan does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'bridge', says: /br-lan is not a bridge, so hostapd cannot add the radio wlan0/ },
+      { rel: 'examples/small-garage.yaml', without: 'wifi', says: /the radio wlan0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'gateway', says: /br-lan does not have the gateway address 192\.168\.50\.1\/24 / },
+      { rel: 'examples/no-wifi-4g.yaml', without: 'wan', says: /the uplink wwan0 does not exist/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const files = linuxFiles(c.rel);
+      const dir = lab!.folder(`refuse-${i}`, files);
+      writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+      const ns = routerNs(`refuse${i}`, files['apply.sh'], c.without);
+      // The router's own rule, which must be all there is afterwards.
+      lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+      const before = [saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])];
+      const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
+      expect(r.status, `${c.rel} without ${c.without}: ${r.stderr}`).toBe(1);
+      expect(r.stdout).not.toContain('applied');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0], c.without).toMatch(c.says);
+      expect(lines).toHaveLength(2); // one problem, then the summary
+      expect(lines[1]).toMatch(/: 1 problem\(s\) above; nothing was changed$/);
+      expect([saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])]).toEqual(before);
+      expect(existsSync(join(dir, 'hostapd.psk'))).toBe(false);
+    }
+    // Several problems: each gets its line. Control: the full box is accepted.
     const files = linuxFiles('examples/small-garage.yaml');
-    const s = settings(files['apply.sh']);
-    const ns = lab!.ns('nobr');
-    lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
-    lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
-    const dir = lab!.folder('nobr-apply', files);
-    const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`${s.lan} is not a bridge`);
+    const dir = lab!.folder('refuse-all', files);
+    writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+    const bare = lab!.ns('refuse-all');
+    const all = lab!.exec(bare, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+    expect(all.status).toBe(1);
+    expect(all.stderr.trim().split('\n')).toHaveLength(5); // WAN, LAN, radio, passphrase, summary
+    expect(all.stderr).toContain('set CHARGER_WIFI_PSK to the Wi-Fi passphrase');
+    expect(saved(bare)).not.toContain('cw-');
+    const good = routerNs('refuse-ok', files['apply.sh']);
+    expect(lab!.exec(good, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 }).status).toBe(0);
   });
 
   it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
     const files = linuxFiles(exampleFiles()[0]);
-    const naive = corrupt(files['apply.sh'], '"$cmd" -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
-    const dir = lab!.folder('naive-apply', { ...files, 'apply.sh': naive });
+    const dir = lab!.folder('naive-apply', files);
+    const naive = corrupt(labApply(files, dir), '"$CW_CMD" -t "$CW_TABLE" -C "$CW_CHAIN" "$@" 2>/dev/null || ', '');
+    writeFileSync(join(dir, 'apply.sh'), naive);
     const ns = routerNs('naive', files['apply.sh']);
-    const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv() });
+    const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files) });
     expect(apply().status).toBe(0);
     const save1 = saved(ns);
     expect(apply().status).toBe(0);
@@ -230,27 +286,47 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
   });
 });
 
-describe.skipIf(!tools.ok)('systemd accepts the boot unit of both Linux targets', () => {
+describe.skipIf(!tools.ok)('systemd accepts the units of both Linux targets', () => {
   const verify = (file: string) => run('systemd-analyze', ['verify', file]);
   for (const rel of exampleFiles()) {
-    it(`${rel}: systemd-analyze verify, with nothing to say; the unit runs this site's apply.sh --restart at boot`, () => {
+    it(`${rel}: systemd-analyze verify on every unit, with nothing to say; rules at boot, supervised dnsmasq and hostapd`, () => {
       for (const target of ['iptables', 'nftables']) {
         const files = Object.fromEntries(Object.entries(renderFile(rel, [target])).map(([k, v]) => [k.split('/').pop()!, v]));
-        const name = Object.keys(files).find((f) => f.endsWith('.service'))!;
-        const id = /^chargewall-([a-z0-9-]+)\.service$/.exec(name)![1];
-        const dir = lab!.folder(`${id}-${target}-unit`, { [name]: files[name] });
-        const r = verify(join(dir, name));
-        expect(r.stderr, `${target} ${name}`).toBe('');
-        expect(r.status).toBe(0);
-        expect(files[name]).toContain(`ExecStart=/bin/sh /etc/chargewall/${id}/apply.sh --restart`);
-        expect(files[name]).toMatch(/^WantedBy=multi-user\.target$/m);
-        // Negative controls: a misspelt value and a command that does not exist are reported.
+        const names = Object.keys(files).filter((f) => f.endsWith('.service')).sort();
+        const rules = names.find((f) => /^chargewall-[a-z0-9-]+\.service$/.test(f) && !/-(dnsmasq|hostapd)\.service$/.test(f))!;
+        const id = /^chargewall-([a-z0-9-]+)\.service$/.exec(rules)![1];
+        const wifi = 'hostapd.conf' in files;
+        expect(names).toEqual([`chargewall-${id}-dnsmasq.service`, ...(wifi ? [`chargewall-${id}-hostapd.service`] : []), rules].sort());
+        const dir = lab!.folder(`${id}-${target}-unit`, Object.fromEntries(names.map((n) => [n, files[n]])));
+        for (const name of names) {
+          const r = verify(join(dir, name));
+          expect(r.stderr, `${target} ${name}`).toBe('');
+          expect(r.status).toBe(0);
+          expect(files[name]).toMatch(/^WantedBy=multi-user\.target/m);
+        }
+        expect(files[rules]).toContain(`ExecStart=/bin/sh /etc/chargewall/${id}/apply.sh\n`);
+        const dnsmasq = files[`chargewall-${id}-dnsmasq.service`];
+        expect(dnsmasq).toContain(`ExecStart=/usr/sbin/dnsmasq --keep-in-foreground --conf-file=/etc/chargewall/${id}/dnsmasq.conf\n`);
+        expect(dnsmasq).toMatch(/^Restart=on-failure$/m);
+        expect(dnsmasq).toContain(`Requires=${rules}\n`);
+        if (wifi) {
+          const hostapd = files[`chargewall-${id}-hostapd.service`];
+          const radio = /^interface=(\S+)$/m.exec(files['hostapd.conf'])![1];
+          const device = `sys-subsystem-net-devices-${radio.replace(/-/g, '\\x2d')}.device`;
+          expect(hostapd).toContain(`BindsTo=${device}\n`);
+          expect(hostapd).toMatch(new RegExp(`^WantedBy=multi-user\\.target ${device.replace(/[.\\]/g, '\\$&')}$`, 'm'));
+          expect(hostapd).toMatch(/^Restart=on-failure$/m);
+          expect(hostapd).toContain(`Requires=${rules}\n`);
+        }
+        // Negative controls: a misspelt value, a command that does not exist, a unit it requires that is not there.
         const bad = lab!.folder(`${id}-${target}-unit-bad`, {
-          [name]: corrupt(files[name], 'Type=oneshot', 'Type=oneshoot'),
-          [`x-${name}`]: corrupt(files[name], 'ExecStart=/bin/sh', 'ExecStart=/bin/no-such-shell'),
+          [rules]: corrupt(files[rules], 'Type=oneshot', 'Type=oneshoot'),
+          [`x-${rules}`]: corrupt(files[rules], 'ExecStart=/bin/sh', 'ExecStart=/bin/no-such-shell'),
+          [`chargewall-${id}-dnsmasq.service`]: corrupt(dnsmasq, `Requires=${rules}`, 'Requires=chargewall-missing.service'),
         });
-        expect(verify(join(bad, name)).stderr).toContain('Failed to parse service type');
-        expect(verify(join(bad, `x-${name}`)).status).not.toBe(0);
+        expect(verify(join(bad, rules)).stderr).toContain('Failed to parse service type');
+        expect(verify(join(bad, `x-${rules}`)).status).not.toBe(0);
+        expect(verify(join(bad, `chargewall-${id}-dnsmasq.service`)).status).not.toBe(0);
       }
     });
   }
