@@ -17,7 +17,7 @@
  * generated network files (run by the real systemd-networkd) and what the units run bring it back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderText, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, runAsync, waitFor } from './netns.js';
@@ -435,7 +435,7 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
     it('dnsmasq answers on the charger interface only: the WAN side gets no DNS or DHCP answer, and loopback is left to the router', async () => {
       // Every socket it has is on br-lan: the gateway address, br-lan's IPv6 link-local address, or bound to the device.
       const sockets = (flags: string) => lab!.mustExec(router, 'ss', [flags]).split('\n').filter((l) => l.includes('dnsmasq')).map((l) => l.split(/\s+/)[3]).sort();
-      const onLan = (a: string) => a === `${GW}:53` || /^\[fe80::[0-9a-f:]+%br-lan\]:53$/.test(a) || a === '0.0.0.0%br-lan:67';
+      const onLan = (a: string) => a === `${GW}:53` || /^\[fe80::[0-9a-f:]+\]%br-lan:53$/.test(a) || a === '0.0.0.0%br-lan:67';
       const udp = sockets('-Hlnup');
       expect(udp).toContain(`${GW}:53`);
       expect(udp).toContain('0.0.0.0%br-lan:67');
@@ -472,6 +472,80 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
       const after = target === 'nftables' ? lab!.mustExec(router, 'nft', ['list', 'ruleset']).replace(/ expires \S+/g, '') : lab!.mustExec(router, 'iptables-save', []).replace(/^#.*$/gm, '');
       expect(after.replace(/counter packets \d+ bytes \d+|\[\d+:\d+\]/g, '')).toBe(before.replace(/counter packets \d+ bytes \d+|\[\d+:\d+\]/g, ''));
     });
+
+    it('"reboot": a new router with only the generated network files (real systemd-networkd) and what the units run serves the chargers again', async () => {
+      const l = lab!;
+      const t0 = Date.now();
+      // Power off: the router's processes end and its namespace goes, and with it every cable's router end.
+      await l.stop(routerDns!);
+      const gone = l.ns('router'); // deletes the old namespace of that name, and makes the new, empty box
+      router = gone;
+      await waitFor('the old cables to go', () => [charger, staticCharger, office].every((ns) => l.exec(ns, 'ip', ['link', 'show', 'eth0']).status !== 0), 10_000);
+      cables(router);
+
+      // The files where the guide puts them: the target's folder as /etc/chargewall/e2e-lab, the network
+      // files as /etc/systemd/network (bound there for networkd only), the units read for what they run.
+      const etc = join(l.dir, 'etc-chargewall-e2e-lab');
+      mkdirSync(etc);
+      const home = (text: string) => text.split('/etc/chargewall/e2e-lab').join(etc);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(etc, name), home(text));
+      // Lab-only: dnsmasq's lease and pid files, its upstream (the router's resolv.conf on a real box) and its log.
+      writeFileSync(
+        join(etc, 'dnsmasq.conf'),
+        files['dnsmasq.conf'].replace(/^dhcp-leasefile=.*$/m, `dhcp-leasefile=${join(l.dir, 'reboot.leases')}`).replace(/^pid-file=.*$/m, `pid-file=${join(l.dir, 'reboot-dnsmasq.pid')}`) +
+          `no-resolv\nserver=${UPSTREAM}\nlog-queries\nlog-dhcp\nlog-facility=${join(l.dir, 'reboot-dnsmasq.queries')}\n`,
+      );
+      const networkFiles = Object.keys(files).filter((f) => /^10-chargewall-e2e-lab-.*\.(netdev|network)$/.test(f));
+      expect(networkFiles.sort()).toEqual(['10-chargewall-e2e-lab-br-lan.netdev', '10-chargewall-e2e-lab-br-lan.network', '10-chargewall-e2e-lab-lan-a.network', '10-chargewall-e2e-lab-lan-b.network']);
+      const netDir = l.folder('etc-systemd-network', Object.fromEntries(networkFiles.map((f) => [f, files[f]])));
+
+      // Boot: systemd-networkd with the network files builds the charger bridge.
+      const networkd = l.networkd(router, 'networkd', netDir);
+      const port = (p: string) => l.mustExec(router, 'bridge', ['-d', 'link', 'show', 'dev', p]);
+      await waitFor(
+        'systemd-networkd to build br-lan with the gateway address and both ports, isolated',
+        () => {
+          if (!l.alive(networkd)) throw new Error(`networkd exited:\n${readFileSync(join(l.dir, 'networkd.log'), 'utf8')}`);
+          if (l.exec(router, 'ip', ['link', 'show', 'br-lan']).status !== 0) return false;
+          return l.mustExec(router, 'ip', ['-4', 'addr', 'show', 'dev', 'br-lan']).includes(`inet ${GW}/24 `) && ['lan-a', 'lan-b'].every((p) => /master br-lan .*\n[\s\S]*isolated on/.test(port(p)));
+        },
+        10_000,
+      );
+      const networkdLog = readFileSync(join(l.dir, 'networkd.log'), 'utf8');
+      expect(networkdLog.split('\n').filter((line) => /10-chargewall|br-lan|lan-[ab]/.test(line) && /Unknown|ignoring|[Ff]ailed|[Ii]nvalid/.test(line))).toEqual([]);
+      uplink(router); // the admin's own uplink and office configuration, which chargewall does not manage
+
+      // The units, in their order (dnsmasq's requires and comes after the rules unit): each ExecStart, as systemd would run it.
+      const execStart = (unit: string) => home(/^ExecStart=(.+)$/m.exec(files[unit])![1]).split(' ');
+      expect(files['chargewall-e2e-lab-dnsmasq.service']).toMatch(/^Requires=chargewall-e2e-lab\.service$/m);
+      const [sh, ...rulesArgs] = execStart('chargewall-e2e-lab.service');
+      const rules = l.exec(router, sh, rulesArgs, { env: cleanEnv(), timeoutMs: 20_000 });
+      expect(rules.stderr).toBe('');
+      expect(rules.status).toBe(0);
+      const [dnsmasq, ...dnsmasqArgs] = execStart('chargewall-e2e-lab-dnsmasq.service');
+      routerDns = l.start(router, 'reboot-dnsmasq', dnsmasq, dnsmasqArgs);
+      await waitFor('the router dnsmasq to listen', () => listening(router, 'udp', `${GW}:53`)() && listening(router, 'udp', '0.0.0.0%br-lan:67')(), 8_000);
+      timings.rebootReadyMs = Date.now() - t0;
+
+      // The chargers ask again, get their leases, resolve the cloud names and reach them; the rest stays closed.
+      for (const role of ['charger', 'static']) rmSync(join(l.dir, `${role}.lease`), { force: true });
+      const t1 = Date.now();
+      const [again, staticAgain] = await Promise.all([dhcp(charger), dhcp(staticCharger)]);
+      timings.rebootDhcpMs = Date.now() - t1;
+      expect(again).toMatchObject({ router: GW, dns: GW, serverid: GW });
+      expect(staticAgain).toMatchObject({ ip: STATIC.ip, router: GW, dns: GW });
+      expect(probe(charger, HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port }))).map((r) => r.ok)).toEqual(HOSTS.map(() => false)); // sets empty after the reboot
+      expect(probe(charger, HOSTS.map((h) => ({ kind: 'dns', server: again.dns, name: h.name })))).toEqual(HOSTS.map((h) => ({ ok: true, addresses: [h.ip] })));
+      expect(probe(charger, HOSTS.map((h) => ({ kind: h.proto, host: h.ip, port: h.port })))).toEqual(
+        HOSTS.map((h) => ({ ok: true, reply: h.proto === 'tcp' ? `cloud ${h.ip}:${h.port} from 198.51.100.1` : `ntp ${h.ip}:123 from 198.51.100.1` })),
+      );
+      expect(probe(charger, [{ kind: 'tcp', host: STRANGER, port: 443 }, { kind: 'tcp', host: STATIC.ip, port: 8080 }])).toEqual([
+        { ok: false, error: 'timeout' },
+        { ok: false, error: 'timeout' },
+      ]);
+      expect(l.alive(networkd)).toBe(true);
+      timings.rebootMs = Date.now() - t0;
+    }, 60_000);
   });
 }
 
