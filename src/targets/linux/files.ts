@@ -219,7 +219,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   const address = `${plan.network.gateway}/${plan.network.prefix}`;
   const prefix = `10-chargewall-${id}-`;
   const members = ports.map((p) => (vlan !== undefined ? `${p}.${vlan}` : p));
-  const view = { header, id, lan, address, bridge, vlan, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
+  const view = { header, id, lan, address, bridge, vlan, vlanByHand: vlan !== undefined && ports.length === 0, target, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
   const files: Record<string, string> = {};
   if (bridge) files[`${prefix}${lan}.netdev`] = renderTemplate('linux', 'bridge.netdev', view);
   files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
@@ -236,14 +236,6 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
       path: ['targets', target, 'lanPorts', String(i)],
     });
   });
-  if (vlan !== undefined && ports.length === 0) {
-    options.report?.({
-      severity: 'warning',
-      code: 'vlan-not-created',
-      message: `network.vlan is ${vlan} but targets.${target}.lanPorts is not set, so the network files create no VLAN interface: ${bridge ? `put the port carrying VLAN ${vlan} into ${lan} yourself` : `${lan} must already be that VLAN's interface`}, or list the trunk port in lanPorts`,
-      path: ['network', 'vlan'],
-    });
-  }
   files[`chargewall-${id}.interfaces`] = renderTemplate('linux', 'interfaces', view);
   return files;
 }
