@@ -460,3 +460,59 @@ describe.skipIf(!tools.ok)("hostapd's parser accepts hostapd.conf (driver=none c
     });
   });
 });
+
+// (With network.vlan the files also make <port>.<vlan>; this lab's kernel has no 8021q module, so that
+// path is checked by the golden files only.)
+describe.skipIf(!tools.ok || !existsSync('/lib/systemd/systemd-networkd'))('systemd-networkd builds the charger segment from the network files (Wi-Fi bridge with a wired port)', () => {
+  it('br-chargers with the gateway address, eth1 an isolated port of it, no warning about the files', async () => {
+    const { renderText } = await import('./helpers.js');
+    const spec = `version: 1
+site: { id: vlan-site, name: "Bridge site" }
+profile: zaptec-pro
+chargers: { count: 4 }
+network: { subnet: 10.77.0.0/24 }
+wifi: { ssid: Chargers, passphrase: { env: CHARGER_WIFI_PSK }, channel: 6, country: SE }
+targets:
+  iptables: { lanInterface: br-chargers, wanInterface: wan0, wifiInterface: wlan0, lanPorts: [eth1] }
+`;
+    const reports: string[] = [];
+    const r = renderText(spec, ['iptables']);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const d of r.diagnostics) reports.push(d.code);
+    expect(reports).toContain('network-port-taken-over');
+    const files = Object.fromEntries(Object.entries(r.files).map(([k, v]) => [k.split('/').pop()!, v]));
+    const net = Object.fromEntries(Object.entries(files).filter(([k]) => /^10-chargewall-vlan-site-/.test(k)));
+    expect(Object.keys(net).sort()).toEqual([
+      '10-chargewall-vlan-site-br-chargers.netdev',
+      '10-chargewall-vlan-site-br-chargers.network',
+      '10-chargewall-vlan-site-eth1.network',
+    ]);
+    const ns = lab!.ns('networkd');
+    lab!.mustExec(ns, 'ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'switch']);
+    lab!.mustExec(ns, 'ip', ['link', 'set', 'switch', 'up']);
+    const dir = lab!.folder('networkd-vlan', net);
+    const nd = lab!.networkd(ns, 'networkd-vlan', dir);
+    const show = (dev: string) => lab!.exec(ns, 'ip', ['-d', 'link', 'show', 'dev', dev]).stdout;
+    const end = Date.now() + 10_000;
+    const ready = () =>
+      lab!.exec(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'br-chargers']).stdout.includes('inet 10.77.0.1/24 ') &&
+      /master br-chargers/.test(show('eth1')) &&
+      /isolated on/.test(lab!.exec(ns, 'bridge', ['-d', 'link', 'show', 'dev', 'eth1']).stdout);
+    while (Date.now() < end && !ready()) await new Promise((res) => setTimeout(res, 100));
+    const log = readFileSync(join(lab!.dir, 'networkd-vlan.log'), 'utf8');
+    expect(ready(), `${log}\n${show('eth1')}\n${lab!.exec(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'br-chargers']).stdout}\n${lab!.exec(ns, 'bridge', ['-d', 'link', 'show']).stdout}`).toBe(true);
+    expect(/bridge/.test(show('br-chargers'))).toBe(true);
+    expect(log.split('\n').filter((l) => /10-chargewall|br-chargers|eth1/.test(l) && /Unknown|ignoring|[Ff]ailed|[Ii]nvalid/.test(l))).toEqual([]);
+    // Negative control: a misspelt key in a copy is reported by networkd (the log check can fail).
+    const bad = lab!.folder('networkd-bad', { ...net, '10-chargewall-vlan-site-eth1.network': corrupt(net['10-chargewall-vlan-site-eth1.network'], 'Isolated=yes', 'Isolatd=yes') });
+    const ns2 = lab!.ns('networkd-bad');
+    lab!.mustExec(ns2, 'ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'switch']);
+    const nd2 = lab!.networkd(ns2, 'networkd-bad', bad);
+    const end2 = Date.now() + 5_000;
+    const badLog = () => (existsSync(join(lab!.dir, 'networkd-bad.log')) ? readFileSync(join(lab!.dir, 'networkd-bad.log'), 'utf8') : '');
+    while (Date.now() < end2 && !/Unknown key/.test(badLog())) await new Promise((res) => setTimeout(res, 100));
+    expect(badLog()).toMatch(/10-chargewall-vlan-site-eth1\.network:\d+: Unknown key 'Isolatd' in section \[Bridge\]/);
+    await lab!.stop(nd);
+    await lab!.stop(nd2);
+  }, 30_000);
+});

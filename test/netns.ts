@@ -141,7 +141,7 @@ export class Lab {
       ns,
       name,
       'sh',
-      ['-c', 'mount -o remount,ro /sys && mkdir -p /run/systemd/netif && mount -t tmpfs tmpfs /run/systemd/netif && mount --bind "$1" /etc/systemd/network && exec /lib/systemd/systemd-networkd', 'sh', networkDir],
+      ['-c', 'mount -o remount,ro /sys && mkdir -p /run/systemd/netif && mount -t tmpfs -o "mode=0755,uid=$(id -u systemd-network 2>/dev/null || echo 0),gid=$(id -g systemd-network 2>/dev/null || echo 0)" tmpfs /run/systemd/netif && mount --bind "$1" /etc/systemd/network && exec /lib/systemd/systemd-networkd', 'sh', networkDir],
       cleanEnv({ SYSTEMD_LOG_LEVEL: 'info', SYSTEMD_LOG_TARGET: 'console' }),
     );
   }
