@@ -260,3 +260,22 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
     }
   });
 });
+
+describe('the passphrase variable cannot clash with what apply.sh or the shell sets', () => {
+  it('LAN, GATEWAY, PWD, PATH, CW_* are refused at wifi.passphrase with a located error; CHARGER_WIFI_PSK is read before anything is set', () => {
+    for (const name of ['LAN', 'GATEWAY', 'SUBNET', 'PWD', 'PATH', 'IFS', 'CW_LAN', 'LC_ALL']) {
+      for (const target of ['nftables', 'iptables']) {
+        const r = renderText(variantSpec().replace('{ env: CHARGER_WIFI_PSK }', `{ env: ${name} }`).replace('  nftables:', `  ${target}:`), [target]);
+        const errors = r.diagnostics.filter((d) => d.severity === 'error');
+        // LAN, GATEWAY and SUBNET are no longer apply.sh's names (they are CW_*), so they are accepted.
+        if (['LAN', 'GATEWAY', 'SUBNET'].includes(name)) {
+          expect(errors, `${target} ${name}`).toEqual([]);
+          expect(byName(r.files)['apply.sh']).toMatch(new RegExp(`^CW_PSK=\\$\\{${name}:-\\}$`, 'm'));
+        } else {
+          expect(errors.map((d) => d.code), `${target} ${name}`).toEqual(['passphrase-env-reserved']);
+          expect(errors[0].path).toBe('wifi.passphrase');
+        }
+      }
+    }
+  });
+});
