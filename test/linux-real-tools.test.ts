@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
+import { exampleFiles, renderFile, renderText, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, corrupt, run, runAsync } from './netns.js';
 
 const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ip6tables-restore', 'ip6tables-save', 'ip6tables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout', 'systemd-analyze']);
@@ -190,6 +190,12 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-i', s.wan, '-j', 'router-own']);
         lab!.mustExec(ns, 'ipset', ['create', 'router-own', 'hash:ip']);
         lab!.mustExec(ns, 'ipset', ['add', 'router-own', '192.0.2.1']);
+        // The jumps an earlier version added (on the subnet): the new apply.sh replaces them.
+        const subnet = /^CW_SUBNET='([^']+)'$/m.exec(files['apply.sh'])![1];
+        lab!.mustExec(ns, 'iptables', ['-N', `cw-${id}-fwd`]);
+        lab!.mustExec(ns, 'iptables', ['-N', `cw-${id}-ret`]);
+        lab!.mustExec(ns, 'iptables', ['-I', 'FORWARD', '-i', s.lan, '-s', subnet, '-j', `cw-${id}-fwd`]);
+        lab!.mustExec(ns, 'iptables', ['-I', 'FORWARD', '-o', s.lan, '-d', subnet, '-j', `cw-${id}-ret`]);
 
         const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
         const first = apply();
@@ -217,6 +223,8 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         const expected = ['-j cw-' + id + '-fwd', '-j cw-' + id + '-ret', '-j cw-' + id + '-in', '-j cw-' + id + '-snat'];
         if (files['rules.v4'].includes('REDIRECT')) expected.push('-j cw-' + id + '-dnat');
         const j = jumps(save2);
+        expect(j.filter((l) => l.startsWith('-A FORWARD') && (l.includes(` -s ${subnet} `) || l.includes(` -d ${subnet} `)))).toEqual([]); // the old jumps are gone
+        expect(j.filter((l) => l.startsWith('-A FORWARD'))).toEqual([`-A FORWARD -o ${s.lan} -j cw-${id}-ret`, `-A FORWARD -i ${s.lan} -j cw-${id}-fwd`]);
         expect(j).toHaveLength(expected.length);
         for (const target of expected) expect(j.filter((l) => l.endsWith(target))).toHaveLength(1);
         // Our chains hold exactly the file's rules; the router's own rules and set are still there.
@@ -465,7 +473,6 @@ describe.skipIf(!tools.ok)("hostapd's parser accepts hostapd.conf (driver=none c
 // path is checked by the golden files only.)
 describe.skipIf(!tools.ok || !existsSync('/lib/systemd/systemd-networkd'))('systemd-networkd builds the charger segment from the network files (Wi-Fi bridge with a wired port)', () => {
   it('br-chargers with the gateway address, eth1 an isolated port of it, no warning about the files', async () => {
-    const { renderText } = await import('./helpers.js');
     const spec = `version: 1
 site: { id: vlan-site, name: "Bridge site" }
 profile: zaptec-pro
@@ -515,4 +522,37 @@ targets:
     await lab!.stop(nd);
     await lab!.stop(nd2);
   }, 30_000);
+});
+
+describe.skipIf(!tools.ok)('apply.sh: the passphrase variable and the radio port', () => {
+  it('a passphrase in $LAN (a name apply.sh once used itself) reaches the PSK file verbatim, and the rules still use the charger interface', () => {
+    const spec = readFileSync(join(root, 'examples/small-garage.yaml'), 'utf8').replace('{ env: CHARGER_WIFI_PSK }', '{ env: LAN }');
+    const r = renderText(spec, ['iptables']);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const files = Object.fromEntries(Object.entries(r.files).map(([k, v]) => [k.split('/').pop()!, v]));
+    const dir = lab!.folder('env-lan', files);
+    writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+    const ns = routerNs('env-lan', files['apply.sh']);
+    const run1 = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ LAN: 'the-real-passphrase' }), timeoutMs: 20_000 });
+    expect(run1.stderr).toBe('');
+    expect(run1.status).toBe(0);
+    expect(readFileSync(join(dir, 'hostapd.psk'), 'utf8')).toBe('00:00:00:00:00:00 the-real-passphrase\n');
+    expect(saved(ns)).toContain('-A FORWARD -i br-lan -j cw-verkstad-lund-fwd');
+  });
+
+  it('--isolate-radio makes the radio an isolated port once hostapd has added it to the bridge', () => {
+    const files = linuxFiles('examples/small-garage.yaml');
+    const s = settings(files['apply.sh']);
+    const dir = lab!.folder('isolate-radio', files);
+    const ns = routerNs('isolate', files['apply.sh']);
+    // What hostapd does with bridge= (here by hand: no radio in the lab).
+    lab!.mustExec(ns, 'ip', ['link', 'set', s.wifi!, 'master', s.lan]);
+    const port = () => lab!.mustExec(ns, 'bridge', ['-d', 'link', 'show', 'dev', s.wifi!]);
+    expect(port()).toMatch(/isolated off/);
+    const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh'), '--isolate-radio'], { env: cleanEnv() });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(port()).toMatch(/isolated on/);
+    expect(saved(ns)).not.toContain('cw-'); // it only isolates the port
+  });
 });
