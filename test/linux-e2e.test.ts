@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { renderText, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, runAsync, waitFor } from './netns.js';
 
-const tools = requireTools(['ip', 'ss', 'iptables', 'iptables-save', 'ipset', 'nft', 'dnsmasq', 'udhcpc', 'socat']);
+const tools = requireTools(['ip', 'ss', 'iptables', 'iptables-save', 'ipset', 'nft', 'dnsmasq', 'udhcpc', 'socat', 'bridge', 'ifup', 'brctl']);
 
 const SPEC = `version: 1
 site: { id: e2e-lab, name: "End-to-end lab" }
@@ -473,7 +473,8 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
       expect(after.replace(/counter packets \d+ bytes \d+|\[\d+:\d+\]/g, '')).toBe(before.replace(/counter packets \d+ bytes \d+|\[\d+:\d+\]/g, ''));
     });
 
-    it('"reboot": a new router with only the generated network files (real systemd-networkd) and what the units run serves the chargers again', async () => {
+    const stack = target === 'iptables' ? 'systemd-networkd' : 'ifupdown';
+    it(`"reboot": a new router with only the generated network files (${stack}) and what the units run serves the chargers again`, async () => {
       const l = lab!;
       const t0 = Date.now();
       // Power off: the router's processes end and its namespace goes, and with it every cable's router end.
@@ -499,20 +500,36 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
       expect(networkFiles.sort()).toEqual(['10-chargewall-e2e-lab-br-lan.netdev', '10-chargewall-e2e-lab-br-lan.network', '10-chargewall-e2e-lab-lan-a.network', '10-chargewall-e2e-lab-lan-b.network']);
       const netDir = l.folder('etc-systemd-network', Object.fromEntries(networkFiles.map((f) => [f, files[f]])));
 
-      // Boot: systemd-networkd with the network files builds the charger bridge.
-      const networkd = l.networkd(router, 'networkd', netDir);
+      // Boot: the network stack builds the charger bridge from the generated files. The two stacks the
+      // guides offer take turns (the network files are the same for both targets): systemd-networkd
+      // (the real daemon) with the 10-chargewall-* files for iptables, ifupdown's ifup with the
+      // .interfaces file for nftables.
       const port = (p: string) => l.mustExec(router, 'bridge', ['-d', 'link', 'show', 'dev', p]);
-      await waitFor(
-        'systemd-networkd to build br-lan with the gateway address and both ports, isolated',
-        () => {
-          if (!l.alive(networkd)) throw new Error(`networkd exited:\n${readFileSync(join(l.dir, 'networkd.log'), 'utf8')}`);
-          if (l.exec(router, 'ip', ['link', 'show', 'br-lan']).status !== 0) return false;
-          return l.mustExec(router, 'ip', ['-4', 'addr', 'show', 'dev', 'br-lan']).includes(`inet ${GW}/24 `) && ['lan-a', 'lan-b'].every((p) => /master br-lan .*\n[\s\S]*isolated on/.test(port(p)));
-        },
-        10_000,
-      );
-      const networkdLog = readFileSync(join(l.dir, 'networkd.log'), 'utf8');
-      expect(networkdLog.split('\n').filter((line) => /10-chargewall|br-lan|lan-[ab]/.test(line) && /Unknown|ignoring|[Ff]ailed|[Ii]nvalid/.test(line))).toEqual([]);
+      const built = () =>
+        l.exec(router, 'ip', ['link', 'show', 'br-lan']).status === 0 &&
+        l.mustExec(router, 'ip', ['-4', 'addr', 'show', 'dev', 'br-lan']).includes(`inet ${GW}/24 `) &&
+        ['lan-a', 'lan-b'].every((p) => /master br-lan .*\n[\s\S]*isolated on/.test(port(p)));
+      let networkd: ReturnType<Lab['start']> | undefined;
+      if (stack === 'systemd-networkd') {
+        networkd = l.networkd(router, 'networkd', netDir);
+        await waitFor(
+          'systemd-networkd to build br-lan with the gateway address and both ports, isolated',
+          () => {
+            if (!l.alive(networkd!)) throw new Error(`networkd exited:\n${readFileSync(join(l.dir, 'networkd.log'), 'utf8')}`);
+            return built();
+          },
+          10_000,
+        );
+        const networkdLog = readFileSync(join(l.dir, 'networkd.log'), 'utf8');
+        expect(networkdLog.split('\n').filter((line) => /10-chargewall|br-lan|lan-[ab]/.test(line) && /Unknown|ignoring|[Ff]ailed|[Ii]nvalid/.test(line))).toEqual([]);
+      } else {
+        // As /etc/network/interfaces.d/chargewall-e2e-lab, brought up with ifup (its state in the lab).
+        const state = join(l.dir, 'ifupdown-state');
+        mkdirSync(state);
+        const up = l.exec(router, 'ifup', ['-i', join(etc, 'chargewall-e2e-lab.interfaces'), '--state-dir', state, 'br-lan'], { env: cleanEnv(), timeoutMs: 20_000 });
+        expect(up.status, up.stderr).toBe(0);
+        expect(built(), up.stderr).toBe(true);
+      }
       uplink(router); // the admin's own uplink and office configuration, which chargewall does not manage
 
       // The units, in their order (dnsmasq's requires and comes after the rules unit): each ExecStart, as systemd would run it.
@@ -543,7 +560,7 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
         { ok: false, error: 'timeout' },
         { ok: false, error: 'timeout' },
       ]);
-      expect(l.alive(networkd)).toBe(true);
+      if (networkd) expect(l.alive(networkd)).toBe(true);
       timings.rebootMs = Date.now() - t0;
     }, 60_000);
   });
