@@ -238,27 +238,29 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
   }
 
   it('apply.sh refuses a wrong box before any change: one line per problem, exit 1, iptables-save and ipset list unchanged', () => {
-    const cases: { rel: string; without: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; says: RegExp }[] = [
+    const cases: { rel: string; without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; extra?: string; says: RegExp }[] = [
       { rel: 'examples/small-garage.yaml', without: 'wan', says: /the uplink eth0 does not exist/ },
       { rel: 'examples/small-garage.yaml', without: 'lan', says: /the charger interface br-lan does not exist/ },
       { rel: 'examples/small-garage.yaml', without: 'bridge', says: /br-lan is not a bridge, so hostapd cannot add the radio wlan0/ },
       { rel: 'examples/small-garage.yaml', without: 'wifi', says: /the radio wlan0 does not exist/ },
       { rel: 'examples/small-garage.yaml', without: 'gateway', says: /br-lan does not have the gateway address 192\.168\.50\.1\/24 / },
       { rel: 'examples/no-wifi-4g.yaml', without: 'wan', says: /the uplink wwan0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', extra: '192.0.2.1/24', says: /br-lan also has 192\.0\.2\.1\/24, so it serves another network/ },
     ];
     for (const [i, c] of cases.entries()) {
       const files = linuxFiles(c.rel);
       const dir = lab!.folder(`refuse-${i}`, files);
       writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
       const ns = routerNs(`refuse${i}`, files['apply.sh'], c.without);
+      if (c.extra) lab!.mustExec(ns, 'ip', ['addr', 'add', c.extra, 'dev', settings(files['apply.sh']).lan]); // the LAN of another network
       // The router's own rule, which must be all there is afterwards.
       lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
       const before = [saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])];
       const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
-      expect(r.status, `${c.rel} without ${c.without}: ${r.stderr}`).toBe(1);
+      expect(r.status, `${c.rel} without ${c.without} extra ${c.extra}: ${r.stderr}`).toBe(1);
       expect(r.stdout).not.toContain('applied');
       const lines = r.stderr.trim().split('\n');
-      expect(lines[0], c.without).toMatch(c.says);
+      expect(lines[0], c.without ?? c.extra).toMatch(c.says);
       expect(lines).toHaveLength(2); // one problem, then the summary
       expect(lines[1]).toMatch(/: 1 problem\(s\) above; nothing was changed$/);
       expect([saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])]).toEqual(before);

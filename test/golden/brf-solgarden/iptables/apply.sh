@@ -81,6 +81,12 @@ else
   if ! ip -4 addr show dev "$CW_LAN" | grep -qF "inet $CW_GATEWAY/$CW_PREFIX "; then
     cw_problem "$CW_LAN does not have the gateway address $CW_GATEWAY/$CW_PREFIX the chargers are given: install this site's network files (10-chargewall-brf-solgarden-* in /etc/systemd/network, or chargewall-brf-solgarden.interfaces) or run: ip addr add $CW_GATEWAY/$CW_PREFIX dev $CW_LAN"
   fi
+  # Everything on $CW_LAN meets the chargers' allow-list: it must be the chargers' own segment.
+  for CW_ADDR in $(ip -4 -o addr show dev "$CW_LAN" | while read -r _ _ _ CW_A _; do echo "$CW_A"; done); do
+    if [ "$CW_ADDR" != "$CW_GATEWAY/$CW_PREFIX" ]; then
+      cw_problem "$CW_LAN also has $CW_ADDR, so it serves another network, whose traffic the chargers' allow-list would filter: give the chargers an interface of their own (targets.iptables.lanInterface)"
+    fi
+  done
   # hostapd adds the radio to $CW_LAN (bridge= in hostapd.conf): that only works when it is a Linux bridge.
   if [ ! -d "/sys/class/net/$CW_LAN/bridge" ]; then
     cw_problem "$CW_LAN is not a bridge, so hostapd cannot add the radio $CW_WIFI to it: install this site's network files (10-chargewall-brf-solgarden-* in /etc/systemd/network, or chargewall-brf-solgarden.interfaces), which create it as a bridge"

@@ -59,6 +59,12 @@ else
   if ! ip -4 addr show dev "$CW_LAN" | grep -qF "inet $CW_GATEWAY/$CW_PREFIX "; then
     cw_problem "$CW_LAN does not have the gateway address $CW_GATEWAY/$CW_PREFIX the chargers are given: install this site's network files (10-chargewall-parkering-hamnen-* in /etc/systemd/network, or chargewall-parkering-hamnen.interfaces) or run: ip addr add $CW_GATEWAY/$CW_PREFIX dev $CW_LAN"
   fi
+  # Everything on $CW_LAN meets the chargers' allow-list: it must be the chargers' own segment.
+  for CW_ADDR in $(ip -4 -o addr show dev "$CW_LAN" | while read -r _ _ _ CW_A _; do echo "$CW_A"; done); do
+    if [ "$CW_ADDR" != "$CW_GATEWAY/$CW_PREFIX" ]; then
+      cw_problem "$CW_LAN also has $CW_ADDR, so it serves another network, whose traffic the chargers' allow-list would filter: give the chargers an interface of their own (targets.nftables.lanInterface)"
+    fi
+  done
 fi
 if [ "$CW_PROBLEMS" -gt 0 ]; then
   echo "chargewall: $CW_SITE: $CW_PROBLEMS problem(s) above; nothing was changed" >&2
