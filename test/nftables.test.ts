@@ -279,3 +279,15 @@ describe('the passphrase variable cannot clash with what apply.sh or the shell s
     }
   });
 });
+
+describe('lanPorts', () => {
+  it('a port that is also the uplink, the LAN or the radio is refused where it is written; a VLAN name past 15 characters too', () => {
+    const spec = (ports: string, vlan = '') =>
+      variantSpec().replace('network: { subnet: 10.66.0.0/24 }', `network: { subnet: 10.66.0.0/24${vlan} }`).replace('wifiInterface: wlan0 }', `wifiInterface: wlan0, lanPorts: [${ports}] }`);
+    const errors = (text: string) => renderText(text, ['nftables']).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.path} ${d.line}`);
+    expect(errors(spec('eth1'))).toEqual([]);
+    for (const bad of ['wan0', 'br-lan', 'wlan0']) expect(errors(spec(`eth1, ${bad}`))).toEqual([`interface-clash targets.nftables.lanPorts.1 ${spec('').split('\n').findIndex((l) => l.includes('lanPorts')) + 1}`]);
+    expect(errors(spec('enx0123456789ab', ', vlan: 40'))).toEqual([expect.stringMatching(/^interface-name-long targets\.nftables\.lanPorts\.0 /)]);
+    expect(errors(spec('eth1', ', vlan: 40'))).toEqual([]);
+  });
+});
