@@ -441,12 +441,13 @@ function endToEnd(target: 'iptables' | 'nftables', labName: string): void {
     });
 
     it('dnsmasq answers on the charger interface only: the WAN side gets no DNS or DHCP answer, and loopback is left to the router', async () => {
+      expect(lab!.alive(routerDns!), readFileSync(join(lab!.dir, 'router-dnsmasq.log'), 'utf8')).toBe(true);
       // Every socket it has is on br-lan: the gateway address, br-lan's IPv6 link-local address, or bound to the device.
       const sockets = (flags: string) => lab!.mustExec(router, 'ss', [flags]).split('\n').filter((l) => l.includes('dnsmasq')).map((l) => l.split(/\s+/)[3]).sort();
       const onLan = (a: string) => a === `${GW}:53` || /^\[fe80::[0-9a-f:]+\]%br-lan:53$/.test(a) || a === '0.0.0.0%br-lan:67';
       const udp = sockets('-Hlnup');
-      expect(udp).toContain(`${GW}:53`);
-      expect(udp).toContain('0.0.0.0%br-lan:67');
+      expect(udp, udp.join(' ')).toContain(`${GW}:53`);
+      expect(udp, udp.join(' ')).toContain('0.0.0.0%br-lan:67');
       expect(udp.filter((a) => !onLan(a))).toEqual([]);
       expect(sockets('-Hlntp').filter((a) => !onLan(a))).toEqual([]);
       // From the uplink: DNS to the router's WAN address and to the gateway address, over UDP and TCP.
