@@ -238,7 +238,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
   }
 
   it('apply.sh refuses a wrong box before any change: one line per problem, exit 1, iptables-save and ipset list unchanged', () => {
-    const cases: { rel: string; without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; extra?: string; says: RegExp }[] = [
+    const cases: { rel: string; without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; extra?: string; radioIn?: string; says: RegExp }[] = [
       { rel: 'examples/small-garage.yaml', without: 'wan', says: /the uplink eth0 does not exist/ },
       { rel: 'examples/small-garage.yaml', without: 'lan', says: /the charger interface br-lan does not exist/ },
       { rel: 'examples/small-garage.yaml', without: 'bridge', says: /br-lan is not a bridge, so hostapd cannot add the radio wlan0/ },
@@ -246,6 +246,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       { rel: 'examples/small-garage.yaml', without: 'gateway', says: /br-lan does not have the gateway address 192\.168\.50\.1\/24 / },
       { rel: 'examples/no-wifi-4g.yaml', without: 'wan', says: /the uplink wwan0 does not exist/ },
       { rel: 'examples/small-garage.yaml', extra: '192.0.2.1/24', says: /br-lan also has 192\.0\.2\.1\/24, so it serves another network/ },
+      { rel: 'examples/small-garage.yaml', radioIn: 'br-office', says: /the radio wlan0 is a port of br-office, another network's bridge/ },
     ];
     for (const [i, c] of cases.entries()) {
       const files = linuxFiles(c.rel);
@@ -253,6 +254,11 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
       const ns = routerNs(`refuse${i}`, files['apply.sh'], c.without);
       if (c.extra) lab!.mustExec(ns, 'ip', ['addr', 'add', c.extra, 'dev', settings(files['apply.sh']).lan]); // the LAN of another network
+      if (c.radioIn) {
+        // The radio already serves another bridge (as an office AP's would).
+        lab!.mustExec(ns, 'ip', ['link', 'add', c.radioIn, 'type', 'bridge']);
+        lab!.mustExec(ns, 'ip', ['link', 'set', settings(files['apply.sh']).wifi!, 'master', c.radioIn]);
+      }
       // The router's own rule, which must be all there is afterwards.
       lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
       const before = [saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])];
@@ -260,7 +266,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
       expect(r.status, `${c.rel} without ${c.without} extra ${c.extra}: ${r.stderr}`).toBe(1);
       expect(r.stdout).not.toContain('applied');
       const lines = r.stderr.trim().split('\n');
-      expect(lines[0], c.without ?? c.extra).toMatch(c.says);
+      expect(lines[0], c.without ?? c.extra ?? c.radioIn).toMatch(c.says);
       expect(lines).toHaveLength(2); // one problem, then the summary
       expect(lines[1]).toMatch(/: 1 problem\(s\) above; nothing was changed$/);
       expect([saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])]).toEqual(before);

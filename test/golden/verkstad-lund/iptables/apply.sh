@@ -91,6 +91,11 @@ else
 fi
 if [ ! -e "/sys/class/net/$CW_WIFI" ]; then
   cw_problem "the radio $CW_WIFI does not exist: plug in the Wi-Fi adapter, or set targets.iptables.wifiInterface to its name ('iw dev' lists the radios) and render again"
+elif [ -e "/sys/class/net/$CW_WIFI/master" ]; then
+  CW_MASTER=$(basename "$(readlink "/sys/class/net/$CW_WIFI/master")")
+  if [ "$CW_MASTER" != "$CW_LAN" ]; then
+    cw_problem "the radio $CW_WIFI is a port of $CW_MASTER, another network's bridge (an office access point?): give the chargers a radio of their own, or take it out of $CW_MASTER"
+  fi
 fi
 # hostapd accepts a passphrase of 8 to 63 printable ASCII characters (a longer, shorter or multi-line
 # value would leave the access point down, or add lines to its PSK file).
