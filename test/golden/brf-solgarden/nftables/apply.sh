@@ -137,11 +137,16 @@ if [ -n "$CW_PSK" ]; then
 fi
 
 if [ "${1:-}" = "--restart" ]; then
-  if [ -d /run/systemd/system ]; then
-    # The supervised units (Restart=on-failure); see the guide for installing them.
-    systemctl restart chargewall-brf-solgarden-dnsmasq.service chargewall-brf-solgarden-hostapd.service
+  if [ -d /run/systemd/system ] && systemctl cat chargewall-brf-solgarden-dnsmasq.service chargewall-brf-solgarden-hostapd.service >/dev/null 2>&1; then
+    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),
+    # do not wait: they require the rules unit, whose start would then wait for itself.
+    systemctl ${INVOCATION_ID:+--no-block} restart chargewall-brf-solgarden-dnsmasq.service chargewall-brf-solgarden-hostapd.service
   else
-    # Without systemd: start them directly (nothing restarts them if they stop).
+    # Without systemd, or without this site's units (an older install): start them directly
+    # (nothing restarts them if they stop).
+    if [ -d /run/systemd/system ]; then
+      echo "chargewall: warning: chargewall-brf-solgarden-dnsmasq.service and chargewall-brf-solgarden-hostapd.service not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2
+    fi
     if [ -s /run/cw-brf-solgarden-dnsmasq.pid ]; then kill "$(cat /run/cw-brf-solgarden-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
     dnsmasq --conf-file="$PWD/dnsmasq.conf"
     pkill -f "hostapd -B $PWD/hostapd.conf" 2>/dev/null || true

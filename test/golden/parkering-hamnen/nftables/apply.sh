@@ -84,11 +84,16 @@ done
 sysctl -qw net.ipv4.ip_forward=1
 
 if [ "${1:-}" = "--restart" ]; then
-  if [ -d /run/systemd/system ]; then
-    # The supervised units (Restart=on-failure); see the guide for installing them.
-    systemctl restart chargewall-parkering-hamnen-dnsmasq.service
+  if [ -d /run/systemd/system ] && systemctl cat chargewall-parkering-hamnen-dnsmasq.service >/dev/null 2>&1; then
+    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),
+    # do not wait: they require the rules unit, whose start would then wait for itself.
+    systemctl ${INVOCATION_ID:+--no-block} restart chargewall-parkering-hamnen-dnsmasq.service
   else
-    # Without systemd: start them directly (nothing restarts them if they stop).
+    # Without systemd, or without this site's units (an older install): start them directly
+    # (nothing restarts them if they stop).
+    if [ -d /run/systemd/system ]; then
+      echo "chargewall: warning: chargewall-parkering-hamnen-dnsmasq.service not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2
+    fi
     if [ -s /run/cw-parkering-hamnen-dnsmasq.pid ]; then kill "$(cat /run/cw-parkering-hamnen-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
     dnsmasq --conf-file="$PWD/dnsmasq.conf"
   fi

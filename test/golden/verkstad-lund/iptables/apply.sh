@@ -159,11 +159,16 @@ if [ -n "$CW_PSK" ]; then
 fi
 
 if [ "${1:-}" = "--restart" ]; then
-  if [ -d /run/systemd/system ]; then
-    # The supervised units (Restart=on-failure); see the guide for installing them.
-    systemctl restart chargewall-verkstad-lund-dnsmasq.service chargewall-verkstad-lund-hostapd.service
+  if [ -d /run/systemd/system ] && systemctl cat chargewall-verkstad-lund-dnsmasq.service chargewall-verkstad-lund-hostapd.service >/dev/null 2>&1; then
+    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),
+    # do not wait: they require the rules unit, whose start would then wait for itself.
+    systemctl ${INVOCATION_ID:+--no-block} restart chargewall-verkstad-lund-dnsmasq.service chargewall-verkstad-lund-hostapd.service
   else
-    # Without systemd: start them directly (nothing restarts them if they stop).
+    # Without systemd, or without this site's units (an older install): start them directly
+    # (nothing restarts them if they stop).
+    if [ -d /run/systemd/system ]; then
+      echo "chargewall: warning: chargewall-verkstad-lund-dnsmasq.service and chargewall-verkstad-lund-hostapd.service not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2
+    fi
     if [ -s /run/cw-verkstad-lund-dnsmasq.pid ]; then kill "$(cat /run/cw-verkstad-lund-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
     dnsmasq --conf-file="$PWD/dnsmasq.conf"
     pkill -f "hostapd -B $PWD/hostapd.conf" 2>/dev/null || true
