@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { exampleFiles, renderFile, requireTools, root } from './helpers.js';
+import { exampleFiles, renderFile, renderText, requireTools, root } from './helpers.js';
 import { Lab, cleanEnv, corrupt, run, runAsync } from './netns.js';
 
 const tools = requireTools(['ip', 'iptables', 'iptables-restore', 'iptables-save', 'iptables-legacy-restore', 'ip6tables-restore', 'ip6tables-save', 'ip6tables-legacy-restore', 'ipset', 'dnsmasq', 'hostapd', 'timeout', 'systemd-analyze']);
@@ -19,28 +19,52 @@ function linuxFiles(rel: string, withSecrets = false): Record<string, string> {
   return Object.fromEntries(Object.entries(all).map(([k, v]) => [k.split('/').pop()!, v]));
 }
 
-const settings = (rules: string) => ({
-  lan: /^LAN='([^']+)'$/m.exec(rules)![1],
-  wan: /^WAN='([^']+)'$/m.exec(rules)![1],
-  gateway: /^GATEWAY='([^']+)'$/m.exec(rules)![1],
-  prefix: /does not have \$GATEWAY\/(\d+)/.exec(rules)![1],
+const settings = (apply: string) => ({
+  lan: /^CW_LAN='([^']+)'$/m.exec(apply)![1],
+  wan: /^CW_WAN='([^']+)'$/m.exec(apply)![1],
+  wifi: /^CW_WIFI='([^']+)'$/m.exec(apply)?.[1],
+  gateway: /^CW_GATEWAY='([^']+)'$/m.exec(apply)![1],
+  prefix: /^CW_PREFIX='(\d+)'$/m.exec(apply)![1],
 });
 
 /**
- * A namespace with the LAN and WAN interfaces apply.sh expects: the LAN is a bridge (as hostapd needs
- * for Wi-Fi) with a veth port, and has the gateway; the WAN is a veth.
+ * A namespace with the interfaces apply.sh expects: the LAN is a bridge (as hostapd needs for Wi-Fi)
+ * with a veth port, and has the gateway; the WAN is a veth; the radio (with Wi-Fi) a veth standing in for it.
+ * `without` leaves one of them out, or makes the LAN a plain veth (`bridge`), or leaves off the address.
  */
-function routerNs(role: string, apply: string): string {
+function routerNs(role: string, apply: string, without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'): string {
   const ns = lab!.ns(role);
   const s = settings(apply);
-  lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'bridge']);
-  lab!.mustExec(ns, 'ip', ['link', 'add', 'lanport', 'type', 'veth', 'peer', 'name', 'lanpeer']);
-  lab!.mustExec(ns, 'ip', ['link', 'set', 'lanport', 'master', s.lan]);
-  lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
-  lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
-  for (const dev of [s.lan, 'lanport', 'lanpeer', s.wan, 'wanpeer']) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
+  const up: string[] = [];
+  if (without !== 'lan') {
+    if (without === 'bridge') {
+      lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
+      up.push(s.lan, 'lanpeer');
+    } else {
+      lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'bridge']);
+      lab!.mustExec(ns, 'ip', ['link', 'add', 'lanport', 'type', 'veth', 'peer', 'name', 'lanpeer']);
+      lab!.mustExec(ns, 'ip', ['link', 'set', 'lanport', 'master', s.lan]);
+      up.push(s.lan, 'lanport', 'lanpeer');
+    }
+    if (without !== 'gateway') lab!.mustExec(ns, 'ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', s.lan]);
+  }
+  if (without !== 'wan') {
+    lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
+    up.push(s.wan, 'wanpeer');
+  }
+  if (s.wifi && without !== 'wifi') lab!.mustExec(ns, 'ip', ['link', 'add', s.wifi, 'type', 'veth', 'peer', 'name', 'wifipeer']);
+  for (const dev of up) lab!.mustExec(ns, 'ip', ['link', 'set', dev, 'up']);
   return ns;
 }
+
+/** The passphrase the lab's apply.sh runs get, and a copy of apply.sh that writes its PSK file into `dir`. */
+const LAB_PSK = 'lab-test-passphrase';
+function labApply(files: Record<string, string>, dir: string): string {
+  const pskFile = /^elif \[ ! -s '([^']+)' \]/m.exec(files['apply.sh'])?.[1];
+  return pskFile ? files['apply.sh'].split(`'${pskFile}'`).join(`'${join(dir, 'hostapd.psk')}'`) : files['apply.sh'];
+}
+const pskEnv = (files: Record<string, string>) => /^CW_PSK=\$\{(\w+):-\}$/m.exec(files['apply.sh'])?.[1];
+const applyEnv = (files: Record<string, string>) => cleanEnv(pskEnv(files) ? { [pskEnv(files)!]: LAB_PSK } : {});
 
 /** iptables-save without its date comments and counters. */
 const saved = (ns: string, cmd: 'iptables-save' | 'ip6tables-save' = 'iptables-save') =>
@@ -157,6 +181,7 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
 
       it('apply.sh run twice leaves iptables-save and ipset list unchanged, each jump present once', () => {
         const dir = lab!.folder(`${id}-apply`, files);
+        writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
         const ns = routerNs(`${id.slice(0, 6)}-app`, files['apply.sh']);
         // The router's own rules and sets, which apply.sh must leave alone.
         const s = settings(files['apply.sh']);
@@ -165,13 +190,20 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-i', s.wan, '-j', 'router-own']);
         lab!.mustExec(ns, 'ipset', ['create', 'router-own', 'hash:ip']);
         lab!.mustExec(ns, 'ipset', ['add', 'router-own', '192.0.2.1']);
+        // The jumps an earlier version added (on the subnet): the new apply.sh replaces them.
+        const subnet = /^CW_SUBNET='([^']+)'$/m.exec(files['apply.sh'])![1];
+        lab!.mustExec(ns, 'iptables', ['-N', `cw-${id}-fwd`]);
+        lab!.mustExec(ns, 'iptables', ['-N', `cw-${id}-ret`]);
+        lab!.mustExec(ns, 'iptables', ['-I', 'FORWARD', '-i', s.lan, '-s', subnet, '-j', `cw-${id}-fwd`]);
+        lab!.mustExec(ns, 'iptables', ['-I', 'FORWARD', '-o', s.lan, '-d', subnet, '-j', `cw-${id}-ret`]);
 
-        const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+        const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
         const first = apply();
+        expect(first.stderr).toBe('');
         expect(first.status).toBe(0);
         expect(first.stdout).toContain(`chargewall: ${id} applied`);
-        expect(first.stderr).not.toContain('does not have'); // the LAN has the gateway address
-        expect(first.stderr).not.toContain('is not a bridge'); // the LAN is a bridge
+        // The LAN's port became an isolated bridge port.
+        expect(lab!.mustExec(ns, 'bridge', ['-d', 'link', 'show', 'dev', 'lanport'])).toMatch(/isolated on/);
         const save1 = saved(ns);
         const v6save1 = saved(ns, 'ip6tables-save');
         const sets1 = lab!.mustExec(ns, 'ipset', ['list']);
@@ -191,6 +223,8 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
         const expected = ['-j cw-' + id + '-fwd', '-j cw-' + id + '-ret', '-j cw-' + id + '-in', '-j cw-' + id + '-snat'];
         if (files['rules.v4'].includes('REDIRECT')) expected.push('-j cw-' + id + '-dnat');
         const j = jumps(save2);
+        expect(j.filter((l) => l.startsWith('-A FORWARD') && (l.includes(` -s ${subnet} `) || l.includes(` -d ${subnet} `)))).toEqual([]); // the old jumps are gone
+        expect(j.filter((l) => l.startsWith('-A FORWARD'))).toEqual([`-A FORWARD -o ${s.lan} -j cw-${id}-ret`, `-A FORWARD -i ${s.lan} -j cw-${id}-fwd`]);
         expect(j).toHaveLength(expected.length);
         for (const target of expected) expect(j.filter((l) => l.endsWith(target))).toHaveLength(1);
         // Our chains hold exactly the file's rules; the router's own rules and set are still there.
@@ -203,24 +237,62 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
     });
   }
 
-  it('apply.sh warns when Wi-Fi is rendered but the LAN is not a bridge hostapd can add the radio to', () => {
+  it('apply.sh refuses a wrong box before any change: one line per problem, exit 1, iptables-save and ipset list unchanged', () => {
+    const cases: { rel: string; without?: 'lan' | 'wan' | 'wifi' | 'bridge' | 'gateway'; extra?: string; radioIn?: string; says: RegExp }[] = [
+      { rel: 'examples/small-garage.yaml', without: 'wan', says: /the uplink eth0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'lan', says: /the charger interface br-lan does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'bridge', says: /br-lan is not a bridge, so hostapd cannot add the radio wlan0/ },
+      { rel: 'examples/small-garage.yaml', without: 'wifi', says: /the radio wlan0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', without: 'gateway', says: /br-lan does not have the gateway address 192\.168\.50\.1\/24 / },
+      { rel: 'examples/no-wifi-4g.yaml', without: 'wan', says: /the uplink wwan0 does not exist/ },
+      { rel: 'examples/small-garage.yaml', extra: '192.0.2.1/24', says: /br-lan also has 192\.0\.2\.1\/24, so it serves another network/ },
+      { rel: 'examples/small-garage.yaml', radioIn: 'br-office', says: /the radio wlan0 is a port of br-office, another network's bridge/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const files = linuxFiles(c.rel);
+      const dir = lab!.folder(`refuse-${i}`, files);
+      writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+      const ns = routerNs(`refuse${i}`, files['apply.sh'], c.without);
+      if (c.extra) lab!.mustExec(ns, 'ip', ['addr', 'add', c.extra, 'dev', settings(files['apply.sh']).lan]); // the LAN of another network
+      if (c.radioIn) {
+        // The radio already serves another bridge (as an office AP's would).
+        lab!.mustExec(ns, 'ip', ['link', 'add', c.radioIn, 'type', 'bridge']);
+        lab!.mustExec(ns, 'ip', ['link', 'set', settings(files['apply.sh']).wifi!, 'master', c.radioIn]);
+      }
+      // The router's own rule, which must be all there is afterwards.
+      lab!.mustExec(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+      const before = [saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])];
+      const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 });
+      expect(r.status, `${c.rel} without ${c.without} extra ${c.extra}: ${r.stderr}`).toBe(1);
+      expect(r.stdout).not.toContain('applied');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0], c.without ?? c.extra ?? c.radioIn).toMatch(c.says);
+      expect(lines).toHaveLength(2); // one problem, then the summary
+      expect(lines[1]).toMatch(/: 1 problem\(s\) above; nothing was changed$/);
+      expect([saved(ns), saved(ns, 'ip6tables-save'), lab!.mustExec(ns, 'ipset', ['list']), lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward'])]).toEqual(before);
+      expect(existsSync(join(dir, 'hostapd.psk'))).toBe(false);
+    }
+    // Several problems: each gets its line. Control: the full box is accepted.
     const files = linuxFiles('examples/small-garage.yaml');
-    const s = settings(files['apply.sh']);
-    const ns = lab!.ns('nobr');
-    lab!.mustExec(ns, 'ip', ['link', 'add', s.lan, 'type', 'veth', 'peer', 'name', 'lanpeer']);
-    lab!.mustExec(ns, 'ip', ['link', 'add', s.wan, 'type', 'veth', 'peer', 'name', 'wanpeer']);
-    const dir = lab!.folder('nobr-apply', files);
-    const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`${s.lan} is not a bridge`);
+    const dir = lab!.folder('refuse-all', files);
+    writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+    const bare = lab!.ns('refuse-all');
+    const all = lab!.exec(bare, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv(), timeoutMs: 20_000 });
+    expect(all.status).toBe(1);
+    expect(all.stderr.trim().split('\n')).toHaveLength(5); // WAN, LAN, radio, passphrase, summary
+    expect(all.stderr).toContain('set CHARGER_WIFI_PSK to the Wi-Fi passphrase');
+    expect(saved(bare)).not.toContain('cw-');
+    const good = routerNs('refuse-ok', files['apply.sh']);
+    expect(lab!.exec(good, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files), timeoutMs: 20_000 }).status).toBe(0);
   });
 
   it('negative control: an apply.sh that adds its jumps unconditionally is caught by the same comparison', () => {
     const files = linuxFiles(exampleFiles()[0]);
-    const naive = corrupt(files['apply.sh'], '"$cmd" -t "$table" -C "$chain" "$@" 2>/dev/null || ', '');
-    const dir = lab!.folder('naive-apply', { ...files, 'apply.sh': naive });
+    const dir = lab!.folder('naive-apply', files);
+    const naive = corrupt(labApply(files, dir), '"$CW_CMD" -t "$CW_TABLE" -C "$CW_CHAIN" "$@" 2>/dev/null || ', '');
+    writeFileSync(join(dir, 'apply.sh'), naive);
     const ns = routerNs('naive', files['apply.sh']);
-    const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv() });
+    const apply = () => lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: applyEnv(files) });
     expect(apply().status).toBe(0);
     const save1 = saved(ns);
     expect(apply().status).toBe(0);
@@ -230,27 +302,47 @@ describe.skipIf(!tools.ok)('real Linux tools accept the iptables target output',
   });
 });
 
-describe.skipIf(!tools.ok)('systemd accepts the boot unit of both Linux targets', () => {
+describe.skipIf(!tools.ok)('systemd accepts the units of both Linux targets', () => {
   const verify = (file: string) => run('systemd-analyze', ['verify', file]);
   for (const rel of exampleFiles()) {
-    it(`${rel}: systemd-analyze verify, with nothing to say; the unit runs this site's apply.sh --restart at boot`, () => {
+    it(`${rel}: systemd-analyze verify on every unit, with nothing to say; rules at boot, supervised dnsmasq and hostapd`, () => {
       for (const target of ['iptables', 'nftables']) {
         const files = Object.fromEntries(Object.entries(renderFile(rel, [target])).map(([k, v]) => [k.split('/').pop()!, v]));
-        const name = Object.keys(files).find((f) => f.endsWith('.service'))!;
-        const id = /^chargewall-([a-z0-9-]+)\.service$/.exec(name)![1];
-        const dir = lab!.folder(`${id}-${target}-unit`, { [name]: files[name] });
-        const r = verify(join(dir, name));
-        expect(r.stderr, `${target} ${name}`).toBe('');
-        expect(r.status).toBe(0);
-        expect(files[name]).toContain(`ExecStart=/bin/sh /etc/chargewall/${id}/apply.sh --restart`);
-        expect(files[name]).toMatch(/^WantedBy=multi-user\.target$/m);
-        // Negative controls: a misspelt value and a command that does not exist are reported.
+        const names = Object.keys(files).filter((f) => f.endsWith('.service')).sort();
+        const rules = names.find((f) => /^chargewall-[a-z0-9-]+\.service$/.test(f) && !/-(dnsmasq|hostapd)\.service$/.test(f))!;
+        const id = /^chargewall-([a-z0-9-]+)\.service$/.exec(rules)![1];
+        const wifi = 'hostapd.conf' in files;
+        expect(names).toEqual([`chargewall-${id}-dnsmasq.service`, ...(wifi ? [`chargewall-${id}-hostapd.service`] : []), rules].sort());
+        const dir = lab!.folder(`${id}-${target}-unit`, Object.fromEntries(names.map((n) => [n, files[n]])));
+        for (const name of names) {
+          const r = verify(join(dir, name));
+          expect(r.stderr, `${target} ${name}`).toBe('');
+          expect(r.status).toBe(0);
+          expect(files[name]).toMatch(/^WantedBy=multi-user\.target/m);
+        }
+        expect(files[rules]).toContain(`ExecStart=/bin/sh /etc/chargewall/${id}/apply.sh\n`);
+        const dnsmasq = files[`chargewall-${id}-dnsmasq.service`];
+        expect(dnsmasq).toContain(`ExecStart=/usr/sbin/dnsmasq --keep-in-foreground --conf-file=/etc/chargewall/${id}/dnsmasq.conf\n`);
+        expect(dnsmasq).toMatch(/^Restart=on-failure$/m);
+        expect(dnsmasq).toContain(`Requires=${rules}\n`);
+        if (wifi) {
+          const hostapd = files[`chargewall-${id}-hostapd.service`];
+          const radio = /^interface=(\S+)$/m.exec(files['hostapd.conf'])![1];
+          const device = `sys-subsystem-net-devices-${radio.replace(/-/g, '\\x2d')}.device`;
+          expect(hostapd).toContain(`BindsTo=${device}\n`);
+          expect(hostapd).toMatch(new RegExp(`^WantedBy=multi-user\\.target ${device.replace(/[.\\]/g, '\\$&')}$`, 'm'));
+          expect(hostapd).toMatch(/^Restart=on-failure$/m);
+          expect(hostapd).toContain(`Requires=${rules}\n`);
+        }
+        // Negative controls: a misspelt value, a command that does not exist, a unit it requires that is not there.
         const bad = lab!.folder(`${id}-${target}-unit-bad`, {
-          [name]: corrupt(files[name], 'Type=oneshot', 'Type=oneshoot'),
-          [`x-${name}`]: corrupt(files[name], 'ExecStart=/bin/sh', 'ExecStart=/bin/no-such-shell'),
+          [rules]: corrupt(files[rules], 'Type=oneshot', 'Type=oneshoot'),
+          [`x-${rules}`]: corrupt(files[rules], 'ExecStart=/bin/sh', 'ExecStart=/bin/no-such-shell'),
+          [`chargewall-${id}-dnsmasq.service`]: corrupt(dnsmasq, `Requires=${rules}`, 'Requires=chargewall-missing.service'),
         });
-        expect(verify(join(bad, name)).stderr).toContain('Failed to parse service type');
-        expect(verify(join(bad, `x-${name}`)).status).not.toBe(0);
+        expect(verify(join(bad, rules)).stderr).toContain('Failed to parse service type');
+        expect(verify(join(bad, `x-${rules}`)).status).not.toBe(0);
+        expect(verify(join(bad, `chargewall-${id}-dnsmasq.service`)).status).not.toBe(0);
       }
     });
   }
@@ -382,5 +474,93 @@ describe.skipIf(!tools.ok)("hostapd's parser accepts hostapd.conf (driver=none c
         expect(r.ms, c.name).toBeLessThan(2_500); // rejected at once, not stopped by timeout
       }
     });
+  });
+});
+
+// (With network.vlan the files also make <port>.<vlan>; this lab's kernel has no 8021q module, so that
+// path is checked by the golden files only.)
+describe.skipIf(!tools.ok || !existsSync('/lib/systemd/systemd-networkd'))('systemd-networkd builds the charger segment from the network files (Wi-Fi bridge with a wired port)', () => {
+  it('br-chargers with the gateway address, eth1 an isolated port of it, no warning about the files', async () => {
+    const spec = `version: 1
+site: { id: vlan-site, name: "Bridge site" }
+profile: zaptec-pro
+chargers: { count: 4 }
+network: { subnet: 10.77.0.0/24 }
+wifi: { ssid: Chargers, passphrase: { env: CHARGER_WIFI_PSK }, channel: 6, country: SE }
+targets:
+  iptables: { lanInterface: br-chargers, wanInterface: wan0, wifiInterface: wlan0, lanPorts: [eth1] }
+`;
+    const reports: string[] = [];
+    const r = renderText(spec, ['iptables']);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const d of r.diagnostics) reports.push(d.code);
+    expect(reports).toContain('network-port-taken-over');
+    const files = Object.fromEntries(Object.entries(r.files).map(([k, v]) => [k.split('/').pop()!, v]));
+    const net = Object.fromEntries(Object.entries(files).filter(([k]) => /^10-chargewall-vlan-site-/.test(k)));
+    expect(Object.keys(net).sort()).toEqual([
+      '10-chargewall-vlan-site-br-chargers.netdev',
+      '10-chargewall-vlan-site-br-chargers.network',
+      '10-chargewall-vlan-site-eth1.network',
+    ]);
+    const ns = lab!.ns('networkd');
+    lab!.mustExec(ns, 'ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'switch']);
+    lab!.mustExec(ns, 'ip', ['link', 'set', 'switch', 'up']);
+    const dir = lab!.folder('networkd-vlan', net);
+    const nd = lab!.networkd(ns, 'networkd-vlan', dir);
+    const show = (dev: string) => lab!.exec(ns, 'ip', ['-d', 'link', 'show', 'dev', dev]).stdout;
+    const end = Date.now() + 10_000;
+    const ready = () =>
+      lab!.exec(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'br-chargers']).stdout.includes('inet 10.77.0.1/24 ') &&
+      /master br-chargers/.test(show('eth1')) &&
+      /isolated on/.test(lab!.exec(ns, 'bridge', ['-d', 'link', 'show', 'dev', 'eth1']).stdout);
+    while (Date.now() < end && !ready()) await new Promise((res) => setTimeout(res, 100));
+    const log = readFileSync(join(lab!.dir, 'networkd-vlan.log'), 'utf8');
+    expect(ready(), `${log}\n${show('eth1')}\n${lab!.exec(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'br-chargers']).stdout}\n${lab!.exec(ns, 'bridge', ['-d', 'link', 'show']).stdout}`).toBe(true);
+    expect(/bridge/.test(show('br-chargers'))).toBe(true);
+    expect(log.split('\n').filter((l) => /10-chargewall|br-chargers|eth1/.test(l) && /Unknown|ignoring|[Ff]ailed|[Ii]nvalid/.test(l))).toEqual([]);
+    // Negative control: a misspelt key in a copy is reported by networkd (the log check can fail).
+    const bad = lab!.folder('networkd-bad', { ...net, '10-chargewall-vlan-site-eth1.network': corrupt(net['10-chargewall-vlan-site-eth1.network'], 'Isolated=yes', 'Isolatd=yes') });
+    const ns2 = lab!.ns('networkd-bad');
+    lab!.mustExec(ns2, 'ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'switch']);
+    const nd2 = lab!.networkd(ns2, 'networkd-bad', bad);
+    const end2 = Date.now() + 5_000;
+    const badLog = () => (existsSync(join(lab!.dir, 'networkd-bad.log')) ? readFileSync(join(lab!.dir, 'networkd-bad.log'), 'utf8') : '');
+    while (Date.now() < end2 && !/Unknown key/.test(badLog())) await new Promise((res) => setTimeout(res, 100));
+    expect(badLog()).toMatch(/10-chargewall-vlan-site-eth1\.network:\d+: Unknown key 'Isolatd' in section \[Bridge\]/);
+    await lab!.stop(nd);
+    await lab!.stop(nd2);
+  }, 30_000);
+});
+
+describe.skipIf(!tools.ok)('apply.sh: the passphrase variable and the radio port', () => {
+  it('a passphrase in $LAN (a name apply.sh once used itself) reaches the PSK file verbatim, and the rules still use the charger interface', () => {
+    const spec = readFileSync(join(root, 'examples/small-garage.yaml'), 'utf8').replace('{ env: CHARGER_WIFI_PSK }', '{ env: LAN }');
+    const r = renderText(spec, ['iptables']);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const files = Object.fromEntries(Object.entries(r.files).map(([k, v]) => [k.split('/').pop()!, v]));
+    const dir = lab!.folder('env-lan', files);
+    writeFileSync(join(dir, 'apply.sh'), labApply(files, dir));
+    const ns = routerNs('env-lan', files['apply.sh']);
+    const run1 = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env: cleanEnv({ LAN: 'the-real-passphrase' }), timeoutMs: 20_000 });
+    expect(run1.stderr).toBe('');
+    expect(run1.status).toBe(0);
+    expect(readFileSync(join(dir, 'hostapd.psk'), 'utf8')).toBe('00:00:00:00:00:00 the-real-passphrase\n');
+    expect(saved(ns)).toContain('-A FORWARD -i br-lan -j cw-verkstad-lund-fwd');
+  });
+
+  it('--isolate-radio makes the radio an isolated port once hostapd has added it to the bridge', () => {
+    const files = linuxFiles('examples/small-garage.yaml');
+    const s = settings(files['apply.sh']);
+    const dir = lab!.folder('isolate-radio', files);
+    const ns = routerNs('isolate', files['apply.sh']);
+    // What hostapd does with bridge= (here by hand: no radio in the lab).
+    lab!.mustExec(ns, 'ip', ['link', 'set', s.wifi!, 'master', s.lan]);
+    const port = () => lab!.mustExec(ns, 'bridge', ['-d', 'link', 'show', 'dev', s.wifi!]);
+    expect(port()).toMatch(/isolated off/);
+    const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh'), '--isolate-radio'], { env: cleanEnv() });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(port()).toMatch(/isolated on/);
+    expect(saved(ns)).not.toContain('cw-'); // it only isolates the port
   });
 });

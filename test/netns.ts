@@ -113,6 +113,39 @@ export class Lab {
     return child;
   }
 
+  /** Ends one started process (its process group): SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(child: ChildProcess, graceMs = 3_000): Promise<void> {
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    if (!this.alive(child)) return;
+    signal('SIGTERM');
+    const end = Date.now() + graceMs;
+    while (Date.now() < end && this.alive(child)) await new Promise((r) => setTimeout(r, 50));
+    if (this.alive(child)) signal('SIGKILL');
+    while (this.alive(child)) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /**
+   * Starts the real systemd-networkd in a namespace with `networkDir` as its /etc/systemd/network, as a
+   * router boots with those files (without systemd as PID 1 and without udev: /sys read-only tells
+   * networkd not to wait for udev). The mounts live only in that process's mount namespace (ip netns
+   * exec makes one). Its log is `<dir>/<name>.log`.
+   */
+  networkd(ns: string, name: string, networkDir: string): ChildProcess {
+    return this.start(
+      ns,
+      name,
+      'sh',
+      ['-c', 'mount -o remount,ro /sys && mkdir -p /run/systemd/netif && mount -t tmpfs -o "mode=0755,uid=$(id -u systemd-network 2>/dev/null || echo 0),gid=$(id -g systemd-network 2>/dev/null || echo 0)" tmpfs /run/systemd/netif && mount --bind "$1" /etc/systemd/network && exec /lib/systemd/systemd-networkd', 'sh', networkDir],
+      cleanEnv({ SYSTEMD_LOG_LEVEL: 'info', SYSTEMD_LOG_TARGET: 'console' }),
+    );
+  }
+
   /** True while a started process has not exited. */
   alive(child: ChildProcess): boolean {
     return child.exitCode === null && child.signalCode === null;

@@ -114,11 +114,11 @@ describe.skipIf(!tools.ok)('what the rules say, per policy', () => {
     expect(o).toMatch(/ip daddr @allow-ntp udp dport 123 accept/);
     expect(o).toMatch(/\n\t\tcounter drop comment "chargewall nft-variant: default deny"\n\t\}/);
   });
-  it('IPv6 on the charger interface takes the same chains, so it meets the default (the allow rules are IPv4 only)', () => {
+  it('every packet in or out of the charger interface (any address, IPv4 or IPv6) takes the chains; a source outside the subnet is dropped first', () => {
     const f = render(variants['dns redirect, ntp auto (default)'])['chargewall.nft'];
     const forward = f.slice(f.indexOf('chain forward {'), f.indexOf('chain chargers-out {'));
-    expect(forward).toContain('iifname "br-lan" meta nfproto ipv6 jump chargers-out');
-    expect(forward).toContain('oifname "br-lan" meta nfproto ipv6 jump chargers-in');
+    expect(forward.split('\n').filter((l) => /^\t\t(iif|oif)/.test(l))).toEqual(['\t\tiifname "br-lan" jump chargers-out', '\t\toifname "br-lan" jump chargers-in']);
+    expect(out(render(variants['dns redirect, ntp auto (default)'])).split('\n')[1]).toBe('\t\tip saddr != 10.66.0.0/24 counter drop comment "chargewall nft-variant: source outside the charger subnet"');
     // No allow rule can match IPv6, in any variant: each names IPv4 addresses or an IPv4 set, or says ipv4
     // (the last rule, `counter accept` with policy.defaultDeny false, is the default itself).
     for (const [name, text] of Object.entries(variants)) {
@@ -203,6 +203,7 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
     const ns = lab!.ns('apply');
     lab!.mustExec(ns, 'ip', ['link', 'add', 'br-lan', 'type', 'bridge']);
     lab!.mustExec(ns, 'ip', ['link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wanpeer']);
+    lab!.mustExec(ns, 'ip', ['link', 'add', 'wlan0', 'type', 'veth', 'peer', 'name', 'wifipeer']);
     lab!.mustExec(ns, 'ip', ['addr', 'add', '10.66.0.1/24', 'dev', 'br-lan']);
     const dir = lab!.folder('apply', f);
     const env = { ...cleanEnv(), CHARGER_WIFI_PSK: 'apply-test-passphrase' };
@@ -223,5 +224,70 @@ describe.skipIf(!tools.ok)('reloading keeps what dnsmasq learnt; negative contro
     expect(broken.status).not.toBe(0);
     expect(broken.stdout).not.toContain('applied');
     expect(ruleset(ns)).toBe(once);
+  });
+
+  it('apply.sh refuses a wrong box before any change: a missing uplink, charger interface or radio, a LAN that is no bridge', () => {
+    const f = files();
+    const env = { ...cleanEnv(), CHARGER_WIFI_PSK: 'apply-test-passphrase' };
+    const cases: { without: string; says: string }[] = [
+      { without: 'wan0', says: 'the uplink wan0 does not exist' },
+      { without: 'br-lan', says: 'the charger interface br-lan does not exist' },
+      { without: 'wlan0', says: 'the radio wlan0 does not exist' },
+      { without: 'bridge', says: 'br-lan is not a bridge, so hostapd cannot add the radio wlan0' },
+    ];
+    for (const c of cases) {
+      const ns = lab!.ns(`refuse-${c.without}`);
+      const add = (name: string, ...type: string[]) => lab!.mustExec(ns, 'ip', ['link', 'add', name, 'type', ...type]);
+      if (c.without === 'bridge') add('br-lan', 'veth', 'peer', 'name', 'lanpeer');
+      else if (c.without !== 'br-lan') add('br-lan', 'bridge');
+      if (c.without !== 'br-lan') lab!.mustExec(ns, 'ip', ['addr', 'add', '10.66.0.1/24', 'dev', 'br-lan']);
+      if (c.without !== 'wan0') add('wan0', 'veth', 'peer', 'name', 'wanpeer');
+      if (c.without !== 'wlan0') add('wlan0', 'veth', 'peer', 'name', 'wifipeer');
+      // The router's own table, which must be all there is afterwards.
+      lab!.mustExec(ns, 'nft', ['add table inet router-own; add chain inet router-own own-forward { type filter hook forward priority 0; policy accept; }']);
+      const before = ruleset(ns);
+      const dir = lab!.folder(`refuse-${c.without}`, f);
+      const pskFile = /'(\/etc\/chargewall\/[^']+\/hostapd\.psk)'/.exec(f['apply.sh'])![1];
+      writeFileSync(join(dir, 'apply.sh'), f['apply.sh'].split(`'${pskFile}'`).join(`'${join(dir, 'hostapd.psk')}'`));
+      const r = lab!.exec(ns, 'sh', [join(dir, 'apply.sh')], { env });
+      expect(r.status, c.without).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, c.without).toHaveLength(2);
+      expect(lines[0]).toContain(c.says);
+      expect(lines[1]).toBe('chargewall: nft-variant: 1 problem(s) above; nothing was changed');
+      expect(ruleset(ns)).toBe(before);
+      expect(lab!.mustExec(ns, 'sysctl', ['-n', 'net.ipv4.ip_forward']).trim()).toBe('0');
+    }
+  });
+});
+
+describe('the passphrase variable cannot clash with what apply.sh or the shell sets', () => {
+  it('LAN, GATEWAY, PWD, PATH, CW_* are refused at wifi.passphrase with a located error; CHARGER_WIFI_PSK is read before anything is set', () => {
+    for (const name of ['LAN', 'GATEWAY', 'SUBNET', 'PWD', 'PATH', 'IFS', 'CW_LAN', 'LC_ALL']) {
+      for (const target of ['nftables', 'iptables']) {
+        const r = renderText(variantSpec().replace('{ env: CHARGER_WIFI_PSK }', `{ env: ${name} }`).replace('  nftables:', `  ${target}:`), [target]);
+        const errors = r.diagnostics.filter((d) => d.severity === 'error');
+        // LAN, GATEWAY and SUBNET are no longer apply.sh's names (they are CW_*), so they are accepted.
+        if (['LAN', 'GATEWAY', 'SUBNET'].includes(name)) {
+          expect(errors, `${target} ${name}`).toEqual([]);
+          expect(byName(r.files)['apply.sh']).toMatch(new RegExp(`^CW_PSK=\\$\\{${name}:-\\}$`, 'm'));
+        } else {
+          expect(errors.map((d) => d.code), `${target} ${name}`).toEqual(['passphrase-env-reserved']);
+          expect(errors[0].path).toBe('wifi.passphrase');
+        }
+      }
+    }
+  });
+});
+
+describe('lanPorts', () => {
+  it('a port that is also the uplink, the LAN or the radio is refused where it is written; a VLAN name past 15 characters too', () => {
+    const spec = (ports: string, vlan = '') =>
+      variantSpec().replace('network: { subnet: 10.66.0.0/24 }', `network: { subnet: 10.66.0.0/24${vlan} }`).replace('wifiInterface: wlan0 }', `wifiInterface: wlan0, lanPorts: [${ports}] }`);
+    const errors = (text: string) => renderText(text, ['nftables']).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.path} ${d.line}`);
+    expect(errors(spec('eth1'))).toEqual([]);
+    for (const bad of ['wan0', 'br-lan', 'wlan0']) expect(errors(spec(`eth1, ${bad}`))).toEqual([`interface-clash targets.nftables.lanPorts.1 ${spec('').split('\n').findIndex((l) => l.includes('lanPorts')) + 1}`]);
+    expect(errors(spec('enx0123456789ab', ', vlan: 40'))).toEqual([expect.stringMatching(/^interface-name-long targets\.nftables\.lanPorts\.0 /)]);
+    expect(errors(spec('eth1', ', vlan: 40'))).toEqual([]);
   });
 });

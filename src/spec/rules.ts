@@ -267,6 +267,14 @@ const linuxInterfacesDistinct: Rule = ({ site, raw, error }) => {
       const other = t.wifiInterface === t.lanInterface ? 'lanInterface' : 'wanInterface';
       error('interface-clash', at('wifiInterface'), `${id}: wifiInterface '${t.wifiInterface}' is also the ${other}: name the radio (e.g. wlan0), which hostapd adds to the lanInterface bridge`);
     }
+    (t.lanPorts ?? []).forEach((port, i) => {
+      const role = port === t.lanInterface ? 'lanInterface' : port === t.wanInterface ? 'wanInterface' : site.wifi && port === t.wifiInterface ? 'wifiInterface' : undefined;
+      if (role) error('interface-clash', ['targets', id, 'lanPorts', String(i)], `${id}: lanPorts names '${port}', which is also the ${role}: list the wired ports that go into the ${t.lanInterface} bridge`);
+      const vlan = site.network.vlan;
+      if (vlan !== undefined && `${port}.${vlan}`.length > 15) {
+        error('interface-name-long', ['targets', id, 'lanPorts', String(i)], `${id}: the VLAN interface '${port}.${vlan}' would be longer than Linux's 15 characters: rename the port (e.g. with a .link file) or use a shorter one`);
+      }
+    });
   }
 };
 

@@ -59,6 +59,12 @@ export interface LinuxSettings {
   lanInterface: string;
   wanInterface: string;
   wifiInterface: string;
+  /**
+   * Wired ports the Linux targets' network files put into the lanInterface bridge (with network.vlan:
+   * the VLAN interface `<port>.<vlan>` on each). Absent: the lanInterface is the port itself (no Wi-Fi)
+   * or a bridge holding only the radio.
+   */
+  lanPorts?: string[];
 }
 
 export interface TargetSettings {

@@ -12,8 +12,8 @@ const SET_MAX = 31;
 export const iptablesTarget: Target = {
   id: 'iptables',
   description: 'Linux router: iptables-restore rules (IPv6: ip6tables, default only), ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
-  files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service'],
-  placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT, PREROUTING (nat, for the redirects) and POSTROUTING (nat, masquerade), matching the charger interface or subnet, and at the top of ip6tables FORWARD for IPv6 on the charger interface; every other rule on the router stays as it is',
+  files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service', 'chargewall-<site>-dnsmasq.service', 'chargewall-<site>-hostapd.service', '10-chargewall-<site>-*.netdev', '10-chargewall-<site>-*.network', 'chargewall-<site>.interfaces'],
+  placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT and PREROUTING (nat, for the redirects), matching the charger interface, and POSTROUTING (nat, masquerade: the charger subnet to the uplink), and at the top of ip6tables FORWARD for IPv6 on the charger interface; every other rule on the router stays as it is',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
   render(plan, site, options) {
     const t = site.targets.iptables;
@@ -30,7 +30,10 @@ export const iptablesTarget: Target = {
     const header = headerLines(plan);
     const drop = plan.defaultAction === 'drop';
 
+    // apply.sh jumps here for every packet entering the charger interface: a source outside the
+    // charger subnet is no charger of this site (spoofed, or a stray device), and never passes.
     const fwd = [
+      `-A ${chains.fwd} ! -s ${plan.network.subnet} -m comment --comment ${ruleComment(`chargewall ${id}: source outside the charger subnet`)} -j DROP`,
       `-A ${chains.fwd} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       ...plan.rules.flatMap((r) => forwardLines(chains.fwd, r, setName, id)),
       ...(plan.log && drop ? [`-A ${chains.fwd} -m limit --limit 10/min -j LOG --log-prefix "${tag.slice(0, 20)} drop: "`] : []),
@@ -76,7 +79,14 @@ export const iptablesTarget: Target = {
         sets,
         setWord: 'ipsets',
         directive: (s) => ({ option: 'ipset', target: s.name }),
-        loader: { chains, hasDnat: dnat.length > 0 },
+        loader: {
+          chains,
+          hasDnat: dnat.length > 0,
+          status: [
+            ...sets.map((s) => `ipset list ${s.name}`),
+            ...[chains.fwd, chains.ret, chains.input].map((c) => `iptables -L ${c} -v -n -x`),
+          ],
+        },
       }),
     };
   },

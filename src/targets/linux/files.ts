@@ -8,7 +8,7 @@ import type { LinuxSettings } from '../../spec/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
-import type { RenderOptions } from '../types.js';
+import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
@@ -67,14 +67,31 @@ function dnsmasqConf(
     leases: plan.dhcp.staticLeases.map((l) => ({ mac: l.mac, ip: l.ip, host: l.hostname, name: commentText(l.name) })),
     setWord,
     setLines,
+    wan: settings.wanInterface,
     ntp: plan.ntp,
     dns: plan.dns,
   });
 }
 
+/**
+ * Variables the shell or apply.sh itself sets, and those that change how the shell or its tools run:
+ * as the passphrase variable they would hand apply.sh another value (`LAN` once gave the PSK file
+ * `00:00:00:00:00:00 br-chargers`) or break the run. apply.sh's own names all start with `CW_`.
+ */
+const RESERVED_ENV = new Set(['PATH', 'HOME', 'PWD', 'OLDPWD', 'IFS', 'PPID', 'OPTIND', 'OPTARG', 'LINENO', 'PS1', 'PS2', 'PS4', 'ENV', 'SHELL', 'SHLVL', 'CDPATH', 'LANG', 'LANGUAGE', 'TERM', 'USER', 'LOGNAME', 'TMPDIR', 'TZ', 'SYSTEMD_EXEC_PID', 'INVOCATION_ID', 'NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'JOURNAL_STREAM']);
+export function reservedEnvName(name: string): boolean {
+  return RESERVED_ENV.has(name) || /^(CW_|cw_|LC_|LD_|SUDO_|BASH|XTABLES_|NFT_|DNSMASQ_)/.test(name);
+}
+
 /** Where hostapd reads the passphrase when it is not in the file, and the variable apply.sh takes it from. */
-function pskView(plan: Plan) {
+function pskView(plan: Plan, readByApply = false) {
   const env = plan.wifi?.passphrase.kind === 'env' ? plan.wifi.passphrase.name : 'CHARGER_WIFI_PSK';
+  if (readByApply && reservedEnvName(env)) {
+    throw new RenderError(
+      `wifi.passphrase.env '${env}' is a variable the shell or apply.sh sets or reads itself, so apply.sh would not see the passphrase in it: name another, e.g. CHARGER_WIFI_PSK`,
+      'passphrase-env-reserved',
+    );
+  }
   return { pskEnv: env, pskVar: `\${${env}:-}`, pskFile: `/etc/chargewall/${plan.site.id}/hostapd.psk` };
 }
 
@@ -95,20 +112,42 @@ function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[], opti
   });
 }
 
+/** The names of this site's units: the rules (boot), dnsmasq and hostapd. */
+function unitNames(plan: Plan) {
+  const id = plan.site.id;
+  return { rules: `chargewall-${id}.service`, dnsmasq: `chargewall-${id}-dnsmasq.service`, hostapd: `chargewall-${id}-hostapd.service` };
+}
+
+/**
+ * A network interface's device unit, `sys-subsystem-net-devices-<name>.device` with the name escaped as
+ * systemd-escape does: interface names hold [A-Za-z0-9_.-] (schema), of which only `-` needs `\x2d`.
+ */
+function deviceUnit(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(name)) throw new Error(`internal: unsafe interface name ${JSON.stringify(name)}`);
+  return `sys-subsystem-net-devices-${name.replace(/-/g, '\\x2d')}.device`;
+}
+
 /** apply.sh. `loader` is the target's part: the iptables chains and jumps, or the nftables table. */
 function applySh(
   plan: Plan,
   settings: LinuxSettings,
+  target: string,
   tag: string,
   header: string[],
   options: RenderOptions,
-  loader: { chains?: Record<string, string>; hasDnat?: boolean; nft?: { table: string } },
+  loader: { chains?: Record<string, string>; hasDnat?: boolean; nft?: { table: string }; status: string[] },
 ): string {
+  const units = unitNames(plan);
+  const hasWifi = !!plan.wifi;
+  const tools = [...(loader.nft ? ['nft'] : ['iptables', 'iptables-restore', 'ip6tables', 'ip6tables-restore', 'ipset']), 'bridge', 'dnsmasq', ...(hasWifi ? ['hostapd'] : [])];
+  const packages = [...(loader.nft ? ['nftables'] : ['iptables', 'ipset']), 'iproute2', 'dnsmasq-base', ...(hasWifi ? ['hostapd'] : [])].join(' ');
   return renderTemplate('linux', 'apply.sh', {
     header,
     id: plan.site.id,
+    target,
     lan: settings.lanInterface,
     wan: settings.wanInterface,
+    wifiInterface: settings.wifiInterface,
     subnet: plan.network.subnet,
     gateway: plan.network.gateway,
     prefix: plan.network.prefix,
@@ -116,29 +155,91 @@ function applySh(
     hasDnat: loader.hasDnat ?? false,
     nft: loader.nft,
     tag,
-    hasWifi: !!plan.wifi,
-    wifi: plan.wifi && !passphraseFor(plan.wifi, options) ? pskView(plan) : undefined,
+    hasWifi,
+    wifi: plan.wifi && !passphraseFor(plan.wifi, options) ? pskView(plan, true) : undefined,
     ntpServer: plan.ntp.strategy === 'redirect',
+    unit: units.rules,
+    hostapdUnit: units.hostapd,
+    services: [units.dnsmasq, ...(hasWifi ? [units.hostapd] : [])],
+    statusCommands: loader.status,
+    tools,
+    packages,
+    networkHint: `10-chargewall-${plan.site.id}-* in /etc/systemd/network, or chargewall-${plan.site.id}.interfaces`,
   });
 }
 
 /**
- * A systemd unit that runs apply.sh --restart at boot: the rules live in the kernel and dnsmasq and
- * hostapd are started by apply.sh, so without it a reboot leaves the chargers without DHCP or a way out.
- * Only ids reach it (a `#` line ending in a backslash would swallow the next line in systemd's parser).
+ * The site's systemd units. Only ids and interface names reach them (a `#` line ending in a backslash
+ * would swallow the next line in systemd's parser):
+ * - chargewall-<site>.service: a oneshot that runs apply.sh at boot, once the charger interface, the
+ *   uplink (and the radio) exist; it loads the rules, which live in the kernel only;
+ * - chargewall-<site>-dnsmasq.service and -hostapd.service: the daemons, supervised (Restart=on-failure),
+ *   each requiring the rules unit so neither DHCP nor the access point runs without the filter. The
+ *   hostapd unit is bound to the radio's device: a USB radio that goes away stops it, and its return
+ *   starts it again (WantedBy= the device).
  */
-function systemdUnit(plan: Plan, target: string): { name: string; text: string } {
-  const name = `chargewall-${plan.site.id}.service`;
-  const text = renderTemplate('linux', 'chargewall.service', {
+function systemdUnits(plan: Plan, settings: LinuxSettings, target: string): Record<string, string> {
+  const units = unitNames(plan);
+  const folder = `/etc/chargewall/${plan.site.id}`;
+  const common = {
     version: plan.generator.version,
     id: plan.site.id,
     target,
-    unit: name,
+    folder,
+    units,
     hasWifi: !!plan.wifi,
-    folder: `/etc/chargewall/${plan.site.id}`,
-  });
-  return { name, text };
+    lanDevice: deviceUnit(settings.lanInterface),
+    wanDevice: deviceUnit(settings.wanInterface),
+    wifiDevice: deviceUnit(settings.wifiInterface),
+    wifiInterface: settings.wifiInterface,
+  };
+  const out: Record<string, string> = {};
+  out[units.rules] = renderTemplate('linux', 'chargewall.service', common);
+  out[units.dnsmasq] = renderTemplate('linux', 'dnsmasq.service', common);
+  if (plan.wifi) out[units.hostapd] = renderTemplate('linux', 'hostapd.service', common);
+  return out;
 }
+
+/**
+ * The charger segment as files for the router's network stack, so it comes back after a reboot:
+ * systemd-networkd `.netdev`/`.network` files (the bridge, a VLAN per wired port with network.vlan, the
+ * gateway address, isolated bridge ports), and the same for ifupdown as one interfaces.d snippet. The
+ * LAN is a bridge when the radio joins it (Wi-Fi) or wired ports are listed (lanPorts); otherwise it is
+ * the port itself and only gets the address.
+ */
+function networkFiles(plan: Plan, settings: LinuxSettings, target: string, options: RenderOptions): Record<string, string> {
+  const id = plan.site.id;
+  // Only ids reach these files: systemd's and ifupdown's parsers continue a line that ends in a backslash.
+  const header = [`Generated by chargewall ${plan.generator.version} from a site spec. Do not edit: change the spec and render again.`, `Site ${id}: the charger segment, ${plan.network.subnet}${vlanText(plan)}.`];
+  const lan = settings.lanInterface;
+  const ports = settings.lanPorts ?? [];
+  const vlan = plan.network.vlan;
+  const bridge = !!plan.wifi || ports.length > 0;
+  const address = `${plan.network.gateway}/${plan.network.prefix}`;
+  const prefix = `10-chargewall-${id}-`;
+  const members = ports.map((p) => (vlan !== undefined ? `${p}.${vlan}` : p));
+  const view = { header, id, lan, address, bridge, vlan, vlanByHand: vlan !== undefined && ports.length === 0, target, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
+  const files: Record<string, string> = {};
+  if (bridge) files[`${prefix}${lan}.netdev`] = renderTemplate('linux', 'bridge.netdev', view);
+  files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
+  ports.forEach((port, i) => {
+    if (vlan !== undefined) {
+      files[`${prefix}${members[i]}.netdev`] = renderTemplate('linux', 'vlan.netdev', { ...view, port, member: members[i] });
+      files[`${prefix}${port}.network`] = renderTemplate('linux', 'trunk.network', { ...view, port, member: members[i] });
+    }
+    files[`${prefix}${members[i]}.network`] = renderTemplate('linux', 'port.network', { ...view, port, member: members[i] });
+    options.report?.({
+      severity: 'warning',
+      code: 'network-port-taken-over',
+      message: `${prefix}${port}.network makes ${port} ${vlan !== undefined ? `the trunk of VLAN ${vlan} (${members[i]}), a port` : 'a port'} of the ${lan} bridge; systemd-networkd uses the first .network file that matches a link, so one of your own for ${port} stops applying (if ${port} also carries other traffic, add ${vlan !== undefined ? `VLAN=${members[i]}` : 'the port'} to your own file instead)`,
+      path: ['targets', target, 'lanPorts', String(i)],
+    });
+  });
+  files[`chargewall-${id}.interfaces`] = renderTemplate('linux', 'interfaces', view);
+  return files;
+}
+
+const vlanText = (plan: Plan) => (plan.network.vlan !== undefined ? ` VLAN ${plan.network.vlan}` : '');
 
 /** What a Linux target tells sharedLinuxFiles: its id, its sets and their dnsmasq directive, how apply.sh loads its rules. */
 export interface LinuxTargetParts {
@@ -148,17 +249,16 @@ export interface LinuxTargetParts {
   sets: LinuxSet[];
   setWord: string;
   directive: (set: LinuxSet) => { option: string; target: string };
-  loader: Parameters<typeof applySh>[5];
+  loader: Parameters<typeof applySh>[6];
 }
 
-/** dnsmasq.conf, hostapd.conf (with Wi-Fi), apply.sh and chargewall-<site>.service. */
+/** dnsmasq.conf, hostapd.conf (with Wi-Fi), apply.sh, the systemd units and the network files. */
 export function sharedLinuxFiles(plan: Plan, settings: LinuxSettings, options: RenderOptions, p: LinuxTargetParts): Record<string, string> {
   const files: Record<string, string> = {};
   files['dnsmasq.conf'] = dnsmasqConf(plan, settings, p.tag, p.header, p.sets, p.setWord, p.directive);
   const hostapd = hostapdConf(plan, settings, p.header, options);
   if (hostapd !== undefined) files['hostapd.conf'] = hostapd;
-  files['apply.sh'] = applySh(plan, settings, p.tag, p.header, options, p.loader);
-  const unit = systemdUnit(plan, p.target);
-  files[unit.name] = unit.text;
+  files['apply.sh'] = applySh(plan, settings, p.target, p.tag, p.header, options, p.loader);
+  Object.assign(files, systemdUnits(plan, settings, p.target), networkFiles(plan, settings, p.target, options));
   return files;
 }

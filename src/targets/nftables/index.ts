@@ -19,7 +19,7 @@ import { nftComment, nftInterface } from './escape.js';
 export const nftablesTarget: Target = {
   id: 'nftables',
   description: 'Linux router: one nftables table (nft -f) with sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
-  files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service'],
+  files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service', 'chargewall-<site>-dnsmasq.service', 'chargewall-<site>-hostapd.service', '10-chargewall-<site>-*.netdev', '10-chargewall-<site>-*.network', 'chargewall-<site>.interfaces'],
   placement:
     'an nftables table of its own, whose forward and input chains run just before the usual filter priority and match the charger interface; its drops are final, but its accepts do not override a drop in another table, so a ruleset with a drop policy must also let the charger interface through',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),
@@ -34,7 +34,10 @@ export const nftablesTarget: Target = {
     const lan = nftInterface(t.lanInterface);
     const note = (text: string) => nftComment(`chargewall ${id}: ${text}`);
 
+    // The forward chain jumps here for every packet entering the charger interface: a source outside
+    // the charger subnet is no charger of this site (spoofed, or a stray device), and never passes.
     const out = [
+      `ip saddr != ${plan.network.subnet} counter drop ${note('source outside the charger subnet')}`,
       'ct state established,related accept',
       ...plan.rules.flatMap((r) => forwardLines(r, sets, note)),
       ...(plan.log && drop ? [`limit rate 10/minute log prefix "${table.slice(0, 20)} drop: "`] : []),
@@ -74,7 +77,13 @@ export const nftablesTarget: Target = {
         sets,
         setWord: 'nft sets',
         directive: (s) => ({ option: 'nftset', target: `4#inet#${table}#${s.name}` }),
-        loader: { nft: { table } },
+        loader: {
+          nft: { table },
+          status: [
+            ...sets.filter((s) => s.names.length).map((s) => `nft list set inet ${table} ${s.name}`),
+            ...['chargers-out', 'chargers-in', 'chargers-router'].map((c) => `nft list chain inet ${table} ${c}`),
+          ],
+        },
       }),
     };
   },

@@ -4,37 +4,118 @@
 #
 # Applies the charger rules on a Linux router. Safe to run again: it replaces only chargewall's own
 # chains and sets, and adds each jump only when it is missing (iptables-save stays the same).
-#   sudo sh apply.sh            load sets and rules
-#   sudo sh apply.sh --restart  also (re)start this site's dnsmasq and hostapd
+#   sudo sh apply.sh            check this box, then load sets and rules (what chargewall-brf-solgarden.service runs at boot)
+#   sudo sh apply.sh --restart  also restart this site's dnsmasq and hostapd (chargewall-brf-solgarden-dnsmasq.service, chargewall-brf-solgarden-hostapd.service)
+#   sudo sh apply.sh --status   change nothing; show the allow-sets dnsmasq filled and the rule counters
+# Before the first change it checks the box (interfaces, gateway address, tools, passphrase): on any
+# problem it prints one line per problem, changes nothing and exits 1.
+#
+# What the chargers were allowed and denied, on the router:
+#   ipset list cw-brf-solgarden-https
+#   ipset list cw-brf-solgarden-mqtt
+#   ipset list cw-brf-solgarden-ntp
+#   ipset list cw-brf-solgarden-ocpp
+#   iptables -L cw-brf-solgarden-fwd -v -n -x
+#   iptables -L cw-brf-solgarden-ret -v -n -x
+#   iptables -L cw-brf-solgarden-in -v -n -x
 set -eu
+# The passphrase is read before this script sets anything of its own (its own names all start with CW_).
+CW_PSK=${CHARGER_WIFI_PSK:-}
 export LC_ALL=C
 cd "$(dirname "$0")"
 
-LAN='br-chargers'
-WAN='eth0'
-SUBNET='10.40.0.0/24'
-GATEWAY='10.40.0.1'
+CW_SITE='brf-solgarden'
+CW_LAN='br-chargers'
+CW_WAN='eth0'
+CW_WIFI='wlan1'
+CW_SUBNET='10.40.0.0/24'
+CW_GATEWAY='10.40.0.1'
+CW_PREFIX='24'
 
-# hostapd accepts a passphrase of 8 to 63 printable ASCII characters; check it before changing anything
-# (a longer, shorter or multi-line value would leave the access point down, or add lines to its PSK file).
-if [ -n "${CHARGER_WIFI_PSK:-}" ]; then
-  psk=$CHARGER_WIFI_PSK
-  case "$psk" in
-    *[!\ -~]*) psk_len=0 ;; # a character outside printable ASCII
-    *) psk_len=${#psk} ;;
-  esac
-  if [ "$psk_len" -lt 8 ] || [ "$psk_len" -gt 63 ]; then
-    echo "chargewall: error: CHARGER_WIFI_PSK must hold 8 to 63 printable ASCII characters; nothing was changed" >&2
-    exit 1
+if [ "${1:-}" = "--isolate-radio" ]; then
+  # Run by chargewall-brf-solgarden-hostapd.service once hostapd is up: hostapd adds the radio to $CW_LAN itself, and an isolated
+  # port reaches the router but no other charger port.
+  for CW_TRY in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    if [ -e "/sys/class/net/$CW_LAN/brif/$CW_WIFI" ]; then
+      bridge link set dev "$CW_WIFI" isolated on
+      exit 0
+    fi
+    sleep 0.5
+  done
+  echo "chargewall: error: hostapd did not add $CW_WIFI to $CW_LAN within 10 s" >&2
+  exit 1
+fi
+if [ "${1:-}" = "--status" ]; then
+  echo '# ipset list cw-brf-solgarden-https'
+  ipset list cw-brf-solgarden-https || true
+  echo '# ipset list cw-brf-solgarden-mqtt'
+  ipset list cw-brf-solgarden-mqtt || true
+  echo '# ipset list cw-brf-solgarden-ntp'
+  ipset list cw-brf-solgarden-ntp || true
+  echo '# ipset list cw-brf-solgarden-ocpp'
+  ipset list cw-brf-solgarden-ocpp || true
+  echo '# iptables -L cw-brf-solgarden-fwd -v -n -x'
+  iptables -L cw-brf-solgarden-fwd -v -n -x || true
+  echo '# iptables -L cw-brf-solgarden-ret -v -n -x'
+  iptables -L cw-brf-solgarden-ret -v -n -x || true
+  echo '# iptables -L cw-brf-solgarden-in -v -n -x'
+  iptables -L cw-brf-solgarden-in -v -n -x || true
+  exit 0
+fi
+
+# Preflight: nothing below changes the box until every check has passed.
+CW_PROBLEMS=0
+cw_problem() {
+  echo "chargewall: error: $*" >&2
+  CW_PROBLEMS=$((CW_PROBLEMS + 1))
+}
+for CW_TOOL in ip sysctl iptables iptables-restore ip6tables ip6tables-restore ipset bridge dnsmasq hostapd; do
+  command -v "$CW_TOOL" >/dev/null 2>&1 || cw_problem "$CW_TOOL is not installed: apt-get install iptables ipset iproute2 dnsmasq-base hostapd"
+done
+if [ ! -e "/sys/class/net/$CW_WAN" ]; then
+  cw_problem "the uplink $CW_WAN does not exist (the chargers would get no internet): set targets.iptables.wanInterface to the uplink ('ip -br link' lists the interfaces) and render again"
+fi
+if [ ! -e "/sys/class/net/$CW_LAN" ]; then
+  cw_problem "the charger interface $CW_LAN does not exist: install this site's network files and restart the network (see the guide: 10-chargewall-brf-solgarden-* in /etc/systemd/network, or chargewall-brf-solgarden.interfaces), or set targets.iptables.lanInterface"
+else
+  if ! ip -4 addr show dev "$CW_LAN" | grep -qF "inet $CW_GATEWAY/$CW_PREFIX "; then
+    cw_problem "$CW_LAN does not have the gateway address $CW_GATEWAY/$CW_PREFIX the chargers are given: install this site's network files (10-chargewall-brf-solgarden-* in /etc/systemd/network, or chargewall-brf-solgarden.interfaces) or run: ip addr add $CW_GATEWAY/$CW_PREFIX dev $CW_LAN"
+  fi
+  # Everything on $CW_LAN meets the chargers' allow-list: it must be the chargers' own segment.
+  for CW_ADDR in $(ip -4 -o addr show dev "$CW_LAN" | while read -r _ _ _ CW_A _; do echo "$CW_A"; done); do
+    if [ "$CW_ADDR" != "$CW_GATEWAY/$CW_PREFIX" ]; then
+      cw_problem "$CW_LAN also has $CW_ADDR, so it serves another network, whose traffic the chargers' allow-list would filter: give the chargers an interface of their own (targets.iptables.lanInterface)"
+    fi
+  done
+  # hostapd adds the radio to $CW_LAN (bridge= in hostapd.conf): that only works when it is a Linux bridge.
+  if [ ! -d "/sys/class/net/$CW_LAN/bridge" ]; then
+    cw_problem "$CW_LAN is not a bridge, so hostapd cannot add the radio $CW_WIFI to it: install this site's network files (10-chargewall-brf-solgarden-* in /etc/systemd/network, or chargewall-brf-solgarden.interfaces), which create it as a bridge"
   fi
 fi
-
-if ! ip -4 addr show dev "$LAN" 2>/dev/null | grep -q "inet $GATEWAY/24"; then
-  echo "chargewall: warning: $LAN does not have $GATEWAY/24; add it: ip addr add $GATEWAY/24 dev $LAN" >&2
+if [ ! -e "/sys/class/net/$CW_WIFI" ]; then
+  cw_problem "the radio $CW_WIFI does not exist: plug in the Wi-Fi adapter, or set targets.iptables.wifiInterface to its name ('iw dev' lists the radios) and render again"
+elif [ -e "/sys/class/net/$CW_WIFI/master" ]; then
+  CW_MASTER=$(basename "$(readlink "/sys/class/net/$CW_WIFI/master")")
+  if [ "$CW_MASTER" != "$CW_LAN" ]; then
+    cw_problem "the radio $CW_WIFI is a port of $CW_MASTER, another network's bridge (an office access point?): give the chargers a radio of their own, or take it out of $CW_MASTER"
+  fi
 fi
-# hostapd adds the radio to $LAN (bridge= in hostapd.conf): that only works when $LAN is a Linux bridge.
-if [ ! -d "/sys/class/net/$LAN/bridge" ]; then
-  echo "chargewall: warning: $LAN is not a bridge; hostapd cannot add the Wi-Fi radio to it. Create one: ip link add $LAN type bridge (and enslave the wired/VLAN port)" >&2
+# hostapd accepts a passphrase of 8 to 63 printable ASCII characters (a longer, shorter or multi-line
+# value would leave the access point down, or add lines to its PSK file).
+if [ -n "$CW_PSK" ]; then
+  case "$CW_PSK" in
+    *[!\ -~]*) CW_PSK_LEN=0 ;; # a character outside printable ASCII
+    *) CW_PSK_LEN=${#CW_PSK} ;;
+  esac
+  if [ "$CW_PSK_LEN" -lt 8 ] || [ "$CW_PSK_LEN" -gt 63 ]; then
+    cw_problem "CHARGER_WIFI_PSK must hold 8 to 63 printable ASCII characters"
+  fi
+elif [ ! -s '/etc/chargewall/brf-solgarden/hostapd.psk' ]; then
+  cw_problem "set CHARGER_WIFI_PSK to the Wi-Fi passphrase (8 to 63 printable ASCII characters) and run again: hostapd reads it from /etc/chargewall/brf-solgarden/hostapd.psk, which does not exist yet"
+fi
+if [ "$CW_PROBLEMS" -gt 0 ]; then
+  echo "chargewall: $CW_SITE: $CW_PROBLEMS problem(s) above; nothing was changed" >&2
+  exit 1
 fi
 
 # Sets first: the rules refer to them.
@@ -42,34 +123,59 @@ ipset -exist restore < ipset.conf
 iptables-restore --noflush < rules.v4
 ip6tables-restore --noflush < rules.v6
 
-# ensure COMMAND TABLE CHAIN RULE...: insert the jump at the top unless it is already there.
-ensure() {
-  cmd=$1; table=$2; chain=$3; shift 3
-  "$cmd" -t "$table" -C "$chain" "$@" 2>/dev/null || "$cmd" -t "$table" -I "$chain" 1 "$@"
+# cw_ensure COMMAND TABLE CHAIN RULE...: insert the jump at the top unless it is already there.
+cw_ensure() {
+  CW_CMD=$1; CW_TABLE=$2; CW_CHAIN=$3; shift 3
+  "$CW_CMD" -t "$CW_TABLE" -C "$CW_CHAIN" "$@" 2>/dev/null || "$CW_CMD" -t "$CW_TABLE" -I "$CW_CHAIN" 1 "$@"
 }
-ensure iptables filter FORWARD -i "$LAN" -s "$SUBNET" -j cw-brf-solgarden-fwd
-ensure iptables filter FORWARD -o "$LAN" -d "$SUBNET" -j cw-brf-solgarden-ret
-ensure iptables filter INPUT -i "$LAN" -j cw-brf-solgarden-in
-ensure iptables nat PREROUTING -i "$LAN" -j cw-brf-solgarden-dnat
-ensure iptables nat POSTROUTING -s "$SUBNET" -o "$WAN" -j cw-brf-solgarden-snat
-ensure ip6tables filter FORWARD -i "$LAN" -j cw-brf-solgarden-fwd
-ensure ip6tables filter FORWARD -o "$LAN" -j cw-brf-solgarden-ret
+# cw_retire COMMAND TABLE CHAIN RULE...: delete a jump an earlier version added (after the new one is in).
+cw_retire() {
+  CW_CMD=$1; CW_TABLE=$2; CW_CHAIN=$3; shift 3
+  while "$CW_CMD" -t "$CW_TABLE" -D "$CW_CHAIN" "$@" 2>/dev/null; do :; done
+}
+# Every packet entering or leaving the charger interface meets the chargers' chains, whatever its
+# address (the chains drop a source outside $CW_SUBNET first).
+cw_ensure iptables filter FORWARD -i "$CW_LAN" -j cw-brf-solgarden-fwd
+cw_ensure iptables filter FORWARD -o "$CW_LAN" -j cw-brf-solgarden-ret
+cw_ensure iptables filter INPUT -i "$CW_LAN" -j cw-brf-solgarden-in
+cw_ensure iptables nat PREROUTING -i "$CW_LAN" -j cw-brf-solgarden-dnat
+cw_ensure iptables nat POSTROUTING -s "$CW_SUBNET" -o "$CW_WAN" -j cw-brf-solgarden-snat
+cw_ensure ip6tables filter FORWARD -i "$CW_LAN" -j cw-brf-solgarden-fwd
+cw_ensure ip6tables filter FORWARD -o "$CW_LAN" -j cw-brf-solgarden-ret
+# Earlier versions jumped on the subnet only; such jumps go once the interface jumps above are in.
+cw_retire iptables filter FORWARD -i "$CW_LAN" -s "$CW_SUBNET" -j cw-brf-solgarden-fwd
+cw_retire iptables filter FORWARD -o "$CW_LAN" -d "$CW_SUBNET" -j cw-brf-solgarden-ret
+
+# Chargers never talk to each other: every port of $CW_LAN is an isolated bridge port (isolated ports
+# reach the router, not one another; the network files set it at boot, hostapd's unit for the radio).
+for CW_PORT in /sys/class/net/"$CW_LAN"/brif/*; do
+  if [ -e "$CW_PORT" ]; then bridge link set dev "${CW_PORT##*/}" isolated on; fi
+done
 
 # The chargers' traffic is routed through this host.
 sysctl -qw net.ipv4.ip_forward=1
 
 # hostapd reads the Wi-Fi passphrase from a root-only file that this script writes from $CHARGER_WIFI_PSK.
-if [ -n "${CHARGER_WIFI_PSK:-}" ]; then
+if [ -n "$CW_PSK" ]; then
   mkdir -p "$(dirname '/etc/chargewall/brf-solgarden/hostapd.psk')"
-  (umask 077 && printf '00:00:00:00:00:00 %s\n' "$CHARGER_WIFI_PSK" > '/etc/chargewall/brf-solgarden/hostapd.psk')
-elif [ ! -s '/etc/chargewall/brf-solgarden/hostapd.psk' ]; then
-  echo "chargewall: warning: set CHARGER_WIFI_PSK (the Wi-Fi passphrase) and run again; hostapd will not start without /etc/chargewall/brf-solgarden/hostapd.psk" >&2
+  (umask 077 && printf '00:00:00:00:00:00 %s\n' "$CW_PSK" > '/etc/chargewall/brf-solgarden/hostapd.psk')
 fi
 
 if [ "${1:-}" = "--restart" ]; then
-  if [ -s /run/cw-brf-solgarden-dnsmasq.pid ]; then kill "$(cat /run/cw-brf-solgarden-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
-  dnsmasq --conf-file="$PWD/dnsmasq.conf"
-  pkill -f "hostapd -B $PWD/hostapd.conf" 2>/dev/null || true
-  hostapd -B "$PWD/hostapd.conf"
+  if [ -d /run/systemd/system ] && systemctl cat chargewall-brf-solgarden-dnsmasq.service chargewall-brf-solgarden-hostapd.service >/dev/null 2>&1; then
+    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),
+    # do not wait: they require the rules unit, whose start would then wait for itself.
+    systemctl ${INVOCATION_ID:+--no-block} restart chargewall-brf-solgarden-dnsmasq.service chargewall-brf-solgarden-hostapd.service
+  else
+    # Without systemd, or without this site's units (an older install): start them directly
+    # (nothing restarts them if they stop).
+    if [ -d /run/systemd/system ]; then
+      echo "chargewall: warning: chargewall-brf-solgarden-dnsmasq.service and chargewall-brf-solgarden-hostapd.service not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2
+    fi
+    if [ -s /run/cw-brf-solgarden-dnsmasq.pid ]; then kill "$(cat /run/cw-brf-solgarden-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
+    dnsmasq --conf-file="$PWD/dnsmasq.conf"
+    pkill -f "hostapd -B $PWD/hostapd.conf" 2>/dev/null || true
+    hostapd -B "$PWD/hostapd.conf"
+  fi
 fi
 echo "chargewall: brf-solgarden applied"

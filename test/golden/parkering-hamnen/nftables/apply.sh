@@ -4,27 +4,98 @@
 #
 # Applies the charger rules on a Linux router with nftables. Safe to run again: it replaces the rules
 # of chargewall's own table, cw-parkering-hamnen, and keeps the addresses its sets have learnt.
-#   sudo sh apply.sh            load sets and rules
-#   sudo sh apply.sh --restart  also (re)start this site's dnsmasq
+#   sudo sh apply.sh            check this box, then load sets and rules (what chargewall-parkering-hamnen.service runs at boot)
+#   sudo sh apply.sh --restart  also restart this site's dnsmasq (chargewall-parkering-hamnen-dnsmasq.service)
+#   sudo sh apply.sh --status   change nothing; show the allow-sets dnsmasq filled and the rule counters
+# Before the first change it checks the box (interfaces, gateway address, tools): on any
+# problem it prints one line per problem, changes nothing and exits 1.
+#
+# What the chargers were allowed and denied, on the router:
+#   nft list set inet cw-parkering-hamnen allow-https
+#   nft list set inet cw-parkering-hamnen allow-mqtt
+#   nft list chain inet cw-parkering-hamnen chargers-out
+#   nft list chain inet cw-parkering-hamnen chargers-in
+#   nft list chain inet cw-parkering-hamnen chargers-router
 set -eu
 export LC_ALL=C
 cd "$(dirname "$0")"
 
-LAN='br-chargers'
-GATEWAY='172.16.8.1'
+CW_SITE='parkering-hamnen'
+CW_LAN='br-chargers'
+CW_WAN='eth0'
+CW_SUBNET='172.16.8.0/26'
+CW_GATEWAY='172.16.8.1'
+CW_PREFIX='26'
 
-if ! ip -4 addr show dev "$LAN" 2>/dev/null | grep -q "inet $GATEWAY/26"; then
-  echo "chargewall: warning: $LAN does not have $GATEWAY/26; add it: ip addr add $GATEWAY/26 dev $LAN" >&2
+if [ "${1:-}" = "--status" ]; then
+  echo '# nft list set inet cw-parkering-hamnen allow-https'
+  nft list set inet cw-parkering-hamnen allow-https || true
+  echo '# nft list set inet cw-parkering-hamnen allow-mqtt'
+  nft list set inet cw-parkering-hamnen allow-mqtt || true
+  echo '# nft list chain inet cw-parkering-hamnen chargers-out'
+  nft list chain inet cw-parkering-hamnen chargers-out || true
+  echo '# nft list chain inet cw-parkering-hamnen chargers-in'
+  nft list chain inet cw-parkering-hamnen chargers-in || true
+  echo '# nft list chain inet cw-parkering-hamnen chargers-router'
+  nft list chain inet cw-parkering-hamnen chargers-router || true
+  exit 0
+fi
+
+# Preflight: nothing below changes the box until every check has passed.
+CW_PROBLEMS=0
+cw_problem() {
+  echo "chargewall: error: $*" >&2
+  CW_PROBLEMS=$((CW_PROBLEMS + 1))
+}
+for CW_TOOL in ip sysctl nft bridge dnsmasq; do
+  command -v "$CW_TOOL" >/dev/null 2>&1 || cw_problem "$CW_TOOL is not installed: apt-get install nftables iproute2 dnsmasq-base"
+done
+if [ ! -e "/sys/class/net/$CW_WAN" ]; then
+  cw_problem "the uplink $CW_WAN does not exist (the chargers would get no internet): set targets.nftables.wanInterface to the uplink ('ip -br link' lists the interfaces) and render again"
+fi
+if [ ! -e "/sys/class/net/$CW_LAN" ]; then
+  cw_problem "the charger interface $CW_LAN does not exist: install this site's network files and restart the network (see the guide: 10-chargewall-parkering-hamnen-* in /etc/systemd/network, or chargewall-parkering-hamnen.interfaces), or set targets.nftables.lanInterface"
+else
+  if ! ip -4 addr show dev "$CW_LAN" | grep -qF "inet $CW_GATEWAY/$CW_PREFIX "; then
+    cw_problem "$CW_LAN does not have the gateway address $CW_GATEWAY/$CW_PREFIX the chargers are given: install this site's network files (10-chargewall-parkering-hamnen-* in /etc/systemd/network, or chargewall-parkering-hamnen.interfaces) or run: ip addr add $CW_GATEWAY/$CW_PREFIX dev $CW_LAN"
+  fi
+  # Everything on $CW_LAN meets the chargers' allow-list: it must be the chargers' own segment.
+  for CW_ADDR in $(ip -4 -o addr show dev "$CW_LAN" | while read -r _ _ _ CW_A _; do echo "$CW_A"; done); do
+    if [ "$CW_ADDR" != "$CW_GATEWAY/$CW_PREFIX" ]; then
+      cw_problem "$CW_LAN also has $CW_ADDR, so it serves another network, whose traffic the chargers' allow-list would filter: give the chargers an interface of their own (targets.nftables.lanInterface)"
+    fi
+  done
+fi
+if [ "$CW_PROBLEMS" -gt 0 ]; then
+  echo "chargewall: $CW_SITE: $CW_PROBLEMS problem(s) above; nothing was changed" >&2
+  exit 1
 fi
 
 # One atomic transaction: the whole table loads, or nothing changes.
 nft -f chargewall.nft
 
+# Chargers never talk to each other: every port of $CW_LAN is an isolated bridge port (isolated ports
+# reach the router, not one another; the network files set it at boot).
+for CW_PORT in /sys/class/net/"$CW_LAN"/brif/*; do
+  if [ -e "$CW_PORT" ]; then bridge link set dev "${CW_PORT##*/}" isolated on; fi
+done
+
 # The chargers' traffic is routed through this host.
 sysctl -qw net.ipv4.ip_forward=1
 
 if [ "${1:-}" = "--restart" ]; then
-  if [ -s /run/cw-parkering-hamnen-dnsmasq.pid ]; then kill "$(cat /run/cw-parkering-hamnen-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
-  dnsmasq --conf-file="$PWD/dnsmasq.conf"
+  if [ -d /run/systemd/system ] && systemctl cat chargewall-parkering-hamnen-dnsmasq.service >/dev/null 2>&1; then
+    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),
+    # do not wait: they require the rules unit, whose start would then wait for itself.
+    systemctl ${INVOCATION_ID:+--no-block} restart chargewall-parkering-hamnen-dnsmasq.service
+  else
+    # Without systemd, or without this site's units (an older install): start them directly
+    # (nothing restarts them if they stop).
+    if [ -d /run/systemd/system ]; then
+      echo "chargewall: warning: chargewall-parkering-hamnen-dnsmasq.service not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2
+    fi
+    if [ -s /run/cw-parkering-hamnen-dnsmasq.pid ]; then kill "$(cat /run/cw-parkering-hamnen-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi
+    dnsmasq --conf-file="$PWD/dnsmasq.conf"
+  fi
 fi
 echo "chargewall: parkering-hamnen applied"
