@@ -91,14 +91,14 @@ describe('render writes', () => {
     if (!requireTools(['mount', 'umount']).ok) return;
     const mnt = join(work, 'tiny');
     mkdirSync(mnt);
-    // A 64 KiB tmpfs the test mounts itself: a real ENOSPC, not a mock.
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status).toBe(0);
+    // A 256 KiB tmpfs the test mounts itself: a real ENOSPC, not a mock.
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]).status).toBe(0);
     try {
       expect(run(['render', example, '-t', 'iptables', '-o', mnt]).code).toBe(0);
       const dir = join(mnt, 'verkstad-lund', 'iptables');
       const old = Object.fromEntries(tree(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
       // Fill the disk, then render a changed spec.
-      spawnSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=1k count=200 2>/dev/null; true`]);
+      spawnSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=1k count=512 2>/dev/null; true`]);
       const changed = join(work, 'changed2.yaml');
       writeFileSync(changed, readFileSync(example, 'utf8').replace('name: Lund workshop garage', `name: "${'x'.repeat(180)}"`));
       const r = run(['render', changed, '-t', 'iptables', '-o', mnt]);

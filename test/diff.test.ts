@@ -53,8 +53,8 @@ describe('manifest', () => {
     expect(run(['render', example, '-t', 'iptables,nftables,mikrotik,pfsense', '-o', out]).code).toBe(0);
     const r = run(['render', spec('count.yaml', (s) => s.replace('count: 6', 'count: 9')), '-t', 'iptables,nftables,mikrotik,pfsense', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    // README, dnsmasq.conf twice (pool), the RouterOS script, pfSense's DHCP range and its STEPS.md: 6 of 17 files (and the manifest).
-    expect(r.stderr).toMatch(/^verkstad-lund: 6 written, 11 unchanged in /m);
+    // README, dnsmasq.conf twice (pool), the RouterOS script, pfSense's DHCP range and its STEPS.md: 6 of 27 files (and the manifest).
+    expect(r.stderr).toMatch(/^verkstad-lund: 6 written, 21 unchanged in /m);
   });
 });
 
@@ -133,7 +133,7 @@ describe('chargewall diff', () => {
     // A site never rendered: everything new.
     const fresh = run(['diff', example, '-o', join(work, 'nothing-yet')]);
     expect(fresh.code).toBe(1);
-    expect(fresh.stdout).toMatch(/new site: 8 files to write/);
+    expect(fresh.stdout).toMatch(/new site: 13 files to write/);
   });
 
   it('the unified diff of random line edits applies with patch(1)', async () => {
@@ -173,7 +173,7 @@ describe('render --check and --prune over the output folder', () => {
     writeFileSync(join(out, 'old-site', 'iptables', 'mine.txt'), 'keep me\n');
     const p = run(['render', example, '-o', out, '--prune']);
     expect(p.code, p.stderr).toBe(0);
-    expect(p.stderr).toContain(`pruned: 8 files from ${out}/old-site; kept the folder, it holds files chargewall did not write (or that were edited): iptables/mine.txt`);
+    expect(p.stderr).toContain(`pruned: 13 files from ${out}/old-site; kept the folder, it holds files chargewall did not write (or that were edited): iptables/mine.txt`);
     // The manifest goes too: what is left is the admin's, so the folder is no longer chargewall's.
     expect((readdirSync(join(out, 'old-site'), { recursive: true }) as string[]).sort()).toEqual(['iptables', 'iptables/mine.txt']);
     rmSync(join(out, 'old-site', 'iptables', 'mine.txt'));
@@ -182,7 +182,7 @@ describe('render --check and --prune over the output folder', () => {
     // A whole orphan goes entirely.
     expect(run(['render', example, other, '-o', out]).code, 'old-site folder is empty now, so it is taken').toBe(0);
     const p2 = run(['render', example, '-o', out, '--prune']);
-    expect(p2.stderr).toContain(`pruned: ${out}/old-site (8 files; no given spec renders it)`);
+    expect(p2.stderr).toContain(`pruned: ${out}/old-site (13 files; no given spec renders it)`);
     expect(existsSync(join(out, 'old-site'))).toBe(false);
     expect(readFileSync(join(out, 'not-ours', 'file'), 'utf8')).toBe('x');
     const ok = run(['render', example, '-o', out, '--check']);

@@ -43,8 +43,8 @@ describe('incremental check and render', () => {
     const again = run(['render', spec, housing, '-o', out]);
     expect(skippedOf(again.stderr)).toBe(2);
     // The same summary lines as a full render would print.
-    expect(again.stderr).toContain('verkstad-lund: 0 written, 8 unchanged in');
-    expect(again.stderr).toContain('brf-solgarden: 0 written, 19 unchanged in');
+    expect(again.stderr).toContain('verkstad-lund: 0 written, 13 unchanged in');
+    expect(again.stderr).toContain('brf-solgarden: 0 written, 29 unchanged in');
 
     // A hand edit (other size and mtime): found.
     const rules = join(out, 'verkstad-lund', 'iptables', 'rules.v4');
