@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { renderSpec } from '../pipeline.js';
 import { lazyRequire } from '../util/lazy-require.js';
-import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { checkFiles, discardStaged, setStageThread, stageSite, WriteError, type Drift, type StagedSite } from './write.js';
 
@@ -139,8 +138,6 @@ type WorkerMessage = { outcomes: [number, SiteOutcome][] } | { outcomes: [number
  */
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  // A big batch pays node:crypto's load once and hashes each site several times faster.
-  if (job.specs.length >= MIN_SPECS_PER_THREAD) useNativeSha256();
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
   // The launcher (dist/cli/main.cjs) starts the bundle with its code cache; the flag makes it work, not parse a command line.
@@ -198,7 +195,6 @@ export async function runBatchWorker(): Promise<void> {
   if (!parentPort || !workerData?.chargewallBatch) throw new UsageError(`${WORKER_FLAG} is for chargewall's own worker threads`);
   thread = threadId;
   setStageThread(threadId);
-  useNativeSha256();
   const job: BatchJob = workerData.chargewallBatch;
   const shared = new Int32Array(workerData.shared as SharedArrayBuffer);
   let outcomes: [number, SiteOutcome][] = [];
