@@ -87,7 +87,7 @@ const quoted = (s: string) => JSON.stringify(s);
 
 /** The target's settings with their defaults and descriptions, straight from the published schema. */
 function targetSettings(target: string): string[] {
-  const props: Record<string, any> = compiledSchema('site').schema.properties.targets.properties[target]?.properties ?? {};
+  const props: Record<string, any> = compiledSchema('site').schema().properties.targets.properties[target]?.properties ?? {};
   const lines = Object.entries(props)
     .filter(([, p]) => p.default !== undefined)
     .map(([k, p]) => line(4, `${k}: ${typeof p.default === 'string' ? quoted(p.default) : p.default}`, firstSentence(p.description)));

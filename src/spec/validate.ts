@@ -30,7 +30,7 @@ export function validateSpec(text: string, file: string): ValidationResult {
     return done([{ severity: 'error', code: 'invalid-type', message: 'the spec must be a YAML mapping (version, site, profile, chargers, network, ...)', file, line: 1, col: 1, path: '' }]);
   }
   const { schema, validate } = compiledSchema('site');
-  if (!validate(doc.data)) return done(schemaDiagnostics(validate.errors ?? [], doc, schema));
+  if (!validate(doc.data)) return done(schemaDiagnostics(validate.errors ?? [], doc, schema()));
 
   const site = normalize(doc.data as any);
   const diagnostics: Diagnostic[] = [];
