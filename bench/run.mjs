@@ -6,7 +6,7 @@
 // in one run (sites/s, linearity); (3) peak RSS of the 10 000-site run; (5) render --check of the 10 000
 // unchanged sites with the incremental index, one changed, and without it; (4) per-stage split in-process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, renameSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { siteSpec } from './sites.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli', 'main.cjs'); // the bin, as `npx chargewall` runs it
+const bundle = join(root, 'dist', 'cli', 'chargewall.cjs'); // the same CLI without the launcher (scripts/launcher.cjs)
 const quick = process.env.BENCH_QUICK === '1';
 const work = mkdtempSync(join(tmpdir(), 'cw-bench-'));
 // Outputs go to a tmpfs when there is one, so the numbers measure chargewall, not the disk;
@@ -68,36 +69,46 @@ const one = makeSites(1)[0];
 const reps = quick ? 7 : 21;
 const nodeTimes = [];
 const cliTimes = [];
+const bareTimes = [];
 for (let i = 0; i < reps; i++) {
   nodeTimes.push(timeRun(process.execPath, ['-e', '0']));
-  const out = join(outBase, `one-${i}`);
-  cliTimes.push(timeRun(process.execPath, [cli, 'render', one, '--target', 'all', '-o', out]));
+  cliTimes.push(timeRun(process.execPath, [cli, 'render', one, '--target', 'all', '-o', join(outBase, `one-${i}`)]));
+  bareTimes.push(timeRun(process.execPath, [bundle, 'render', one, '--target', 'all', '-o', join(outBase, `bare-${i}`)]));
 }
 const ratio = median(cliTimes) / median(nodeTimes);
 console.log(`\n[1] one site, all targets, whole process (median of ${reps})`);
 console.log(`    node -e 0           ${fmt(median(nodeTimes))}`);
 console.log(`    chargewall render   ${fmt(median(cliTimes))}`);
 console.log(`    ratio               ${ratio.toFixed(2)}x   (goal <= 1.5x)`);
+console.log(`    without the launcher (the bundle run directly: no code cache, no V8 flag) ${fmt(median(bareTimes))}, ${(median(bareTimes) / median(nodeTimes)).toFixed(2)}x`);
 
 // (2) Batches: 1 000 and 10 000 sites in one process, cold output folder each run.
-function batch(files, runs, base = outBase, keep = false, extraEnv = {}) {
+function batch(files, runs, base = outBase, keep = false, extraEnv = {}, entry = cli) {
   const times = [];
+  const cpus = [];
   let rss = 0;
+  let bytes = 0;
   for (let r = 0; r < runs; r++) {
     const out = join(base, `batch-${files.length}-${r}`);
     const t0 = process.hrtime.bigint();
-    const res = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'render', ...files, '--target', 'all', '-o', out], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const res = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, entry, 'render', ...files, '--target', 'all', '-o', out], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 28 });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 0) throw new Error(`batch failed: ${res.stderr.slice(-2000)}`);
-    rss = Math.max(rss, Number(res.stderr.trim().split('\n').pop()) / 1024);
+    const [user, sys, maxKb] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
+    cpus.push((user + sys) * 1000);
+    rss = Math.max(rss, maxKb / 1024);
+    if (r === 0) bytes = readdirSync(out, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).reduce((n, d) => n + statSync(join(d.parentPath ?? d.path, d.name)).size, 0);
     if (!keep) rmSync(out, { recursive: true, force: true });
   }
-  return { ms: median(times), rss };
+  return { ms: median(times), cpu: median(cpus), rss, bytes };
 }
+/** CPU (user + system, all threads) per output byte, the measure that does not depend on the thread count. */
+const perByte = (b) => `CPU ${fmt(b.cpu)}, ${((b.cpu * 1e6) / b.bytes).toFixed(0)} ns per output byte (${(b.bytes / 1e6).toFixed(1)} MB)`;
 const thousand = makeSites(1000);
 const b1 = batch(thousand, quick ? 1 : 3);
-console.log(`\n[2] batch of 1 000 sites, all targets (median of ${quick ? 1 : 3})`);
+console.log(`\n[2] batch of 1 000 sites, all targets, cold output folder (median of ${quick ? 1 : 3})`);
 console.log(`    wall ${fmt(b1.ms)}   ${(1000 / (b1.ms / 1000)).toFixed(0)} sites/s   (goal >= 1000 sites/s)   peak RSS ${b1.rss.toFixed(0)} MB`);
+console.log(`    ${perByte(b1)}`);
 if (shm) {
   const disk = batch(thousand, 1, work, true);
   const perSite = readdirSync(join(work, 'batch-1000-0'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length / 1000;
@@ -106,10 +117,12 @@ if (shm) {
   console.log(`    again onto the same disk folder (every file unchanged, nothing written): wall ${fmt(again.ms)}   ${(1000 / (again.ms / 1000)).toFixed(0)} sites/s`);
 }
 const single = batch(thousand, 1, outBase, false, { CHARGEWALL_THREADS: '1' });
-console.log(`    on one thread (CHARGEWALL_THREADS=1): wall ${fmt(single.ms)}   ${(1000 / (single.ms / 1000)).toFixed(0)} sites/s   peak RSS ${single.rss.toFixed(0)} MB`);
+console.log(`    on one thread (CHARGEWALL_THREADS=1): wall ${fmt(single.ms)}   ${(1000 / (single.ms / 1000)).toFixed(0)} sites/s   peak RSS ${single.rss.toFixed(0)} MB   ${perByte(single)}`);
+const bare = batch(thousand, 1, outBase, false, { CHARGEWALL_THREADS: '1' }, bundle);
+console.log(`    on one thread without the launcher (no code cache, no V8 flag): wall ${fmt(bare.ms)}   ${perByte(bare)}`);
 const tenThousand = makeSites(10000);
 const b10 = batch(tenThousand, 1, outBase, true);
-console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)`);
+console.log(`    10 000 sites: wall ${fmt(b10.ms)}   ${(10000 / (b10.ms / 1000)).toFixed(0)} sites/s   ratio to 1 000: ${(b10.ms / b1.ms).toFixed(2)}x (linear ≈ 10x)   ${perByte(b10)}`);
 console.log(`\n[3] peak RSS of the 10 000-site run: ${b10.rss.toFixed(0)} MB   (goal < 300 MB)`);
 
 // (5) The incremental check (issue 20 §4): the 10 000 sites just written, unchanged, then one changed.

@@ -1,4 +1,4 @@
-// The generated sites the benchmark renders (also read by test/yaml-fastpath.test.ts as a corpus).
+// The generated sites the benchmark renders.
 
 /** A varied but valid site: different ids, sizes, subnets, leases, Wi-Fi on most. */
 export function siteSpec(i) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildPlan } from '../src/plan/build.js';
 import { explainSite } from '../src/report/explain.js';
 import { renderSpec } from '../src/pipeline.js';
-import { mdText, mermaidText } from '../src/report/escape.js';
+import { mdEscape, mdText, mermaidText } from '../src/report/escape.js';
 import { validateSpec } from '../src/spec/validate.js';
 import { exampleFiles, renderFile, renderText, root } from './helpers.js';
 
@@ -233,6 +233,20 @@ describe('free text cannot change the report structure', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('mdText returns text unchanged only where the full escaper would not change it (property)', () => {
+    // Characters each rule of mdEscape looks at, plus letters, digits and non-ASCII ones.
+    const unit = fc.constantFrom(...'aZw.W:/-+1 9)(\t\n\u00a0\u2028\u0085\u0000\u200a*_[]<>#|~&$@`\\{}é“'.split(''), 'www.', 'http://', '1.', '\ud800');
+    const text = fc.oneof(fc.string({ unit, maxLength: 24 }), fc.string({ maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 24 }));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(mdText(s)).toBe(mdEscape(s));
+      }),
+      { numRuns: 20000, seed: 20261129 },
+    );
+    for (const s of ['Allow TCP 443', 'see www.example.com', 'WWW.x', 'a http://x', '- item', '+1', '12. x', '3) x', 'a  b', ' a', 'a ', 'Zaptec’s “portal”']) expect(mdText(s)).toBe(mdEscape(s));
+    expect(mdText('Allow TCP 443 to the portal')).toBe('Allow TCP 443 to the portal');
   });
 
   it('mermaidText leaves only safe characters and entity codes', () => {

@@ -11,7 +11,6 @@ import { sha256Hex } from '../util/sha256.js';
 import { version } from '../version.js';
 import { MANIFEST, summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
-import { useNativeSha256 } from '../util/sha256.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { checkSite, compareSite, discardStaged, setStageThread, stageSite, WriteError, type Drift, type SiteComparison, type SiteOutput, type StagedSite } from './write.js';
 
@@ -198,7 +197,6 @@ function skippedStage(root: string, entry: IndexEntry): StagedSite {
 export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | undefined)[] {
   const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
-  useNativeSha256();
   for (const [i, file] of job.specs.entries()) {
     const entry = index.specs[resolve(file)];
     if (!entry) continue;
@@ -344,9 +342,6 @@ type WorkerMessage = { outcomes: [number, SiteOutcome][] } | { outcomes: [number
  */
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  // Every site's files are hashed for its manifest (about 100 KB per site with all targets): node:crypto
-  // costs about 0.3 ms to load and 0.5 ms for that, where JavaScript SHA-256 takes 10 ms or more cold.
-  useNativeSha256();
   const outcomes: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   const { Worker } = threads > 1 ? (lazyRequire('node:worker_threads') as typeof import('node:worker_threads')) : { Worker: undefined };
   // The launcher (dist/cli/main.cjs) starts the bundle with its code cache; the flag makes it work, not parse a command line.
@@ -404,7 +399,6 @@ export async function runBatchWorker(): Promise<void> {
   if (!parentPort || !workerData?.chargewallBatch) throw new UsageError(`${WORKER_FLAG} is for chargewall's own worker threads`);
   thread = threadId;
   setStageThread(threadId);
-  useNativeSha256();
   const job: BatchJob = workerData.chargewallBatch;
   const shared = new Int32Array(workerData.shared as SharedArrayBuffer);
   let outcomes: [number, SiteOutcome][] = [];

@@ -216,7 +216,7 @@ const firstSentence = (s?: string) => (s ?? '').split(/(?<=\.)\s/)[0].replace(/\
 
 /** The target's settings block from the answers, each line with the schema's description as its comment. */
 function targetSettings(a: InitAnswers): string[] {
-  const props: Record<string, any> = compiledSchema('site').schema.properties.targets.properties[a.target]?.properties ?? {};
+  const props: Record<string, any> = compiledSchema('site').schema().properties.targets.properties[a.target]?.properties ?? {};
   const set = (k: string, value: string | number, comment?: string) => line(4, `${k}: ${typeof value === 'string' ? quoted(value) : value}`, comment ?? firstSentence(props[k]?.description));
   switch (a.target) {
     case 'iptables':

@@ -58,7 +58,7 @@ export function validateProfileText(text: string, file: string): { profile?: Pro
     return { diagnostics: [{ severity: 'error', code: 'invalid-type', message: 'a profile must be a YAML mapping (id, name, vendor, source, endpoints, ntp, dns, wifi, traffic)', file, line: 1, col: 1, path: '' }] };
   }
   const { schema, validate } = compiledSchema('profile');
-  if (!validate(doc.data)) return { diagnostics: schemaDiagnostics(validate.errors ?? [], doc, schema) };
+  if (!validate(doc.data)) return { diagnostics: schemaDiagnostics(validate.errors ?? [], doc, schema()) };
   const profile = doc.data as Profile;
   const diagnostics: Diagnostic[] = [];
   checkProfile(profile, (code, path, message) => {

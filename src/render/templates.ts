@@ -12,19 +12,19 @@ import { packageRoot } from '../util/paths.js';
  * Handlebars runtime runs per render.
  */
 type Template = (view: object) => string;
-const fromSource = new Map<string, Template>();
 
 export function renderTemplate(target: string, name: string, view: object): string {
   const key = `${target}/${name}`;
-  const template = compiledTemplates[key] ?? fromSource.get(key) ?? compileFromSource(key);
+  const template = compiledTemplates[key] ?? compileFromSource(key);
   return template(view);
 }
 
-/** A template added since the last build: compile it from templates/ with the full Handlebars compiler. */
+/**
+ * A template added since the last build: compile it from templates/ with the full Handlebars compiler,
+ * at every call (not kept: an edited template is seen at once; `npm run build` makes it fast again).
+ */
 function compileFromSource(key: string): Template {
   const full = lazyRequire('handlebars') as typeof HandlebarsFull;
   const source = readFileSync(join(packageRoot, 'templates', `${key}.hbs`), 'utf8');
-  const template = full.create().compile(source, { noEscape: true, strict: true }) as Template;
-  fromSource.set(key, template);
-  return template;
+  return full.create().compile(source, { noEscape: true, strict: true }) as Template;
 }

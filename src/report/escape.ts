@@ -18,18 +18,19 @@ const MD_SPECIAL = /[\\`*_{}[\]<>#|~&$@]/g;
  * item and a GFM table cell (pipes are escaped), at the start of a line or in the middle.
  */
 export function mdText(value: string): string {
-  // Reports repeat the same profile quotes and labels for every site: escape each text once.
-  let escaped = mdCache.get(value);
-  if (escaped === undefined) {
-    if (mdCache.size > 20_000) mdCache.clear();
-    escaped = mdEscape(value);
-    mdCache.set(value, escaped);
-  }
-  return escaped;
+  // Most texts (profile quotes, labels, names) need no escaping: one test instead of seven
+  // replacements. (This replaced a module-level memo of 20 000 entries; without either, a
+  // 100-site batch took 8% more instructions.)
+  return MD_PLAIN.test(value) && !MD_PLAIN_EXCEPT.test(value) ? value : mdEscape(value);
 }
-const mdCache = new Map<string, string>();
 
-function mdEscape(value: string): string {
+/** Words of characters mdEscape leaves alone (no whitespace, control or Markdown-special one), single spaces between. */
+const MD_PLAIN = /^[^\s\\`*_{}[\]<>#|~&$@\u0000-\u001f\u007f-\u009f]+(?: [^\s\\`*_{}[\]<>#|~&$@\u0000-\u001f\u007f-\u009f]+)*$/;
+/** What mdEscape changes in such words: `www.`, `x://`, a leading list marker or ordered-list number. */
+const MD_PLAIN_EXCEPT = /www\.|[A-Za-z]:\/\/|^[-+]|^\d+[.)]/i;
+
+/** The full escaper (mdText skips it for text it would not change). Exported for the test that says so. */
+export function mdEscape(value: string): string {
   let s = blankControls(value)
     .replace(/\s+/g, ' ')
     .trim()

@@ -45,8 +45,8 @@ export function validateSpec(text: string, file: string): ValidationResult {
   let broken: string[] = [];
   const schemaValid = validate(data);
   if (!schemaValid) {
-    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], doc, schema));
-    const repaired = repairDocument(data, validate, schema);
+    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], doc, schema()));
+    const repaired = repairDocument(data, validate, schema());
     if (repaired.data === undefined) return done(diagnostics);
     data = repaired.data;
     broken = repaired.broken;

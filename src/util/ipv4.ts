@@ -51,20 +51,9 @@ export interface Subnet {
 }
 
 type ParsedSubnet = { subnet?: Subnet; aligned?: string; error?: string };
-const parsedSubnets = new Map<string, ParsedSubnet>();
 
-/** Parses `a.b.c.d/n`. Returns the aligned network too, so a caller can say "did you mean". Memoised: rules ask often. */
+/** Parses `a.b.c.d/n`. Returns the aligned network too, so a caller can say "did you mean". */
 export function parseSubnet(text: string): ParsedSubnet {
-  let parsed = parsedSubnets.get(text);
-  if (!parsed) {
-    if (parsedSubnets.size > 10_000) parsedSubnets.clear();
-    parsed = parseSubnetUncached(text);
-    parsedSubnets.set(text, parsed);
-  }
-  return parsed;
-}
-
-function parseSubnetUncached(text: string): ParsedSubnet {
   const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
   // ip-cidr's validity check is the second opinion; its constructor (BigInteger ranges, about 45 µs)
   // is not needed for arithmetic a 32-bit integer does exactly.
