@@ -10,6 +10,9 @@ import { root } from './helpers.js';
 
 function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, CI: 'true', ...opts.env };
+  // Printed commands start with `npx chargewall` when npm started chargewall (npm sets npm_command):
+  // `npm test` and `npx vitest` would set it for every run, so a test sets it only when it means to.
+  if (!opts.env || !('npm_command' in opts.env)) delete env.npm_command;
   const r = spawnSync('node', [join(root, 'dist/cli/main.js'), ...args], { cwd: opts.cwd ?? root, encoding: 'utf8', env, input: opts.input ?? '' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -302,6 +305,9 @@ targets:
     const stale = cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir });
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain("out of date: run chargewall render 'my sites/b.yaml' 'my sites/a.yaml' -o out to update out");
+    // From the CI job or pre-commit hook (`npx chargewall render --check`), the advice pastes into the admin's shell.
+    const viaNpx = cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir, env: { npm_command: 'exec' } });
+    expect(viaNpx.stderr).toContain("out of date: run npx chargewall render 'my sites/b.yaml' 'my sites/a.yaml' -o out to update out");
     rmSync(dir, { recursive: true });
   });
 
@@ -427,6 +433,15 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     // The printed commands work as printed (through a shell).
     const shell = spawnSync('sh', ['-c', `node ${join(root, 'dist/cli/main.js')} validate 'my sites/garage.yaml'`], { cwd: dir, encoding: 'utf8' });
     expect(shell.stderr).toContain('warning pfsense-backup-absent');
+    // Through npx (the README's way, chargewall installed in the project and not on PATH) they say npx;
+    // a backup that is already there needs no reminder to save it.
+    writeFileSync(join(dir, 'my sites', 'fw 1.xml'), '<pfsense></pfsense>\n');
+    const viaNpx = cli(['init', '-o', 'my sites/npx.yaml', '--target', 'pfsense', '--backup', 'fw 1.xml'], { cwd: dir, env: { npm_command: 'exec' } });
+    expect(viaNpx.code, viaNpx.stderr).toBe(0);
+    expect(viaNpx.stderr).toContain("check it:  npx chargewall validate 'my sites/npx.yaml'");
+    expect(viaNpx.stderr).toContain("render it: npx chargewall render 'my sites/npx.yaml'");
+    expect(viaNpx.stderr).not.toContain('save the pfSense backup');
+    expect(cli(['init'], { env: { npm_command: 'exec' } }).stderr).toContain('npx chargewall schema > site.schema.json');
     // Someone else's site.schema.json is left alone.
     writeFileSync(join(dir, 'my sites', 'site.schema.json'), '{"$id":"mine"}');
     expect(cli(['init', '-o', 'my sites/other.yaml'], { cwd: dir }).code).toBe(0);
