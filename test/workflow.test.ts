@@ -477,17 +477,29 @@ describe('CI helpers: pre-commit hooks and CRLF checkouts', () => {
     const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as any[];
     expect(hooks.map((h) => h.id)).toEqual(['chargewall-validate', 'chargewall-render-check']);
     for (const h of hooks) {
-      // The keys the pre-commit framework requires, and a bin this package declares.
+      // The keys the pre-commit framework requires. `language: node` cannot work: pre-commit installs the
+      // hook repository with `npm install -g git+...`, and npm runs its `prepare` build without the
+      // dependencies (npm/cli#8440). So the hooks run the project's own chargewall through `npx --no`,
+      // which never fetches a registry package of that name when none is installed.
       expect(Object.keys(h)).toEqual(expect.arrayContaining(['id', 'name', 'entry', 'language', 'files']));
-      expect(h.entry.split(' ')[0]).toBe(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)[0]);
+      expect(h.language).toBe('system');
+      expect(h.entry.split(' ').slice(0, 3)).toEqual(['npx', '--no', Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)[0]]);
       expect(new RegExp(h.files).test('sites/garage.yaml')).toBe(true);
       expect(new RegExp(h.files).test('.pre-commit-config.yaml')).toBe(false);
     }
     const dir = tmp();
     spawnSync('mkdir', [join(dir, 'sites')]);
     writeFileSync(join(dir, 'sites', 'a.yaml'), base);
-    // pre-commit runs `entry args... files...`.
-    const run = (h: any, args: string[]) => cli([...h.entry.split(' ').slice(1), ...args, 'sites/a.yaml'], { cwd: dir });
+    // A sites repository that installed chargewall (node_modules/.bin/chargewall, as npm links it).
+    writeFileSync(join(dir, 'package.json'), '{}\n');
+    spawnSync('mkdir', ['-p', join(dir, 'node_modules', '.bin')]);
+    spawnSync('ln', ['-s', join(root, 'dist/cli/main.cjs'), join(dir, 'node_modules', '.bin', 'chargewall')]);
+    // pre-commit runs `entry args... files...` (language: system: the entry split into words, no shell).
+    const run = (h: any, args: string[]) => {
+      const words = h.entry.split(' ');
+      const r = spawnSync(words[0], [...words.slice(1), ...args, 'sites/a.yaml'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
     expect(run(hooks[0], []).code).toBe(0);
     expect(run(hooks[1], ['--out', 'out']).code).toBe(1); // nothing rendered yet
     expect(cli(['render', 'sites/a.yaml', '--out', 'out'], { cwd: dir }).code).toBe(0);
