@@ -196,6 +196,8 @@ describe('warnings reach the terminal; --strict and acknowledge', () => {
     const strict = cli(['render', spec, '-o', out, '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/site\.yaml:19:16: error dns-bypass: /);
+    // The way past --strict for a site that accepts the warning is in the message itself.
+    expect(strict.stderr).toContain('(a warning, an error under --strict; if this site accepts it: acknowledge: [dns-bypass] in its spec)');
     // render ends with the count too (as printed: --strict makes the warning an error).
     expect(strict.stderr.trim().split('\n').at(-1)).toBe('1 error, 0 warnings in 1 file (of 1 checked)');
     expect(plain.stderr.trim().split('\n').at(-1)).toBe('0 errors, 1 warning in 1 file (of 1 checked)');
