@@ -411,6 +411,10 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     // UniFi needs a VLAN: the default asks for one, and the spec renders.
     const unifi = cli(['init', '--target', 'unifi']);
     expect(validateSpec(unifi.stdout, 'x.yaml').site!.network.vlan).toBe(30);
+    // The setting that keeps the SSID off every AP (else render warns unifi-ssid-on-every-ap) is shown, ready to uncomment.
+    const tagged = unifi.stdout.replace('# apDeviceTags: [chargers-ap]', 'apDeviceTags: [chargers-ap]');
+    expect(tagged).not.toBe(unifi.stdout);
+    expect(validateSpec(tagged, 'x.yaml').site!.targets.unifi.apDeviceTags).toEqual(['chargers-ap']);
     const bad = cli(['init', '--target', 'mikrotk']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("did you mean 'mikrotik'?");
