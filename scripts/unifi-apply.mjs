@@ -32,7 +32,7 @@
 //   of the file's first policy in the list (the end for new ones).
 // The file's order is fail-closed (zone, blocks, network, allows, ordering, Wi-Fi last): the first
 // error stops the run, which then says what state the site is in and what to do.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { pathToFileURL } from 'node:url';
@@ -609,7 +609,17 @@ async function dryRun(doc, env, log) {
   return [];
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a program: `node scripts/unifi-apply.mjs`, or the package's bin `chargewall-unifi-apply`,
+// which npm installs as a symlink (node_modules/.bin/): Node gives import.meta.url the resolved path.
+function isMain() {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   try {
     const opts = parseArgs(process.argv.slice(2));
     const doc = JSON.parse(readFileSync(opts.file, 'utf8'));

@@ -312,6 +312,24 @@ describe('pfsense: merge into the admin\'s backup', () => {
     expect(steps).toContain('00:11:22:33:44:55');
   });
 
+  it("names the interface as pfSense's GUI does: by its description, else its id in capitals", () => {
+    // The example's backup names opt2 CHARGERS: the menus and tabs say CHARGERS, never OPT2.
+    const steps = files(exampleText, backup()).steps;
+    expect(steps).toContain('interface **CHARGERS** (`opt2`)');
+    expect(steps).toContain('Services > DHCP Server > CHARGERS');
+    expect(steps).toContain('Firewall > Rules > CHARGERS');
+    expect(steps).not.toMatch(/> OPT2\b/);
+    // Without a description, or with one the GUI would not accept (hand-edited), the id in capitals.
+    const bare = files(exampleText, backup(opt2().replace(/\t*<descr>.*\n/, ''))).steps;
+    expect(bare).toContain('Services > DHCP Server > OPT2');
+    const odd = files(exampleText, backup(opt2().replace('CHARGERS', 'Chargers **[x](y)**'))).steps;
+    expect(odd).toContain('Services > DHCP Server > OPT2');
+    expect(odd).not.toContain('[x](y)');
+    // Messages name it the same way.
+    const r = render(exampleText, backup(opt2('10.40.0.9')));
+    expect(r.diagnostics.find((d) => d.code === 'pfsense-config')?.message).toContain('(Interfaces > CHARGERS)');
+  });
+
   it('creates missing sections and fills empty or self-closing ones', () => {
     const bare = input.replace(/\t<aliases>\n\t<\/aliases>\n/, '\t<aliases/>\n').replace(/\t<nat>[\s\S]*?<\/nat>\n/, '').replace(/\t<dhcpd>[\s\S]*?<\/dhcpd>\n/, '');
     expect(bare).not.toContain('<nat>');

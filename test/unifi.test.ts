@@ -318,7 +318,7 @@ describe('unifi: fail closed', () => {
     expect(diagnostics.map((d) => [d.code, d.path])).toContainEqual(['unifi-no-api-file', 'targets.unifi.apiVersion']);
     expect(steps).toMatch(/there is no `integration-api.json`/);
     expect(steps).toMatch(/Not for Network 9\.5\.21: use section 2/);
-    expect(steps).not.toContain('node scripts/unifi-apply.mjs');
+    expect(steps).not.toContain('chargewall-unifi-apply');
     const wider = steps.split('\n').filter((l) => /open to every address/.test(l));
     expect(wider).toHaveLength(3); // https, mqtt, ocpp (NTP is already 'any' without resolver-filled sets)
     expect(wider.join('\n')).toContain('zapcloud.azure-devices.net');

@@ -10,6 +10,9 @@ import { root } from './helpers.js';
 
 function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, CI: 'true', ...opts.env };
+  // Printed commands start with `npx chargewall` when npm started chargewall (npm sets npm_command):
+  // `npm test` and `npx vitest` would set it for every run, so a test sets it only when it means to.
+  if (!opts.env || !('npm_command' in opts.env)) delete env.npm_command;
   const r = spawnSync('node', [join(root, 'dist/cli/main.js'), ...args], { cwd: opts.cwd ?? root, encoding: 'utf8', env, input: opts.input ?? '' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -194,6 +197,8 @@ describe('warnings reach the terminal; --strict and acknowledge', () => {
     const strict = cli(['render', spec, '-o', out, '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/site\.yaml:19:16: error dns-bypass: /);
+    // The way past --strict for a site that accepts the warning is in the message itself.
+    expect(strict.stderr).toContain('(a warning, an error under --strict; if this site accepts it: acknowledge: [dns-bypass] in its spec)');
     // render ends with the count too (as printed: --strict makes the warning an error).
     expect(strict.stderr.trim().split('\n').at(-1)).toBe('1 error, 0 warnings in 1 file (of 1 checked)');
     expect(plain.stderr.trim().split('\n').at(-1)).toBe('0 errors, 1 warning in 1 file (of 1 checked)');
@@ -303,6 +308,9 @@ targets:
     const stale = cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir });
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain("out of date: run chargewall render 'my sites/b.yaml' 'my sites/a.yaml' -o out to update out");
+    // From the CI job or pre-commit hook (`npx chargewall render --check`), the advice pastes into the admin's shell.
+    const viaNpx = cli(['render', b, a, '-o', 'out', '--check'], { cwd: dir, env: { npm_command: 'exec' } });
+    expect(viaNpx.stderr).toContain("out of date: run npx chargewall render 'my sites/b.yaml' 'my sites/a.yaml' -o out to update out");
     rmSync(dir, { recursive: true });
   });
 
@@ -404,6 +412,10 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     // UniFi needs a VLAN: the default asks for one, and the spec renders.
     const unifi = cli(['init', '--target', 'unifi']);
     expect(validateSpec(unifi.stdout, 'x.yaml').site!.network.vlan).toBe(30);
+    // The setting that keeps the SSID off every AP (else render warns unifi-ssid-on-every-ap) is shown, ready to uncomment.
+    const tagged = unifi.stdout.replace('# apDeviceTags: [chargers-ap]', 'apDeviceTags: [chargers-ap]');
+    expect(tagged).not.toBe(unifi.stdout);
+    expect(validateSpec(tagged, 'x.yaml').site!.targets.unifi.apDeviceTags).toEqual(['chargers-ap']);
     const bad = cli(['init', '--target', 'mikrotk']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("did you mean 'mikrotik'?");
@@ -428,6 +440,15 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     // The printed commands work as printed (through a shell).
     const shell = spawnSync('sh', ['-c', `node ${join(root, 'dist/cli/main.js')} validate 'my sites/garage.yaml'`], { cwd: dir, encoding: 'utf8' });
     expect(shell.stderr).toContain('warning pfsense-backup-absent');
+    // Through npx (the README's way, chargewall installed in the project and not on PATH) they say npx;
+    // a backup that is already there needs no reminder to save it.
+    writeFileSync(join(dir, 'my sites', 'fw 1.xml'), '<pfsense></pfsense>\n');
+    const viaNpx = cli(['init', '-o', 'my sites/npx.yaml', '--target', 'pfsense', '--backup', 'fw 1.xml'], { cwd: dir, env: { npm_command: 'exec' } });
+    expect(viaNpx.code, viaNpx.stderr).toBe(0);
+    expect(viaNpx.stderr).toContain("check it:  npx chargewall validate 'my sites/npx.yaml'");
+    expect(viaNpx.stderr).toContain("render it: npx chargewall render 'my sites/npx.yaml'");
+    expect(viaNpx.stderr).not.toContain('save the pfSense backup');
+    expect(cli(['init'], { env: { npm_command: 'exec' } }).stderr).toContain('npx chargewall schema > site.schema.json');
     // Someone else's site.schema.json is left alone.
     writeFileSync(join(dir, 'my sites', 'site.schema.json'), '{"$id":"mine"}');
     expect(cli(['init', '-o', 'my sites/other.yaml'], { cwd: dir }).code).toBe(0);
@@ -463,17 +484,29 @@ describe('CI helpers: pre-commit hooks and CRLF checkouts', () => {
     const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as any[];
     expect(hooks.map((h) => h.id)).toEqual(['chargewall-validate', 'chargewall-render-check']);
     for (const h of hooks) {
-      // The keys the pre-commit framework requires, and a bin this package declares.
+      // The keys the pre-commit framework requires. `language: node` cannot work: pre-commit installs the
+      // hook repository with `npm install -g git+...`, and npm runs its `prepare` build without the
+      // dependencies (npm/cli#8440). So the hooks run the project's own chargewall through `npx --no`,
+      // which never fetches a registry package of that name when none is installed.
       expect(Object.keys(h)).toEqual(expect.arrayContaining(['id', 'name', 'entry', 'language', 'files']));
-      expect(h.entry.split(' ')[0]).toBe(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)[0]);
+      expect(h.language).toBe('system');
+      expect(h.entry.split(' ').slice(0, 3)).toEqual(['npx', '--no', Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)[0]]);
       expect(new RegExp(h.files).test('sites/garage.yaml')).toBe(true);
       expect(new RegExp(h.files).test('.pre-commit-config.yaml')).toBe(false);
     }
     const dir = tmp();
     spawnSync('mkdir', [join(dir, 'sites')]);
     writeFileSync(join(dir, 'sites', 'a.yaml'), base);
-    // pre-commit runs `entry args... files...`.
-    const run = (h: any, args: string[]) => cli([...h.entry.split(' ').slice(1), ...args, 'sites/a.yaml'], { cwd: dir });
+    // A sites repository that installed chargewall (node_modules/.bin/chargewall, as npm links it).
+    writeFileSync(join(dir, 'package.json'), '{}\n');
+    spawnSync('mkdir', ['-p', join(dir, 'node_modules', '.bin')]);
+    spawnSync('ln', ['-s', join(root, 'dist/cli/main.cjs'), join(dir, 'node_modules', '.bin', 'chargewall')]);
+    // pre-commit runs `entry args... files...` (language: system: the entry split into words, no shell).
+    const run = (h: any, args: string[]) => {
+      const words = h.entry.split(' ');
+      const r = spawnSync(words[0], [...words.slice(1), ...args, 'sites/a.yaml'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
     expect(run(hooks[0], []).code).toBe(0);
     expect(run(hooks[1], ['--out', 'out']).code).toBe(1); // nothing rendered yet
     expect(cli(['render', 'sites/a.yaml', '--out', 'out'], { cwd: dir }).code).toBe(0);

@@ -241,7 +241,12 @@ function targetSettings(a: InitAnswers): string[] {
           : line(4, '# backup: fw1-config.xml', 'config.xml download (relative to this spec): render merges into it'),
       ];
     case 'unifi':
-      return [set('apiVersion', a.apiVersion), set('fqdnFallback', 'refuse')];
+      return [
+        set('apiVersion', a.apiVersion),
+        set('fqdnFallback', 'refuse'),
+        // Without it the SSID goes to every AP and render warns (unifi-ssid-on-every-ap): show where it goes.
+        ...(a.wifi ? [line(4, '# apDeviceTags: [chargers-ap]', "device tags of the APs that broadcast the charger SSID (UniFi Devices); none: every AP")] : []),
+      ];
   }
   const lines = Object.entries(props)
     .filter(([, p]) => p.default !== undefined)

@@ -28,7 +28,9 @@ const EXIT_USAGE = 2;
 function printDiagnostics(list: Diagnostic[], strict = false): boolean {
   const color = useColor(process.stderr);
   for (const d of list) {
-    const line = formatDiagnostic(strict && d.severity === 'warning' ? { ...d, severity: 'error' } : d);
+    // --strict prints a warning as an error; say how a site that accepts it gets past CI.
+    const promoted: Diagnostic | undefined = strict && d.severity === 'warning' ? { ...d, severity: 'error', message: `${d.message} (a warning, an error under --strict; if this site accepts it: acknowledge: [${d.code}] in its spec)` } : undefined;
+    const line = formatDiagnostic(promoted ?? d);
     process.stderr.write((color ? colorDiagnostic(line) : line) + '\n');
   }
   return list.some((d) => d.severity === 'error' || strict);
@@ -85,13 +87,22 @@ export function shellWord(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The command a printed hint starts with. Run through npm (`npx chargewall`, `npm exec`, an npm script),
+ * chargewall is installed in the project, not on the admin's PATH: a hint saying `chargewall render`
+ * would fail when pasted, so it says `npx chargewall render`.
+ */
+export function cliCommand(env: NodeJS.ProcessEnv = process.env): string {
+  return env.npm_command ? 'npx chargewall' : 'chargewall';
+}
+
 /** `chargewall render ...` with the options of this run that change what is written. */
 function renderCommand(specs: string[], opts: { out: string; target?: string[]; pfsenseConfig?: string; withSecrets?: boolean }): string {
-  const words = ['chargewall', 'render', ...specs, '-o', opts.out];
+  const words = ['render', ...specs, '-o', opts.out];
   if (opts.target?.length) words.push('-t', ...opts.target);
   if (opts.pfsenseConfig) words.push('--pfsense-config', opts.pfsenseConfig);
   if (opts.withSecrets) words.push('--with-secrets');
-  return words.map(shellWord).join(' ');
+  return `${cliCommand()} ${words.map(shellWord).join(' ')}`;
 }
 
 /** "3 errors, 1 warning in 2 files" (with --strict warnings count as errors, as printed). */
@@ -486,12 +497,15 @@ export function buildProgram(): Command {
         if (out) {
           writeFiles(folder, { [relative(folder, resolve(out))]: text, ...schema.files });
           const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
-          const backup = answers.target === 'pfsense' && answers.backup ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(join(dirname(out), answers.backup))}\n` : '';
-          process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  chargewall validate ${shellWord(out)}\nrender it: chargewall render ${shellWord(out)}\n`);
+          // Only when the backup is not there yet (init after downloading it needs no reminder).
+          const backupFile = answers.target === 'pfsense' && answers.backup ? join(dirname(out), answers.backup) : undefined;
+          const backup = backupFile && !existsSync(backupFile) ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(backupFile)}\n` : '';
+          const cli = cliCommand();
+          process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  ${cli} validate ${shellWord(out)}\nrender it: ${cli} render ${shellWord(out)}\n`);
         } else {
           process.stdout.write(text);
           // The $schema line names a file next to the spec; -o copies it, stdout cannot.
-          process.stderr.write(`the spec's $schema line expects site.schema.json next to it: chargewall schema > site.schema.json (or use init -o)\n`);
+          process.stderr.write(`the spec's $schema line expects site.schema.json next to it: ${cliCommand()} schema > site.schema.json (or use init -o)\n`);
         }
       } catch (e) {
         if (e instanceof InitInputError) throw new UsageError(e.message);

@@ -42,7 +42,8 @@ function stepsView(p: Plan, m: PfModel, mg: MergeResult | undefined, options: Re
       const i = m.iface;
       const hasBackup = options.pfsenseConfig !== undefined;
       const secret = p.wifi && passphraseFor(p.wifi, options);
-      const IF = i.toUpperCase();
+      // As the GUI names it (the backup's interface description), when the merge has a backup.
+      const IF = mg?.ifLabel ?? i.toUpperCase();
       const dest = (r: PfRule) =>
         'network' in r.destination ? `${IF} address` : 'address' in r.destination ? `Single host or alias \`${r.destination.address}\`` : 'Any';
       return {

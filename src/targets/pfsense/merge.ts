@@ -21,6 +21,18 @@ export interface MergeResult {
   changes: string[];
   /** Things the admin should know or check (not changed by the merge). */
   notes: string[];
+  /** The charger interface as pfSense's menus and tabs name it: its description, else the id in capitals. */
+  ifLabel?: string;
+}
+
+/**
+ * pfSense's GUI names an interface by its description (Interfaces > CHARGERS, the Firewall > Rules
+ * and DHCP Server tabs), and only an interface without one by its id in capitals (OPT1). The GUI
+ * accepts descriptions of letters, digits and '_' only; anything else (a hand-edited backup) falls
+ * back to the id, so no backup text reaches a message or STEPS.md unchecked.
+ */
+export function guiName(iface: string, descr: string): string {
+  return /^[A-Za-z0-9_]{1,64}$/.test(descr) ? descr : iface.toUpperCase();
 }
 
 interface Edit {
@@ -93,10 +105,11 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
     const have = interfaces?.children.map((c) => `${c.name}${textOf(doc, child(c, 'descr')) ? ` (${textOf(doc, child(c, 'descr'))})` : ''}`) ?? [];
     throw refuse(file, `the backup has no interface '${iface}' (targets.pfsense.interface); it has ${have.length ? have.join(', ') : 'none'}. Assign the charger interface in Interfaces > Assignments first, or set targets.pfsense.interface`);
   }
+  const shown = guiName(iface, textOf(doc, child(ifNode, 'descr')));
   const ipaddr = textOf(doc, child(ifNode, 'ipaddr'));
   const subnet = textOf(doc, child(ifNode, 'subnet'));
   if (!isIPv4(ipaddr) || ipaddr !== plan.network.gateway || subnet !== String(plan.network.prefix)) {
-    throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${iface.toUpperCase()}) or fix network.gateway / network.subnet`);
+    throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${shown}) or fix network.gateway / network.subnet`);
   }
 
   // The VLAN the interface sits on, against the spec's (the access point and switch get the spec's tag).
@@ -117,7 +130,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   const s = sections(model);
   const edits: Edit[] = [];
   const changes: string[] = [];
-  if (child(ifNode, 'enable') === undefined) report({ severity: 'warning', code: 'pfsense-interface-disabled', path: ['targets', 'pfsense', 'interface'], message: `interface ${iface} is not enabled in the backup, so pfSense generates no rules and no DHCP server for it: enable it in Interfaces > ${iface.toUpperCase()}` });
+  if (child(ifNode, 'enable') === undefined) report({ severity: 'warning', code: 'pfsense-interface-disabled', path: ['targets', 'pfsense', 'interface'], message: `interface ${iface} is not enabled in the backup, so pfSense generates no rules and no DHCP server for it: enable it in Interfaces > ${shown}` });
 
   const descrOf = (n: XNode) => textOf(doc, child(n, 'descr'));
   const own = (n: XNode) => isOwnDescr(descrOf(n), model.tag);
@@ -234,7 +247,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
     if (old === dhcpText) changes.push(`dhcpd: ${iface} unchanged`);
     else {
       const peer = textOf(doc, child(existing, 'failover_peerip'));
-      if (peer) throw refuse(file, `the DHCP server of ${iface} has a failover peer (${peer}); chargewall replaces that server and would break the failover pair. Remove the failover peer on both firewalls (Services > DHCP Server > ${iface.toUpperCase()}) first`);
+      if (peer) throw refuse(file, `the DHCP server of ${iface} has a failover peer (${peer}); chargewall replaces that server and would break the failover pair. Remove the failover peer on both firewalls (Services > DHCP Server > ${shown}) first`);
       edits.push({ ...span, text: dhcpText });
       const maps = childrenNamed(existing, 'staticmap');
       const foreign = maps.filter((m) => !own(m));
@@ -246,7 +259,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
         report({ severity: 'warning', code: 'pfsense-dhcp-replaced', path: ['targets', 'pfsense', 'interface'], message: `the backup's DHCP server on ${iface} (${child(existing, 'enable') ? 'enabled' : 'disabled'}, pool ${textOf(doc, child(range, 'from')) || '-'} to ${textOf(doc, child(range, 'to')) || '-'}) is replaced by chargewall's (pool ${model.dhcp.from} to ${model.dhcp.to})` });
       }
       if (dropped.length) {
-        report({ severity: 'warning', code: 'pfsense-dhcp-setting-dropped', path: ['network', 'dhcp'], message: `replacing the DHCP server on ${iface} drops these settings of the backup: ${dropped.join('; ')}. Put back by hand (Services > DHCP Server > ${iface.toUpperCase()}) those the chargers need` });
+        report({ severity: 'warning', code: 'pfsense-dhcp-setting-dropped', path: ['network', 'dhcp'], message: `replacing the DHCP server on ${iface} drops these settings of the backup: ${dropped.join('; ')}. Put back by hand (Services > DHCP Server > ${shown}) those the chargers need` });
       }
       if (foreign.length) {
         const list = foreign.map((m) => `${textOf(doc, child(m, 'mac')) || textOf(doc, child(m, 'cid'))} ${textOf(doc, child(m, 'ipaddr'))}${descrOf(m) ? ` '${descrOf(m)}'` : ''}`.trim());
@@ -264,7 +277,7 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
     const name = srv.name.toLowerCase();
     if (name === iface || !childrenNamed(srv, 'staticmap').some(own)) continue;
     if (childrenNamed(srv, 'staticmap').some((m) => !own(m)) || droppedDhcpSettings(doc, srv).length) {
-      report({ severity: 'warning', code: 'pfsense-dhcp-old-interface', path: ['targets', 'pfsense', 'interface'], message: `the DHCP server on ${name} holds static mappings chargewall wrote for this site, and settings of the admin's; the chargers are on ${iface} now: remove chargewall's mappings there by hand (Services > DHCP Server > ${name.toUpperCase()})` });
+      report({ severity: 'warning', code: 'pfsense-dhcp-old-interface', path: ['targets', 'pfsense', 'interface'], message: `the DHCP server on ${name} holds static mappings chargewall wrote for this site, and settings of the admin's; the chargers are on ${iface} now: remove chargewall's mappings there by hand (Services > DHCP Server > ${guiName(name, textOf(doc, child(child(interfaces, name), 'descr')))})` });
       continue;
     }
     edits.push({ ...lineSpan(doc, srv), text: '' });
@@ -282,13 +295,13 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   // Services chargewall relies on but does not configure (admin-wide settings).
   const unboundIfs = textOf(doc, child(child(root, 'unbound'), 'active_interface'));
   if (child(root, 'unbound') === undefined) notes.push(`The DNS Resolver (unbound) is not configured in the backup: DNS redirect needs a resolver answering on ${iface} (Services > DNS Resolver).`);
-  else if (unboundIfs && !unboundIfs.split(',').some((x) => x === 'all' || x === iface)) notes.push(`The DNS Resolver listens only on '${unboundIfs}': add ${iface.toUpperCase()} in Services > DNS Resolver > Network Interfaces, or the redirected DNS queries go unanswered.`);
+  else if (unboundIfs && !unboundIfs.split(',').some((x) => x === 'all' || x === iface)) notes.push(`The DNS Resolver listens only on '${unboundIfs}': add ${shown} in Services > DNS Resolver > Network Interfaces, or the redirected DNS queries go unanswered.`);
   if (plan.ntp.strategy === 'redirect') {
     const ntpIfs = textOf(doc, child(child(root, 'ntpd'), 'interface'));
-    if (ntpIfs && !ntpIfs.split(',').includes(iface)) notes.push(`NTP listens only on '${ntpIfs}': add ${iface.toUpperCase()} in Services > NTP > Interfaces, or the redirected NTP queries go unanswered.`);
+    if (ntpIfs && !ntpIfs.split(',').includes(iface)) notes.push(`NTP listens only on '${ntpIfs}': add ${shown} in Services > NTP > Interfaces, or the redirected NTP queries go unanswered.`);
   }
 
-  return { text: apply(doc, edits), changes, notes };
+  return { text: apply(doc, edits), changes, notes, ifLabel: shown };
 }
 
 /**
