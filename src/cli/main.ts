@@ -378,6 +378,7 @@ export function buildProgram(): Command {
     .description('check specs and report every problem at once (the spec rules, what each target refuses or reports, duplicate site ids)')
     .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .option('-t, --target <id...>', 'targets to check (default: as for render)')
+    .option('-o, --out <dir>', "the output folder render would write (pfSense: git must not commit the merged config.xml there)", 'out')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors')
     .action((args: string[], opts) => {
@@ -387,10 +388,13 @@ export function buildProgram(): Command {
       const okFiles: string[] = [];
       const seen = new Map<string, string>();
       let acknowledged = 0;
-      for (const file of specs) {
+      // pfSense backups planned as render plans them (not as --check does): sites sharing a backup merge
+      // in turn, and a merged config.xml git would commit is refused (pfsense-merged-public) here too.
+      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { out: opts.out, check: false });
+      for (const [i, file] of specs.entries()) {
         const result = validateSpec(readSpec(file), file);
         // What render would add: each target's refusals and reports (files are rendered in memory, never written).
-        const diagnostics = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true }).diagnostics : [...result.diagnostics];
+        const diagnostics = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true, pfsenseBackup: pfsenseBackups[i] }).diagnostics : [...result.diagnostics];
         // The same cross-spec check as render: two specs with one site id would overwrite each other's output.
         const id = result.siteId;
         if (id !== undefined) {

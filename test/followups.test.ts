@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './helpers.js';
+
+/** Findings of a new-user walkthrough of the workflow (issue 18 follow-ups), each as the admin meets it on the CLI. */
+
+function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  const env: Record<string, string | undefined> = { ...process.env, CI: 'true', ...opts.env };
+  delete env.npm_command;
+  const r = spawnSync('node', [join(root, 'dist/cli/main.js'), ...args], { cwd: opts.cwd ?? root, encoding: 'utf8', env, input: '' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'chargewall-fu-'));
+
+const git = (cwd: string, ...args: string[]) => {
+  const r = spawnSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=CI', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+
+// A stock pfSense backup with two charger VLAN interfaces (opt2 = 10.40.0.1/24 on VLAN 40, opt3 = 10.50.0.1/24 on VLAN 50).
+const stock = readFileSync(join(root, '..', 'shared', 'data', 'pfsense', 'default-config.xml'), 'utf8');
+const iface = (n: string, ip: string, tag: number) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${tag}</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
+const vlan = (tag: number) => `\t\t<vlan>\n\t\t\t<if>em1</if>\n\t\t\t<tag>${tag}</tag>\n\t\t\t<pcp></pcp>\n\t\t\t<descr><![CDATA[Chargers ${tag}]]></descr>\n\t\t\t<vlanif>em1.${tag}</vlanif>\n\t\t</vlan>\n`;
+const firewall = stock
+  .replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1', 40)}${iface('opt3', '10.50.0.1', 50)}\t</interfaces>\n`)
+  .replace('\t<vlans>\n\t</vlans>\n', `\t<vlans>\n${vlan(40)}${vlan(50)}\t</vlans>\n`);
+const pfSpec = (id: string, net: string, opt: string, extra = '') => `version: 1
+site:
+  id: ${id}
+profile: zaptec-pro
+chargers:
+  count: 6
+network:
+  subnet: ${net}.0/24
+  vlan: ${net.split('.')[1]}
+targets:
+  pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
+`;
+
+function pfSites(dir: string): { a: string; b: string } {
+  const sites = join(dir, 'sites');
+  mkdirSync(sites, { recursive: true });
+  writeFileSync(join(sites, 'fw1.xml'), firewall);
+  writeFileSync(join(sites, 'a.yaml'), pfSpec('garage-a', '10.40.0', 'opt2'));
+  writeFileSync(join(sites, 'b.yaml'), pfSpec('garage-b', '10.50.0', 'opt3'));
+  return { a: join('sites', 'a.yaml'), b: join('sites', 'b.yaml') };
+}
+
+describe('validate refuses what render refuses (pfSense backups planned the same way)', () => {
+  it('pfsense-merged-public: validate fails, located at targets.pfsense.backup, where render refuses', () => {
+    const dir = tmp();
+    git(dir, 'init', '-q');
+    const { a, b } = pfSites(dir);
+    const render = cli(['render', a, b], { cwd: dir });
+    expect(render.code).toBe(1);
+    expect(render.stderr).toContain('error pfsense-merged-public');
+    const v = cli(['validate', a, b], { cwd: dir });
+    expect(v.code, v.stderr).toBe(1);
+    expect(v.stderr).toMatch(/sites\/a\.yaml:11:39: error pfsense-merged-public: .*would commit out\/garage-b\/pfsense\/config\.xml and sites\/fw1\.xml/);
+    expect(v.stderr).not.toContain(': ok');
+    // validate -o names the output folder render would write (the refusal is about that path).
+    writeFileSync(join(dir, '.gitignore'), 'sites/fw1.xml\nconfigs/\n');
+    expect(cli(['validate', a, b], { cwd: dir }).code).toBe(1);
+    const elsewhere = cli(['validate', a, b, '-o', 'configs'], { cwd: dir });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(cli(['render', a, b, '-o', 'configs'], { cwd: dir }).code).toBe(0);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('sites sharing one backup are merged in turn: what the second merge reports about the first, validate reports too', () => {
+    const dir = tmp();
+    const { a, b } = pfSites(dir);
+    // Both sites on opt2: each alone merges quietly, but b merges into the result of a, whose rules b's block rule shadows.
+    writeFileSync(join(dir, 'sites', 'b.yaml'), pfSpec('garage-b', '10.40.0', 'opt2'));
+    const render = cli(['render', a, b], { cwd: dir });
+    const v = cli(['validate', a, b], { cwd: dir });
+    const codes = (s: string) => [...s.matchAll(/^(\S+): (?:error|warning) ([a-z-]+):/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(codes(render.stderr)).toContain('sites/b.yaml:1:1 pfsense-rule-shadowed');
+    expect(codes(v.stderr)).toEqual(codes(render.stderr));
+    expect(cli(['validate', a, b, '--strict'], { cwd: dir }).code).toBe(1);
+    rmSync(dir, { recursive: true });
+  });
+});
