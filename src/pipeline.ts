@@ -80,11 +80,14 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
         const at = causeOf(e, id, site);
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
+        // A backup the spec names is reported as that setting, not as the --pfsense-config flag; the refusal
+        // sits at the setting that disagrees with the backup (its path: targets.pfsense.interface,
+        // network.gateway), else at targets.pfsense.backup (the backup itself is the problem).
         const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
-        const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
+        const path = fromSpec && !e.path?.length ? ['targets', 'pfsense', 'backup'] : at;
+        const where = fromSpec ? (result.locate?.(path) ?? pos) : pos;
         const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
-        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
+        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: path.join('.') });
       } else {
         // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
         const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];

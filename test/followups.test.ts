@@ -86,3 +86,33 @@ describe('validate refuses what render refuses (pfSense backups planned the same
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('pfSense merge refusals are located at the setting that is wrong, not at targets.pfsense.backup', () => {
+  it('an interface the backup lacks points at targets.pfsense.interface; a gateway the interface lacks at network.gateway (or network.subnet for the prefix)', () => {
+    const dir = tmp();
+    const { a } = pfSites(dir);
+    const spec = join(dir, 'sites', 'a.yaml');
+    writeFileSync(spec, pfSpec('garage-a', '10.40.0', 'opt4'));
+    for (const cmd of ['render', 'validate']) {
+      const r = cli([cmd, a], { cwd: dir });
+      expect(r.code).toBe(1);
+      // Line 11 is `  pfsense: { interface: opt4, backup: fw1.xml }`: col 25 is opt4, col 39 the backup.
+      expect(r.stderr).toMatch(/sites\/a\.yaml:11:25: error pfsense-config: pfsense: targets\.pfsense\.backup fw1\.xml: the backup has no interface 'opt4'/);
+    }
+    // The spec's gateway is not the address of opt2 in the backup.
+    writeFileSync(spec, pfSpec('garage-a', '10.40.0', 'opt2').replace('  vlan: 40\n', '  vlan: 40\n  gateway: 10.40.0.254\n'));
+    const gw = cli(['validate', a, '--format', 'json'], { cwd: dir });
+    const d = JSON.parse(gw.stdout).diagnostics.find((x: any) => x.code === 'pfsense-config');
+    expect([d.path, d.line, d.col]).toEqual(['network.gateway', 10, 12]);
+    expect(d.message).toContain("interface opt2 has IPv4 address '10.40.0.1/24', but the spec puts the chargers' gateway at 10.40.0.254/24");
+    // Right address, wrong prefix: the subnet is the setting.
+    writeFileSync(spec, pfSpec('garage-a', '10.40.0', 'opt2').replace('subnet: 10.40.0.0/24', 'subnet: 10.40.0.0/25'));
+    const prefix = JSON.parse(cli(['validate', a, '--format', 'json'], { cwd: dir }).stdout).diagnostics.find((x: any) => x.code === 'pfsense-config');
+    expect([prefix.path, prefix.line, prefix.col]).toEqual(['network.subnet', 8, 11]);
+    // --pfsense-config (no backup in the spec) is located the same way.
+    writeFileSync(spec, pfSpec('garage-a', '10.40.0', 'opt4').replace(', backup: fw1.xml', ''));
+    const flag = cli(['render', a, '--pfsense-config', 'sites/fw1.xml'], { cwd: dir });
+    expect(flag.stderr).toMatch(/sites\/a\.yaml:11:25: error pfsense-config: pfsense: --pfsense-config sites\/fw1\.xml: the backup has no interface 'opt4'/);
+    rmSync(dir, { recursive: true });
+  });
+});

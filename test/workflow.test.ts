@@ -335,7 +335,7 @@ targets:
     writeFileSync(join(dir, 'my sites', 'a.yaml'), spec('garage-a', '10.40.0', 'opt4'));
     const bad = cli(['render', a, '-o', 'out'], { cwd: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/a\.yaml:11:39: error pfsense-config: pfsense: targets\.pfsense\.backup fw1\.xml: the backup has no interface 'opt4'/);
+    expect(bad.stderr).toMatch(/a\.yaml:11:25: error pfsense-config: pfsense: targets\.pfsense\.backup fw1\.xml: the backup has no interface 'opt4'/);
     rmSync(dir, { recursive: true });
   });
 

@@ -41,8 +41,11 @@ interface Edit {
   text: string;
 }
 
-/** Every message may quote the backup: one line, no terminal controls. */
-const refuse = (file: string, why: string) => new RenderError(termText(`--pfsense-config ${file}: ${why}`), 'pfsense-config');
+/**
+ * Every message may quote the backup: one line, no terminal controls. `path` is the spec setting that
+ * disagrees with the backup, where the refusal is located; without one it is the backup itself.
+ */
+const refuse = (file: string, why: string, path?: string[]) => new RenderError(termText(`--pfsense-config ${file}: ${why}`), 'pfsense-config', path);
 
 export interface MergeOptions {
   /** Where the merge reports what it takes over or drops (RenderOptions.report). */
@@ -103,13 +106,13 @@ function mergeLf(doc: string, file: string, model: PfModel, plan: Plan, options:
   const ifNode = child(interfaces, iface);
   if (!ifNode) {
     const have = interfaces?.children.map((c) => `${c.name}${textOf(doc, child(c, 'descr')) ? ` (${textOf(doc, child(c, 'descr'))})` : ''}`) ?? [];
-    throw refuse(file, `the backup has no interface '${iface}' (targets.pfsense.interface); it has ${have.length ? have.join(', ') : 'none'}. Assign the charger interface in Interfaces > Assignments first, or set targets.pfsense.interface`);
+    throw refuse(file, `the backup has no interface '${iface}' (targets.pfsense.interface); it has ${have.length ? have.join(', ') : 'none'}. Assign the charger interface in Interfaces > Assignments first, or set targets.pfsense.interface`, ['targets', 'pfsense', 'interface']);
   }
   const shown = guiName(iface, textOf(doc, child(ifNode, 'descr')));
   const ipaddr = textOf(doc, child(ifNode, 'ipaddr'));
   const subnet = textOf(doc, child(ifNode, 'subnet'));
   if (!isIPv4(ipaddr) || ipaddr !== plan.network.gateway || subnet !== String(plan.network.prefix)) {
-    throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${shown}) or fix network.gateway / network.subnet`);
+    throw refuse(file, `interface ${iface} has IPv4 address '${ipaddr || 'none'}${subnet ? `/${subnet}` : ''}', but the spec puts the chargers' gateway at ${plan.network.gateway}/${plan.network.prefix}: set the interface's static IPv4 address to that (Interfaces > ${shown}) or fix network.gateway / network.subnet`, ipaddr === plan.network.gateway ? ['network', 'subnet'] : ['network', 'gateway']);
   }
 
   // The VLAN the interface sits on, against the spec's (the access point and switch get the spec's tag).
