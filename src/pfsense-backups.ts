@@ -112,6 +112,19 @@ export function planBackups(
 }
 
 /**
+ * Does git ignore `path` (which need not exist)? undefined: not inside a git work tree, or no git.
+ * An absent backup git ignores is one kept out of the repository on purpose (a public clone in CI);
+ * one git does not ignore is not: most likely a typo in targets.pfsense.backup.
+ */
+export function gitIgnored(path: string): boolean | undefined {
+  let dir = resolve(dirname(path));
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const inside = spawnSync('git', ['-C', dir, 'rev-parse', '--is-inside-work-tree'], { encoding: 'utf8' });
+  if (inside.status !== 0 || inside.stdout.trim() !== 'true') return undefined;
+  return spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0;
+}
+
+/**
  * The merged config.xml and the backup are the whole firewall configuration (admin password
  * hashes, SNMP community, VPN keys): by default neither may sit where git would commit it.
  * Outside a git work tree, or without git, there is nothing to refuse.

@@ -7,7 +7,7 @@ import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
-import { backupPath, type SiteBackup } from './pfsense-backups.js';
+import { backupPath, gitIgnored, type SiteBackup } from './pfsense-backups.js';
 import { mdText } from './targets/pfsense/escape.js';
 import { readFileSync } from 'node:fs';
 
@@ -136,12 +136,21 @@ function pfsenseBackup(site: Site, file: string, options: PipelineOptions, resul
     try {
       return { file: site.targets.pfsense.backup!, text: readFileSync(own, 'utf8'), sites: [site.site.id], owner: site.site.id };
     } catch (e: any) {
-      if (options.readOnly && e?.code === 'ENOENT') {
+      // Absent where git ignores it: kept out of a public repository on purpose (CI has no backup), a
+      // warning a site can acknowledge. Absent where git would track it, or outside git: nothing keeps
+      // it out of a repository, so the path is most likely wrong; an error an acknowledgement cannot hide.
+      const ignored = options.readOnly && e?.code === 'ENOENT' ? gitIgnored(own) : undefined;
+      if (options.readOnly && e?.code === 'ENOENT' && !ignored) {
+        const why = ignored === false ? 'git does not ignore that path, so it is not a backup kept out of the repository' : 'it is not in a git work tree, so it is not a backup kept out of a repository';
+        error('pfsense-backup-missing', `the backup ${site.targets.pfsense.backup} is not here (${own}) and ${why}: a typo in targets.pfsense.backup? Fix the path (it is relative to the spec), or save the backup there (Diagnostics > Backup & Restore, unencrypted); a backup kept out of a public repository must be listed in .gitignore`);
+        return undefined;
+      }
+      if (ignored) {
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
         out.diagnostics.push({
           severity: 'warning',
           code: 'pfsense-backup-absent',
-          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where the backup is kept out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
+          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where git ignores the backup to keep it out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
           file,
           line: pos.line,
           col: pos.col,

@@ -116,3 +116,39 @@ describe('pfSense merge refusals are located at the setting that is wrong, not a
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('an absent pfSense backup is acknowledgeable only where git ignores it (kept out of the repository on purpose)', () => {
+  it('a typo in targets.pfsense.backup is an error even with acknowledge: [pfsense-backup-absent]', () => {
+    const dir = tmp();
+    git(dir, 'init', '-q');
+    const { a } = pfSites(dir);
+    const spec = join(dir, 'sites', 'a.yaml');
+    const acked = (backup: string) => pfSpec('garage-a', '10.40.0', 'opt2').replace('backup: fw1.xml', `backup: ${backup}`).replace('version: 1', 'version: 1\nacknowledge: [pfsense-backup-absent]');
+    writeFileSync(join(dir, '.gitignore'), 'sites/fw1.xml\n**/pfsense/config.xml\n');
+    // The public repository's CI: the ignored backup is not in the clone; acknowledged, --strict passes.
+    rmSync(join(dir, 'sites', 'fw1.xml'));
+    writeFileSync(spec, acked('fw1.xml'));
+    const ci = cli(['validate', a, '--strict'], { cwd: dir });
+    expect(ci.code, ci.stderr).toBe(0);
+    // A typo: git does not ignore fw-1.xml, so it is not a backup kept out of git.
+    writeFileSync(spec, acked('fw-1.xml'));
+    for (const args of [['validate', a, '--strict'], ['validate', a], ['render', a, '--check']]) {
+      const r = cli(args, { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/sites\/a\.yaml:12:39: error pfsense-backup-missing: pfsense: the backup fw-1\.xml is not here \(.*sites\/fw-1\.xml\) and git does not ignore that path/);
+      expect(r.stderr).toContain('a typo in targets.pfsense.backup?');
+    }
+    rmSync(dir, { recursive: true });
+  });
+
+  it('outside a git work tree an absent backup is an error: nothing keeps it out of a repository', () => {
+    const dir = tmp();
+    const { a } = pfSites(dir);
+    rmSync(join(dir, 'sites', 'fw1.xml'));
+    writeFileSync(join(dir, 'sites', 'a.yaml'), pfSpec('garage-a', '10.40.0', 'opt2').replace('version: 1', 'version: 1\nacknowledge: [pfsense-backup-absent]'));
+    const r = cli(['validate', a], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error pfsense-backup-missing: pfsense: the backup fw1\.xml is not here .* not in a git work tree/);
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -439,7 +439,8 @@ describe('init: router type first, the router facts, a $schema that travels, cop
     expect(r.stderr).toContain("as 'my sites/fw 1.xml'");
     // The printed commands work as printed (through a shell).
     const shell = spawnSync('sh', ['-c', `node ${join(root, 'dist/cli/main.js')} validate 'my sites/garage.yaml'`], { cwd: dir, encoding: 'utf8' });
-    expect(shell.stderr).toContain('warning pfsense-backup-absent');
+    // The backup is not saved yet (and nothing outside git keeps it out of a repository): the path works, the file is due.
+    expect(shell.stderr).toContain('error pfsense-backup-missing: pfsense: the backup fw 1.xml is not here');
     // Through npx (the README's way, chargewall installed in the project and not on PATH) they say npx;
     // a backup that is already there needs no reminder to save it.
     writeFileSync(join(dir, 'my sites', 'fw 1.xml'), '<pfsense></pfsense>\n');
