@@ -32,6 +32,8 @@ export interface SiteRender {
   plans: Record<string, Plan>;
   /** Output folders (`<site>/<target>/`) --check leaves alone: a pfsense folder whose backup is absent here. */
   unchecked?: string[];
+  /** Warnings the spec acknowledges, from every source (spec rules, targets, the pipeline): not printed, only counted. */
+  acknowledged: Diagnostic[];
 }
 
 /**
@@ -45,7 +47,7 @@ export function renderSpec(text: string, file: string, targetIds: string[] | 'de
 
 /** The pipeline after validation: plan and render every target, then the site report. */
 export function renderValidated(result: ValidationResult, file: string, targetIds: string[] | 'default', pipelineOptions: PipelineOptions): SiteRender {
-  const out: SiteRender = { site: result.site, profile: result.profile, diagnostics: [...result.diagnostics], files: {}, plans: {} };
+  const out: SiteRender = { site: result.site, profile: result.profile, diagnostics: [...result.diagnostics], files: {}, plans: {}, acknowledged: [...(result.acknowledged ?? [])] };
   if (!result.ok || !result.site || !result.profile) return out;
   const site = result.site;
   const ids = targetIds === 'default' ? defaultTargets(site) : targetIds;
@@ -58,10 +60,14 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   for (const id of ids) {
     const target = targets.get(id)!;
     const report = (d: TargetDiagnostic): void => {
-      // A warning the spec acknowledges for this site (`acknowledge:`) is not printed and does not fail --strict.
-      if (d.severity === 'warning' && site.acknowledge?.includes(d.code)) return;
       const pos = result.locate?.(d.path) ?? { line: 1, col: 1 };
-      out.diagnostics.push({ severity: d.severity, code: d.code, message: `${id}: ${d.message}`, file, line: pos.line, col: pos.col, path: d.path.join('.') });
+      const located: Diagnostic = { severity: d.severity, code: d.code, message: `${id}: ${d.message}`, file, line: pos.line, col: pos.col, path: d.path.join('.') };
+      // A warning the spec acknowledges for this site (`acknowledge:`) is not printed and does not fail --strict (only counted).
+      if (d.severity === 'warning' && site.acknowledge?.includes(d.code)) {
+        out.acknowledged.push(located);
+        return;
+      }
+      out.diagnostics.push(located);
       options.report?.(d);
     };
     try {
@@ -72,11 +78,10 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       }
     } catch (e) {
       if (e instanceof UnsupportedError && implicit) {
-        if (site.acknowledge?.includes('target-skipped')) continue;
         // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
         const at = namedCause(e) ?? [];
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
+        (site.acknowledge?.includes('target-skipped') ? out.acknowledged : out.diagnostics).push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
       } else if (e instanceof UnsupportedError || e instanceof RenderError) {
         const at = causeOf(e, id, site);
         const pos = result.locate?.(at) ?? { line: 1, col: 1 };
@@ -97,7 +102,11 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   }
   if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
   // Every warning the site acknowledges is off, wherever it came from (rules, targets, the pipeline).
-  if (site.acknowledge?.length) out.diagnostics = out.diagnostics.filter((d) => !(d.severity === 'warning' && site.acknowledge!.includes(d.code)));
+  if (site.acknowledge?.length) {
+    const acked = (d: Diagnostic) => d.severity === 'warning' && site.acknowledge!.includes(d.code);
+    out.acknowledged.push(...out.diagnostics.filter(acked));
+    out.diagnostics = out.diagnostics.filter((d) => !acked(d));
+  }
   // The site's explain report sits next to the target folders, so --check covers it as well.
   if (Object.keys(out.plans).length && !out.diagnostics.some((d) => d.severity === 'error')) {
     try {

@@ -152,3 +152,31 @@ describe('an absent pfSense backup is acknowledgeable only where git ignores it 
     rmSync(dir, { recursive: true });
   });
 });
+
+describe("the acknowledged count includes the targets' and the pipeline's warnings", () => {
+  it('acknowledged target warnings (unifi) and an acknowledged absent backup are counted as not shown', () => {
+    const dir = tmp();
+    const spec = join(dir, 'u.yaml');
+    const init = cli(['init', '--target', 'unifi']);
+    writeFileSync(spec, init.stdout.replace('# acknowledge: [dns-bypass]', 'acknowledge: [unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step]'));
+    const v = cli(['validate', spec, '--strict']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr.trim().split('\n').at(-1)).toBe('no problems in 1 file (2 acknowledged warnings not shown)');
+    // One acknowledged, one not: the other is shown and counted as a warning.
+    writeFileSync(spec, init.stdout.replace('# acknowledge: [dns-bypass]', 'acknowledge: [unifi-ssid-on-every-ap]'));
+    expect(cli(['validate', spec]).stderr.trim().split('\n').at(-1)).toBe('0 errors, 1 warning in 1 file (of 1 checked) (1 acknowledged warning not shown)');
+    rmSync(dir, { recursive: true });
+
+    // The public repository's CI: the pipeline's pfsense-backup-absent, acknowledged.
+    const repo = tmp();
+    git(repo, 'init', '-q');
+    const { a } = pfSites(repo);
+    writeFileSync(join(repo, '.gitignore'), 'sites/fw1.xml\n');
+    rmSync(join(repo, 'sites', 'fw1.xml'));
+    writeFileSync(join(repo, a), pfSpec('garage-a', '10.40.0', 'opt2').replace('version: 1', 'version: 1\nacknowledge: [pfsense-backup-absent]'));
+    const ci = cli(['validate', a, '--strict'], { cwd: repo });
+    expect(ci.code, ci.stderr).toBe(0);
+    expect(ci.stderr).toContain('no problems in 1 file (1 acknowledged warning not shown)');
+    rmSync(repo, { recursive: true });
+  });
+});

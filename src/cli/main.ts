@@ -394,7 +394,8 @@ export function buildProgram(): Command {
       for (const [i, file] of specs.entries()) {
         const result = validateSpec(readSpec(file), file);
         // What render would add: each target's refusals and reports (files are rendered in memory, never written).
-        const diagnostics = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true, pfsenseBackup: pfsenseBackups[i] }).diagnostics : [...result.diagnostics];
+        const rendered = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true, pfsenseBackup: pfsenseBackups[i] }) : undefined;
+        const diagnostics = rendered ? rendered.diagnostics : [...result.diagnostics];
         // The same cross-spec check as render: two specs with one site id would overwrite each other's output.
         const id = result.siteId;
         if (id !== undefined) {
@@ -408,7 +409,8 @@ export function buildProgram(): Command {
         all.push(...sorted);
         if (opts.format === 'text') printDiagnostics(sorted, opts.strict);
         if (!sorted.some((d) => d.severity === 'error' || opts.strict)) okFiles.push(file);
-        acknowledged += result.acknowledged?.length ?? 0;
+        // Every acknowledged warning: the spec rules' and what the targets and the pipeline reported.
+        acknowledged += (rendered ? rendered.acknowledged : result.acknowledged)?.length ?? 0;
       }
       const failed = okFiles.length < specs.length;
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
