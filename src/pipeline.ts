@@ -73,6 +73,8 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     try {
       const plan = buildPlan(site, result.profile, target.capabilities(site), id);
       out.plans[id] = plan;
+      // A plan warning that opens more than asked (it carries the setting that accepted it) is reported like a target's.
+      for (const w of plan.warnings) if (w.path) report({ severity: 'warning', code: w.code, message: w.message, path: w.path });
       for (const [name, content] of Object.entries(target.render(plan, site, { ...options, report }))) {
         out.files[`${site.site.id}/${id}/${name}`] = content;
       }

@@ -180,3 +180,32 @@ describe("the acknowledged count includes the targets' and the pipeline's warnin
     rmSync(repo, { recursive: true });
   });
 });
+
+describe('plan warnings that open more than asked reach stderr, located', () => {
+  it('host-names-widened (UniFi before Network 10, fqdnFallback: port-only) is a located warning: --strict fails, acknowledge accepts it', () => {
+    const dir = tmp();
+    const spec = join(dir, 'u.yaml');
+    const init = cli(['init', '--target', 'unifi']).stdout;
+    const old = init.replace('apiVersion: "10"', 'apiVersion: "9"').replace('fqdnFallback: "refuse"', 'fqdnFallback: "port-only"');
+    expect(old).not.toBe(init);
+    writeFileSync(spec, old);
+    const line = old.split('\n').findIndex((l) => l.includes('fqdnFallback:')) + 1;
+    const col = old.split('\n')[line - 1].indexOf('"port-only"') + 1;
+    const v = cli(['validate', spec]);
+    expect(v.code, v.stderr).toBe(0);
+    const widened = v.stderr.split('\n').filter((l) => l.includes('host-names-widened'));
+    expect(widened.length).toBeGreaterThan(0);
+    for (const l of widened) expect(l).toMatch(new RegExp(`^.*u\\.yaml:${line}:${col}: warning host-names-widened: unifi: .* is open to every address, not only `));
+    // render prints it too, and --strict refuses the site.
+    expect(cli(['render', spec, '-o', join(dir, 'out')]).stderr).toContain('warning host-names-widened');
+    const strict = cli(['validate', spec, '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('error host-names-widened');
+    // A site that accepts it says so; the count shows it.
+    writeFileSync(spec, old.replace('# acknowledge: [dns-bypass]', 'acknowledge: [host-names-widened, unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step]'));
+    const acked = cli(['validate', spec, '--strict']);
+    expect(acked.stderr).not.toContain('host-names-widened');
+    expect(acked.stderr).toMatch(/\(\d+ acknowledged warnings not shown\)/);
+    rmSync(dir, { recursive: true });
+  });
+});

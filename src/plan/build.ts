@@ -151,6 +151,7 @@ function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, targ
       warnings.push({
         code: 'host-names-widened',
         message: `${label} is open to every address, not only ${e.hosts.join(', ')} (${limit.why}; ${limit.setting.join('.')}: port-only)`,
+        path: [...limit.setting],
       });
     }
     return {

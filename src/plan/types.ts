@@ -149,6 +149,12 @@ export interface WifiPlan {
 export interface PlanWarning {
   code: string;
   message: string;
+  /**
+   * Set on a warning that opens more than the spec asked (e.g. host-names-widened): the spec setting
+   * that accepted it. The pipeline reports such a warning located there on stderr, like a target's
+   * report, so --strict fails on it and `acknowledge:` can accept it; the others stay in the reports.
+   */
+  path?: string[];
 }
 
 /** What a target can express; the plan resolves `auto` choices against it. */
