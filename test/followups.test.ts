@@ -14,6 +14,13 @@ function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The spec with its (commented) acknowledge: line set to these codes. */
+const ack = (spec: string, codes: string) => {
+  const out = spec.replace(/^# acknowledge: \[[^\]]*\]/m, `acknowledge: [${codes}]`);
+  if (out === spec) throw new Error('no acknowledge line');
+  return out;
+};
+
 const tmp = () => mkdtempSync(join(tmpdir(), 'chargewall-fu-'));
 
 const git = (cwd: string, ...args: string[]) => {
@@ -158,12 +165,12 @@ describe("the acknowledged count includes the targets' and the pipeline's warnin
     const dir = tmp();
     const spec = join(dir, 'u.yaml');
     const init = cli(['init', '--target', 'unifi']);
-    writeFileSync(spec, init.stdout.replace('# acknowledge: [dns-bypass]', 'acknowledge: [unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step]'));
+    writeFileSync(spec, ack(init.stdout, 'unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step'));
     const v = cli(['validate', spec, '--strict']);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr.trim().split('\n').at(-1)).toBe('no problems in 1 file (2 acknowledged warnings not shown)');
     // One acknowledged, one not: the other is shown and counted as a warning.
-    writeFileSync(spec, init.stdout.replace('# acknowledge: [dns-bypass]', 'acknowledge: [unifi-ssid-on-every-ap]'));
+    writeFileSync(spec, ack(init.stdout, 'unifi-ssid-on-every-ap'));
     expect(cli(['validate', spec]).stderr.trim().split('\n').at(-1)).toBe('0 errors, 1 warning in 1 file (of 1 checked) (1 acknowledged warning not shown)');
     rmSync(dir, { recursive: true });
 
@@ -202,10 +209,36 @@ describe('plan warnings that open more than asked reach stderr, located', () => 
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain('error host-names-widened');
     // A site that accepts it says so; the count shows it.
-    writeFileSync(spec, old.replace('# acknowledge: [dns-bypass]', 'acknowledge: [host-names-widened, unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step]'));
+    writeFileSync(spec, ack(old, 'host-names-widened, unifi-ssid-on-every-ap, unifi-dns-redirect-ui-step'));
     const acked = cli(['validate', spec, '--strict']);
     expect(acked.stderr).not.toContain('host-names-widened');
     expect(acked.stderr).toMatch(/\(\d+ acknowledged warnings not shown\)/);
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe('init for UniFi: a spec that passes validate --strict in CI', () => {
+  it('--ap-device-tags names the APs (no unifi-ssid-on-every-ap); the DNS redirect UI step is acknowledged only by the admin', () => {
+    const dir = tmp();
+    const spec = join(dir, 'garage.yaml');
+    const r = cli(['init', '--target', 'unifi', '--ap-device-tags', 'chargers-ap, garage west', '-o', spec]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(spec, 'utf8');
+    expect(text).toMatch(/^    apDeviceTags: \["chargers-ap", "garage west"\] +# /m);
+    // init accepts no warning on the admin's behalf: the UI step is still reported ...
+    const v = cli(['validate', spec, '--strict']);
+    expect(v.code).toBe(1);
+    expect(v.stderr).not.toContain('unifi-ssid-on-every-ap');
+    expect([...v.stderr.matchAll(/ error ([a-z-]+):/g)].map((m) => m[1])).toEqual(['unifi-dns-redirect-ui-step']);
+    // ... and the line to accept it once the DNAT is made in the UI is in the spec, commented.
+    expect(text).toContain('# acknowledge: [unifi-dns-redirect-ui-step]');
+    writeFileSync(spec, text.replace('# acknowledge: [unifi-dns-redirect-ui-step]', 'acknowledge: [unifi-dns-redirect-ui-step]'));
+    const ci = cli(['validate', spec, '--strict']);
+    expect(ci.code, ci.stderr).toBe(0);
+    // Checked like the schema checks it; a flag for another router type, or without Wi-Fi, is refused.
+    expect(cli(['init', '--target', 'unifi', '--ap-device-tags', 'bad/tag']).stderr).toContain("--ap-device-tags: 'bad/tag' is not a UniFi device tag");
+    expect(cli(['init', '--target', 'unifi', '--no-wifi', '--ap-device-tags', 'x']).code).toBe(2);
+    expect(cli(['init', '--target', 'mikrotik', '--ap-device-tags', 'x']).stderr).toContain('--ap-device-tags does not apply to --target mikrotik');
     rmSync(dir, { recursive: true });
   });
 });

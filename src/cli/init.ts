@@ -32,6 +32,8 @@ export interface InitAnswers {
   backup: string;
   // UniFi
   apiVersion: string;
+  /** Device tags of the APs that broadcast the charger SSID, comma-separated ('' = every AP). */
+  apDeviceTags: string;
 }
 
 export const initDefaults: InitAnswers = {
@@ -55,6 +57,7 @@ export const initDefaults: InitAnswers = {
   pfInterface: 'opt1',
   backup: '',
   apiVersion: '10',
+  apDeviceTags: '',
 };
 
 /** A problem with one answer: which flag/question, and what would be right. */
@@ -113,6 +116,12 @@ export const initQuestions: Question[] = [
   { key: 'pfInterface', flag: 'pfsense-interface', text: 'pfSense interface id of the charger segment (lan, opt1, opt2, ...: Interfaces > Assignments)', when: (a) => a.target === 'pfsense' },
   { key: 'backup', flag: 'backup', text: 'pfSense backup config.xml, relative to the spec (empty = none yet)', when: (a) => a.target === 'pfsense' },
   { key: 'apiVersion', flag: 'api-version', text: 'UniFi Network version (10 or newer matches host names)', when: (a) => a.target === 'unifi' },
+  {
+    key: 'apDeviceTags',
+    flag: 'ap-device-tags',
+    text: 'UniFi device tags of the APs that broadcast the charger SSID, comma-separated (UniFi Devices; empty = every AP)',
+    when: (a) => a.target === 'unifi' && a.wifi,
+  },
 ];
 
 const IFACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
@@ -199,6 +208,14 @@ export function checkAnswer<K extends Key>(key: K, raw: string, knownTargets: st
     case 'apiVersion':
       if (!/^[0-9]+(\.[0-9]+){0,2}$/.test(value)) fail(`'${value}' is not a version: e.g. 10 or 9.0.114`);
       return v(value);
+    case 'apDeviceTags': {
+      // As the schema checks targets.unifi.apDeviceTags: 1 to 8 distinct tags.
+      const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
+      for (const t of tags) if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,47}$/.test(t)) fail(`'${t}' is not a UniFi device tag: up to 48 of letters, digits, space, '.', '_', '-', starting with a letter or digit`);
+      if (tags.length > 8) fail(`${tags.length} tags: at most 8`);
+      if (new Set(tags).size < tags.length) fail('a tag is named twice');
+      return v(tags.join(', '));
+    }
   }
   return fail('unknown setting');
 }
@@ -245,7 +262,11 @@ function targetSettings(a: InitAnswers): string[] {
         set('apiVersion', a.apiVersion),
         set('fqdnFallback', 'refuse'),
         // Without it the SSID goes to every AP and render warns (unifi-ssid-on-every-ap): show where it goes.
-        ...(a.wifi ? [line(4, '# apDeviceTags: [chargers-ap]', "device tags of the APs that broadcast the charger SSID (UniFi Devices); none: every AP")] : []),
+        ...(!a.wifi
+          ? []
+          : a.apDeviceTags
+            ? [line(4, `apDeviceTags: [${a.apDeviceTags.split(', ').map(quoted).join(', ')}]`, 'device tags of the APs that broadcast the charger SSID (UniFi Devices)')]
+            : [line(4, '# apDeviceTags: [chargers-ap]', 'device tags of the APs that broadcast the charger SSID (UniFi Devices); none: every AP')]),
       ];
   }
   const lines = Object.entries(props)
@@ -309,7 +330,10 @@ export function starterSpec(a: InitAnswers, schemaRef: string): string {
     line(2, 'log: false', 'log dropped packets'),
     line(0, '# extraEndpoints:', 'more outbound endpoints, e.g. a native OCPP backend'),
     '#   - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com] }',
-    line(0, '# acknowledge: [dns-bypass]', 'warning codes this site accepts (then --strict passes)'),
+    // UniFi always reports the DNS redirect as a UI step: the line to accept it once done, never accepted on the admin's behalf.
+    a.target === 'unifi'
+      ? line(0, '# acknowledge: [unifi-dns-redirect-ui-step]', 'once the DNAT of STEPS.md 2.5 is made in the UI (then --strict passes)')
+      : line(0, '# acknowledge: [dns-bypass]', 'warning codes this site accepts (then --strict passes)'),
     line(0, 'targets:', 'per-target settings; the keys are the default targets of chargewall render'),
     line(2, `${a.target}:`),
     ...targetSettings(a),
