@@ -242,3 +242,21 @@ describe('init for UniFi: a spec that passes validate --strict in CI', () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('render prints diagnostics sorted by position, as validate does', () => {
+  it("a spec rule's warning below the targets' warnings comes last in render's output too", () => {
+    const dir = tmp();
+    const spec = join(dir, 'u.yaml');
+    const init = cli(['init', '--target', 'unifi']).stdout;
+    // The wifi: block moved to the end, with a literal passphrase (spec rule passphrase-literal, now the last line).
+    const wifi = init.match(/^wifi:.*\n(?:  .*\n)+/m)![0];
+    writeFileSync(spec, init.replace(wifi, '') + wifi.replace('passphrase: { env: CHARGER_WIFI_PSK }', 'passphrase: "a-literal-passphrase"'));
+    const positions = (s: string) => [...s.matchAll(/u\.yaml:(\d+):(\d+): warning ([a-z-]+)/g)].map((m) => [Number(m[1]), Number(m[2]), m[3]] as const);
+    const r = positions(cli(['render', spec, '-o', join(dir, 'out')]).stderr);
+    const v = positions(cli(['validate', spec]).stderr);
+    expect(r.map((p) => p[2])).toEqual(expect.arrayContaining(['passphrase-literal', 'unifi-ssid-on-every-ap', 'unifi-dns-redirect-ui-step']));
+    expect(r).toEqual([...r].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+    expect(r).toEqual(v);
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -227,8 +227,10 @@ export function buildProgram(): Command {
         const printed: Diagnostic[] = [];
         for (const [i, outcome] of outcomes.entries()) {
           const file = specs[i];
-          printed.push(...outcome.diagnostics);
-          if (printDiagnostics(outcome.diagnostics, !!opts.strict) || !outcome.id) {
+          // By position, as validate prints them (the spec rules' come first from the pipeline, then each target's).
+          const diagnostics = sortDiagnostics(outcome.diagnostics);
+          printed.push(...diagnostics);
+          if (printDiagnostics(diagnostics, !!opts.strict) || !outcome.id) {
             // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
             if (outcome.staged) discardStaged(outcome.staged);
             failed = true;
@@ -351,7 +353,7 @@ export function buildProgram(): Command {
       let changed = false;
       const seen = new Map<string, string>();
       for (const [i, outcome] of outcomes.entries()) {
-        if (printDiagnostics(outcome.diagnostics) || !outcome.id) {
+        if (printDiagnostics(sortDiagnostics(outcome.diagnostics)) || !outcome.id) {
           trouble = true;
           continue;
         }
@@ -428,7 +430,7 @@ export function buildProgram(): Command {
     .option('-t, --target <id...>', 'targets to compare (default: as for render)')
     .action((file: string, opts) => {
       const result = renderSpec(readSpec(file), file, parseTargets(opts.target), { withSecrets: false, env: {}, readOnly: true });
-      if (printDiagnostics(result.diagnostics)) {
+      if (printDiagnostics(sortDiagnostics(result.diagnostics))) {
         process.exitCode = EXIT_INVALID;
         return;
       }
