@@ -260,3 +260,28 @@ describe('render prints diagnostics sorted by position, as validate does', () =>
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('init -o without a terminal says it asked nothing, and which defaults it wrote', () => {
+  it('no flags: every default named as the flag that changes it; with flags: the defaults of the rest', () => {
+    const dir = tmp();
+    const r = cli(['init', '-o', 'site.yaml'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('init: no terminal, so nothing was asked: site.yaml has the defaults');
+    expect(r.stderr).toContain("--target iptables --site-id my-site --name 'My charger site' --chargers 6 --subnet 10.20.30.0/24 --vlan 0 --channel 6 --country SE --lan-interface br-chargers --wan-interface eth0 --wifi-interface wlan0 (Wi-Fi yes; --no-wifi: none); to change them, pass those flags (chargewall init --help) or run init in a terminal");
+    const site = readFileSync(join(dir, 'site.yaml'), 'utf8');
+    expect(site).toContain('id: my-site');
+    // Flags answer some questions: the note names only the defaults of the others (for that router type).
+    const m = cli(['init', '-o', 'm.yaml', '--target', 'mikrotik', '--site-id', 'garage', '--no-wifi'], { cwd: dir });
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toContain('init: asked nothing (flags given): m.yaml has the defaults');
+    expect(m.stderr).toContain('--name garage --chargers 6 --subnet 10.20.30.0/24 --vlan 0 --routeros 7 --bridge bridge-chargers');
+    expect(m.stderr).not.toContain('--site-id');
+    expect(m.stderr).not.toContain('--radio');
+    expect(m.stderr).not.toContain('Wi-Fi');
+    // Every flag given: nothing left to default, no note.
+    const all = cli(['init', '-o', 'p.yaml', '--target', 'pfsense', '--site-id', 'p', '--name', 'P', '--chargers', '4', '--subnet', '10.1.2.0/24', '--vlan', '0', '--no-wifi', '--pfsense-interface', 'opt2', '--backup', 'fw.xml'], { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).not.toContain('defaults');
+    rmSync(dir, { recursive: true });
+  });
+});

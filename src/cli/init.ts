@@ -358,6 +358,23 @@ export function settle(a: InitAnswers, given: ReadonlySet<Key> = new Set()): Ini
   return out;
 }
 
+/**
+ * The answers no flag gave (for this router type), as the flags that would change them: what a run
+ * without a terminal wrote without asking. `word` quotes a value for the shell.
+ */
+export function defaultedFlags(a: InitAnswers, given: ReadonlySet<Key>, word: (s: string) => string): string[] {
+  const out: string[] = [];
+  let wifi = '';
+  for (const q of initQuestions) {
+    if (given.has(q.key) || (q.when && !q.when(a))) continue;
+    const value = a[q.key];
+    // Wi-Fi has no value flag (--no-wifi turns it off): named last, so the flags before it paste as they are.
+    if (q.key === 'wifi') wifi = `(Wi-Fi ${value ? 'yes; --no-wifi: none' : 'no'})`;
+    else out.push(`--${q.flag} ${typeof value === 'boolean' ? (value ? 'yes' : 'no') : word(String(value))}`);
+  }
+  return wifi ? [...out, wifi] : out;
+}
+
 export type Ask = (question: string, fallback: string) => Promise<string>;
 
 /** Asks the router type first, then the site and the router's facts; a wrong answer is explained and asked again. */

@@ -10,7 +10,7 @@ import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
-import { askAnswers, checkAnswer, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
+import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
@@ -509,7 +509,12 @@ export function buildProgram(): Command {
           const backupFile = answers.target === 'pfsense' && answers.backup ? join(dirname(out), answers.backup) : undefined;
           const backup = backupFile && !existsSync(backupFile) ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(backupFile)}\n` : '';
           const cli = cliCommand();
-          process.stderr.write(`wrote ${out}${copied}\n${backup}check it:  ${cli} validate ${shellWord(out)}\nrender it: ${cli} render ${shellWord(out)}\n`);
+          // Without a terminal nothing was asked: say so, and which defaults the file holds (as the flags that change them).
+          const defaulted = interactive ? [] : defaultedFlags(answers, new Set(given.map((q) => q.key)), shellWord);
+          const note = defaulted.length
+            ? `init: ${given.length ? 'asked nothing (flags given)' : 'no terminal, so nothing was asked'}: ${out} has the defaults ${defaulted.join(' ')}; to change them, pass those flags (${cli} init --help) or run init in a terminal\n`
+            : '';
+          process.stderr.write(`${note}wrote ${out}${copied}\n${backup}check it:  ${cli} validate ${shellWord(out)}\nrender it: ${cli} render ${shellWord(out)}\n`);
         } else {
           process.stdout.write(text);
           // The $schema line names a file next to the spec; -o copies it, stdout cannot.
