@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:
 import { dirname, join, relative, resolve } from 'node:path';
 import { renderSpec, renderValidated } from '../pipeline.js';
 import { closest } from '../util/suggest.js';
-import { planBackups } from '../pfsense-backups.js';
+import { gitIgnored, planBackups } from '../pfsense-backups.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
@@ -42,14 +42,8 @@ function printDiagnostics(list: Diagnostic[], strict = false): boolean {
  * absent is left out by the batch: SiteRender.unchecked.)
  */
 function unchecked(drift: Drift, id: string, out: string): Drift {
-  const ignoredMerge = (f: string) => f === `${id}/pfsense/config.xml` && gitIgnores(join(out, f));
+  const ignoredMerge = (f: string) => f === `${id}/pfsense/config.xml` && gitIgnored(join(out, f)) === true;
   return drift.missing.some(ignoredMerge) ? { ...drift, missing: drift.missing.filter((f) => !ignoredMerge(f)) } : drift;
-}
-
-function gitIgnores(path: string): boolean {
-  let dir = resolve(dirname(path));
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  return spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0;
 }
 
 /**
