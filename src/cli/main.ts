@@ -19,7 +19,6 @@ import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
-import { spawnSync } from 'node:child_process';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
