@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root } from './helpers.js';
+import { pfsenseBackupSpec, root, twoVlanPfsenseBackup } from './helpers.js';
 
 /** Findings of a new-user walkthrough of the workflow (issue 18 follow-ups), each as the admin meets it on the CLI. */
 
@@ -30,24 +30,8 @@ const git = (cwd: string, ...args: string[]) => {
 };
 
 // A stock pfSense backup with two charger VLAN interfaces (opt2 = 10.40.0.1/24 on VLAN 40, opt3 = 10.50.0.1/24 on VLAN 50).
-const stock = readFileSync(join(root, '..', 'shared', 'data', 'pfsense', 'default-config.xml'), 'utf8');
-const iface = (n: string, ip: string, tag: number) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${tag}</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
-const vlan = (tag: number) => `\t\t<vlan>\n\t\t\t<if>em1</if>\n\t\t\t<tag>${tag}</tag>\n\t\t\t<pcp></pcp>\n\t\t\t<descr><![CDATA[Chargers ${tag}]]></descr>\n\t\t\t<vlanif>em1.${tag}</vlanif>\n\t\t</vlan>\n`;
-const firewall = stock
-  .replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1', 40)}${iface('opt3', '10.50.0.1', 50)}\t</interfaces>\n`)
-  .replace('\t<vlans>\n\t</vlans>\n', `\t<vlans>\n${vlan(40)}${vlan(50)}\t</vlans>\n`);
-const pfSpec = (id: string, net: string, opt: string, extra = '') => `version: 1
-site:
-  id: ${id}
-profile: zaptec-pro
-chargers:
-  count: 6
-network:
-  subnet: ${net}.0/24
-  vlan: ${net.split('.')[1]}
-targets:
-  pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
-`;
+const firewall = twoVlanPfsenseBackup();
+const pfSpec = pfsenseBackupSpec;
 
 function pfSites(dir: string): { a: string; b: string } {
   const sites = join(dir, 'sites');

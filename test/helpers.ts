@@ -44,3 +44,30 @@ export function requireTools(tools: string[], needRoot = true): { ok: boolean; w
 export function sh(cmd: string, opts: { input?: string; cwd?: string } = {}): string {
   return execFileSync('sh', ['-c', cmd], { encoding: 'utf8', input: opts.input, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
 }
+
+/**
+ * A stock pfSense backup (shared/data/pfsense/default-config.xml) with two charger VLAN interfaces
+ * declared as a real backup has them: opt2 = 10.40.0.1/24 on em1.40, opt3 = 10.50.0.1/24 on em1.50.
+ */
+export function twoVlanPfsenseBackup(): string {
+  const stock = readFileSync(join(sharedData, 'pfsense', 'default-config.xml'), 'utf8');
+  const iface = (n: string, ip: string, tag: number) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${tag}</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
+  const vlan = (tag: number) => `\t\t<vlan>\n\t\t\t<if>em1</if>\n\t\t\t<tag>${tag}</tag>\n\t\t\t<pcp></pcp>\n\t\t\t<descr><![CDATA[Chargers ${tag}]]></descr>\n\t\t\t<vlanif>em1.${tag}</vlanif>\n\t\t</vlan>\n`;
+  return stock
+    .replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1', 40)}${iface('opt3', '10.50.0.1', 50)}\t</interfaces>\n`)
+    .replace('\t<vlans>\n\t</vlans>\n', `\t<vlans>\n${vlan(40)}${vlan(50)}\t</vlans>\n`);
+}
+
+/** A pfSense site spec on `<net>.0/24` (VLAN = its second octet) that names the backup fw1.xml next to it. */
+export const pfsenseBackupSpec = (id: string, net: string, opt: string, extra = '') => `version: 1
+site:
+  id: ${id}
+profile: zaptec-pro
+chargers:
+  count: 6
+network:
+  subnet: ${net}.0/24
+  vlan: ${net.split('.')[1]}
+targets:
+  pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
+`;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateSpec } from '../src/spec/validate.js';
-import { root } from './helpers.js';
+import { pfsenseBackupSpec, root, twoVlanPfsenseBackup } from './helpers.js';
 
 /** The admin's workflow (issue 18): every problem at once, acknowledgements, pfSense backups named in the spec, init. */
 
@@ -251,25 +251,9 @@ describe('warnings reach the terminal; --strict and acknowledge', () => {
 });
 
 describe('pfSense: a backup named in the spec, shared by several sites, reproducible in CI', () => {
-  const stock = readFileSync(join(root, '..', 'shared', 'data', 'pfsense', 'default-config.xml'), 'utf8');
-  const iface = (n: string, ip: string, tag: number) => `\t\t<${n}>\n\t\t\t<descr><![CDATA[${n.toUpperCase()}]]></descr>\n\t\t\t<if>em1.${tag}</if>\n\t\t\t<enable></enable>\n\t\t\t<ipaddr>${ip}</ipaddr>\n\t\t\t<subnet>24</subnet>\n\t\t</${n}>\n`;
   // The charger interfaces are VLANs 40 and 50 of em1, declared in Interfaces > VLANs as a real backup has them.
-  const vlan = (tag: number) => `\t\t<vlan>\n\t\t\t<if>em1</if>\n\t\t\t<tag>${tag}</tag>\n\t\t\t<pcp></pcp>\n\t\t\t<descr><![CDATA[Chargers ${tag}]]></descr>\n\t\t\t<vlanif>em1.${tag}</vlanif>\n\t\t</vlan>\n`;
-  const firewall = stock
-    .replace('\t</interfaces>\n', `${iface('opt2', '10.40.0.1', 40)}${iface('opt3', '10.50.0.1', 50)}\t</interfaces>\n`)
-    .replace('\t<vlans>\n\t</vlans>\n', `\t<vlans>\n${vlan(40)}${vlan(50)}\t</vlans>\n`);
-  const spec = (id: string, net: string, opt: string, extra = '') => `version: 1
-site:
-  id: ${id}
-profile: zaptec-pro
-chargers:
-  count: 6
-network:
-  subnet: ${net}.0/24
-  vlan: ${net.split('.')[1]}
-targets:
-  pfsense: { interface: ${opt}, backup: fw1.xml${extra} }
-`;
+  const firewall = twoVlanPfsenseBackup();
+  const spec = pfsenseBackupSpec;
   const git = (cwd: string, ...args: string[]) => {
     const r = spawnSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=CI', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
