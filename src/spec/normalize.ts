@@ -13,6 +13,7 @@ export function normalize(raw: any): Site {
       : { kind: 'env', name: raw.wifi.passphrase.env }
     : undefined;
   const routeros: 6 | 7 = targets.mikrotik?.routeros ?? 7;
+  const mikrotikWifi = targets.mikrotik?.wifi ?? (raw.wifi ? (routeros === 7 ? 'wifi' : 'wireless') : 'none');
   return {
     version: 1,
     site: { id: raw.site.id, name: raw.site.name ?? raw.site.id },
@@ -64,8 +65,8 @@ export function normalize(raw: any): Site {
       mikrotik: {
         routeros,
         interface: 'bridge-chargers',
-        wifiInterface: 'wlan1',
-        wifi: raw.wifi ? (routeros === 7 ? 'wifi' : 'wireless') : 'none',
+        wifiInterface: mikrotikRadio(mikrotikWifi),
+        wifi: mikrotikWifi,
         ...targets.mikrotik,
       },
       pfsense: { interface: 'opt1', ...targets.pfsense },
@@ -74,6 +75,16 @@ export function normalize(raw: any): Site {
     ...(raw.acknowledge?.length && { acknowledge: [...new Set<string>(raw.acknowledge)] }),
     targetKeys: Object.keys(targets),
   };
+}
+
+/**
+ * The 2.4 GHz radio's default name for a RouterOS Wi-Fi package: the legacy `wireless` package names
+ * it wlan1; `wifi`/`wifiwave2` name radios wifi1, wifi2, ... and on the dual-band routers chargewall
+ * documents (hAP ax2/ax3, hAP ac2 with wifi-qcom-ac) wifi1 is the 5 GHz radio, so the 2.4 GHz one is
+ * wifi2 (the same default `init` offers). The preflight still refuses a radio that is not 2.4 GHz.
+ */
+export function mikrotikRadio(pkg: string): string {
+  return pkg === 'wifi' || pkg === 'wifiwave2' ? 'wifi2' : 'wlan1';
 }
 
 /** `first-last`; an unparsable pool keeps its text in `first` so the pool rule can report it. */
