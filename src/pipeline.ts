@@ -6,7 +6,7 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import { RenderError, UnsupportedError, refusalError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
 import { backupPath, type SiteBackup } from './pfsense-backups.js';
 import { mdText } from './targets/pfsense/escape.js';
 import { readFileSync } from 'node:fs';
@@ -55,7 +55,44 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   const backup = ids.includes('pfsense') ? pfsenseBackup(site, file, pipelineOptions, result, out) : undefined;
   const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits, ...options } = pipelineOptions;
   if (backup) options.pfsenseConfig = { file: backup.file, text: backup.text, overwriteEdits: pfsenseOverwriteEdits || pipelineOptions.pfsenseConfig?.overwriteEdits };
+  const fail = (id: string, e: unknown): void => {
+    if (e instanceof UnsupportedError && implicit) {
+      if (site.acknowledge?.includes('target-skipped')) return;
+      // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
+      const at = namedCause(e) ?? [];
+      const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+      out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
+    } else if (e instanceof UnsupportedError || e instanceof RenderError) {
+      const at = causeOf(e, id, site);
+      const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+      // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
+      const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
+      const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
+      const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
+      out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
+    } else {
+      // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
+      const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+      out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
+    }
+  };
+  // Check phase: every target plans and declares what it cannot express (Target.check) before any
+  // renders, and every refusal of every target is reported in this one run, not the first one thrown.
+  const expressible: string[] = [];
   for (const id of ids) {
+    const target = targets.get(id)!;
+    try {
+      const plan = buildPlan(site, result.profile, target.capabilities(site), id);
+      const refusals = target.check?.(plan, site) ?? [];
+      for (const r of refusals) fail(id, refusalError(id, r));
+      if (refusals.length) continue;
+      out.plans[id] = plan;
+      expressible.push(id);
+    } catch (e) {
+      fail(id, e);
+    }
+  }
+  for (const id of expressible) {
     const target = targets.get(id)!;
     const report = (d: TargetDiagnostic): void => {
       // A warning the spec acknowledges for this site (`acknowledge:`) is not printed and does not fail --strict.
@@ -65,31 +102,11 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       options.report?.(d);
     };
     try {
-      const plan = buildPlan(site, result.profile, target.capabilities(site), id);
-      out.plans[id] = plan;
-      for (const [name, content] of Object.entries(target.render(plan, site, { ...options, report }))) {
+      for (const [name, content] of Object.entries(target.render(out.plans[id], site, { ...options, report }))) {
         out.files[`${site.site.id}/${id}/${name}`] = content;
       }
     } catch (e) {
-      if (e instanceof UnsupportedError && implicit) {
-        if (site.acknowledge?.includes('target-skipped')) continue;
-        // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
-        const at = namedCause(e) ?? [];
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        out.diagnostics.push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
-      } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = causeOf(e, id, site);
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
-        const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
-        const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
-        const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
-        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
-      } else {
-        // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
-        const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
-        out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
-      }
+      fail(id, e);
     }
   }
   if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
