@@ -42,7 +42,7 @@ export function validateSpec(text: string, file: string): ValidationResult {
   }
   const { schema, validate } = compiledSchema('site');
   const diagnostics: Diagnostic[] = [];
-  let data = doc.data as any;
+  let data: unknown = doc.data;
   let broken: string[] = [];
   const schemaValid = validate(data);
   if (!schemaValid) {

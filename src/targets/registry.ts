@@ -23,7 +23,7 @@ type SettingsOf<T> = T extends Target<infer S> ? S : never;
 /** The normalised settings of every target (Site['targets']), as each target's contract declares them. */
 export type TargetSettings = { [K in TargetId]: SettingsOf<(typeof registered)[K]> };
 
-export const targets: ReadonlyMap<string, Target<any>> = new Map<string, Target<any>>(Object.entries(registered));
+export const targets: ReadonlyMap<string, Target> = new Map<string, Target>(Object.entries(registered));
 
 export const targetIds = (): string[] => [...targets.keys()];
 
