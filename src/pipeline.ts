@@ -6,7 +6,7 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, UnsupportedError, refusalError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import { RenderError, UnsupportedError, refusalError, type Refusal, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
 import { backupPath, type SiteBackup } from './pfsense-backups.js';
 import { mdText } from './targets/pfsense/escape.js';
 import { readFileSync } from 'node:fs';
@@ -82,8 +82,9 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   for (const id of ids) {
     const target = targets.get(id)!;
     try {
-      const plan = buildPlan(site, result.profile, target.capabilities(site), id);
-      const refusals = target.check?.(plan, site) ?? [];
+      const refusals: Refusal[] = [];
+      const plan = buildPlan(site, result.profile, target.capabilities(site), id, refusals);
+      refusals.push(...(target.check?.(plan, site) ?? []));
       for (const r of refusals) fail(id, refusalError(id, r));
       if (refusals.length) continue;
       out.plans[id] = plan;

@@ -144,6 +144,14 @@ describe('check phase: every refusal of every target at once', () => {
     expect(r.diagnostics.find((d) => d.message.startsWith('mikrotik'))).toMatchObject({ path: 'wifi.country' });
   });
 
+  it('the plan\'s refusals and the target\'s check come together: UniFi 9.5 with host names, NTP redirect and no VLAN is three errors', () => {
+    const r = renderText(spec('  unifi: { apiVersion: "9.5" }', 'network: { subnet: 10.20.30.0/24 }', 'policy: { ntp: redirect }'), ['unifi']);
+    const refused = r.diagnostics.filter((d) => d.code === 'target-unsupported');
+    expect(refused.map((d) => d.path).sort()).toEqual(['network.vlan', 'policy.ntp', 'targets.unifi.apiVersion']);
+    expect(refused.find((d) => d.path === 'policy.ntp')!.message).toContain('policy.ntp: redirect');
+    expect(refused.find((d) => d.path === 'targets.unifi.apiVersion')!.message).toContain('host-name destinations');
+  });
+
   it('a target settings rule runs from the contract (validation sees it without the render)', () => {
     const v = validateSpec(spec('  iptables: { lanInterface: eth0, wanInterface: eth0 }'), 'site.yaml');
     expect(v.diagnostics.map((d) => `${d.code} ${d.path}`)).toContain('interface-clash targets.iptables.wanInterface');
