@@ -7,9 +7,7 @@ import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, UnsupportedError, refusalError, type Refusal, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
-import { backupPath, type SiteBackup } from './pfsense-backups.js';
-import { mdText } from './targets/pfsense/escape.js';
-import { readFileSync } from 'node:fs';
+import type { SiteBackup } from './targets/pfsense/backups.js';
 
 export interface PipelineOptions extends RenderOptions {
   /** pfSense: what this site merges into when its spec (or --pfsense-config) names a backup, from planBackups (shared backups merged in turn). */
@@ -52,9 +50,15 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   // A spec that names no targets gets every target that can express it; a target the user asked
   // for (in targets: or with --target) fails closed instead.
   const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
-  const backup = ids.includes('pfsense') ? pfsenseBackup(site, file, pipelineOptions, result, out) : undefined;
-  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits, ...options } = pipelineOptions;
-  if (backup) options.pfsenseConfig = { file: backup.file, text: backup.text, overwriteEdits: pfsenseOverwriteEdits || pipelineOptions.pfsenseConfig?.overwriteEdits };
+  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits: _overwrite, ...options } = pipelineOptions;
+  // Inputs the targets declare (pfSense: the backup to merge into), read before anything renders.
+  const finish: ((files: Record<string, string>) => void)[] = [];
+  for (const id of ids) {
+    const prepared = targets.get(id)!.input?.prepare(site, file, pipelineOptions, result, out);
+    if (!prepared) continue;
+    Object.assign(options, prepared.options);
+    if (prepared.finish) finish.push(prepared.finish);
+  }
   const fail = (id: string, e: unknown): void => {
     if (e instanceof UnsupportedError && implicit) {
       if (site.acknowledge?.includes('target-skipped')) return;
@@ -65,11 +69,13 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     } else if (e instanceof UnsupportedError || e instanceof RenderError) {
       const at = causeOf(e, id, site);
       const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-      // A backup the spec names is reported at that setting, not as the --pfsense-config flag.
-      const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
-      const where = fromSpec ? (result.locate?.(['targets', 'pfsense', 'backup']) ?? pos) : pos;
-      const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
-      out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? 'targets.pfsense.backup' : at.join('.') });
+      // An input the spec names (pfSense: targets.pfsense.backup) is reported at that setting, not as the flag.
+      const input = targets.get(id)?.input;
+      const fromSpec = e instanceof RenderError && input !== undefined && e.code === input.code && settingOf(site, input.setting) !== undefined;
+      const setting = input?.setting.join('.') ?? '';
+      const where = fromSpec ? (result.locate?.(input!.setting) ?? pos) : pos;
+      const message = fromSpec && e.message.startsWith(`${input!.flag} `) ? `${setting} ${e.message.slice(input!.flag.length + 1)}` : e.message;
+      out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: fromSpec ? setting : at.join('.') });
     } else {
       // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
       const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
@@ -110,7 +116,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       fail(id, e);
     }
   }
-  if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
+  for (const f of finish) f(out.files);
   // Every warning the site acknowledges is off, wherever it came from (rules, targets, the pipeline).
   if (site.acknowledge?.length) out.diagnostics = out.diagnostics.filter((d) => !(d.severity === 'warning' && site.acknowledge!.includes(d.code)));
   // The site's explain report sits next to the target folders, so --check covers it as well.
@@ -130,65 +136,11 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   return out;
 }
 
-/**
- * What this site's pfSense render merges into: the shared plan (planBackups) when there is one, else
- * the backup the spec names (read here), else --pfsense-config. A named backup that cannot be read,
- * or a merged file git would commit, is an error located at targets.pfsense.backup.
- */
-function pfsenseBackup(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): SiteBackup | undefined {
-  const at = ['targets', 'pfsense', 'backup'];
-  const error = (code: string, message: string) => {
-    const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-    out.diagnostics.push({ severity: 'error', code, message: `pfsense: ${message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
-  };
-  const shared = options.pfsenseBackup;
-  if (shared) {
-    if (shared.refuse) error('pfsense-merged-public', shared.refuse);
-    return shared;
-  }
-  const own = backupPath(site, file);
-  if (own !== undefined) {
-    try {
-      return { file: site.targets.pfsense.backup!, text: readFileSync(own, 'utf8'), sites: [site.site.id], owner: site.site.id };
-    } catch (e: any) {
-      if (options.readOnly && e?.code === 'ENOENT') {
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        out.diagnostics.push({
-          severity: 'warning',
-          code: 'pfsense-backup-absent',
-          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where the backup is kept out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
-          file,
-          line: pos.line,
-          col: pos.col,
-          path: at.join('.'),
-        });
-        out.unchecked = [`${site.site.id}/pfsense/`];
-        return undefined;
-      }
-      error('pfsense-backup-missing', `cannot read the backup ${site.targets.pfsense.backup} (${e?.code === 'ENOENT' ? `no such file: ${own}` : e?.message}): download it in Diagnostics > Backup & Restore (unencrypted) and save it there, or fix the path (it is relative to the spec)`);
-      return undefined;
-    }
-  }
-  return options.pfsenseConfig && { ...options.pfsenseConfig, sites: [site.site.id], owner: site.site.id };
-}
-
-/**
- * Sites on one firewall share one merged config.xml: only the last site merged (the owner) keeps it,
- * and every site's STEPS.md says which file to restore, so no one restores a file lacking the others.
- */
-function sharedBackupNote(id: string, backup: SiteBackup, files: Record<string, string>): void {
-  if (backup.sites.length < 2) return;
-  const owned = backup.owner === id;
-  if (!owned) delete files[`${id}/pfsense/config.xml`];
-  const others = backup.sites.filter((s) => s !== id);
-  files[`${id}/pfsense/STEPS.md`] +=
-    `\n## One firewall, ${backup.sites.length} sites: restore one file\n\n` +
-    `The backup ${mdText(backup.file)} is named by ${backup.sites.length} sites (${backup.sites.join(', ')}); chargewall merges them all into ONE config.xml: ` +
-    `**restore \`${backup.owner}/pfsense/config.xml\`** (in the output folder), once, for all of them. ` +
-    (owned
-      ? `That is the config.xml in this folder; it also holds the items of ${others.join(', ')}.`
-      : `This folder has no config.xml: a file with only this site's items would remove ${others.join(', ')} from the firewall.`) +
-    ` "What changed" above is what this site adds. Render these sites' specs in one run, so the merged file holds every one of them.\n`;
+/** The value at a path of the normalised site (e.g. targets.pfsense.backup). */
+function settingOf(site: Site, path: readonly string[]): unknown {
+  let v: unknown = site;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 /** Spec paths a refusal's text can name, most specific first. */

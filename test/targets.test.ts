@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exampleFiles, root, renderText } from './helpers.js';
+import { exampleFiles, root, renderText, testEnv } from './helpers.js';
+import { renderSpec } from '../src/pipeline.js';
 import { targets, targetIds, targetsSchema } from '../src/targets/registry.js';
 import type { SpecDocument } from '../src/spec/types.js';
 import { validateSpec } from '../src/spec/validate.js';
@@ -157,5 +159,25 @@ describe('check phase: every refusal of every target at once', () => {
     expect(v.diagnostics.map((d) => `${d.code} ${d.path}`)).toContain('interface-clash targets.iptables.wanInterface');
     const m = validateSpec(spec('  mikrotik: { routeros: 6, wifi: wifi }'), 'site.yaml');
     expect(m.diagnostics.map((d) => `${d.code} ${d.path}`)).toContain('mikrotik-wifi-version targets.mikrotik.wifi');
+  });
+});
+
+describe('inputs a target declares', () => {
+  it('pfSense declares its backup: a backup the spec names that the merge refuses is reported at targets.pfsense.backup, under that name', () => {
+    expect(targets.get('pfsense')!.input?.setting).toEqual(['targets', 'pfsense', 'backup']);
+    const dir = mkdtempSync(join(tmpdir(), 'cw-input-'));
+    try {
+      writeFileSync(join(dir, 'fw.xml'), '<?xml version="1.0"?>\n<notpfsense/>\n');
+      const text = spec('  pfsense: { interface: opt1, backup: fw.xml }');
+      const r = renderSpec(text, join(dir, 'site.yaml'), 'default', { withSecrets: false, env: testEnv });
+      const d = r.diagnostics.find((x) => x.code === 'pfsense-config');
+      expect(d, JSON.stringify(r.diagnostics)).toMatchObject({ path: 'targets.pfsense.backup', line: text.split('\n').findIndex((l) => l.includes('backup: fw.xml')) + 1 });
+      expect(d!.message).toMatch(/^pfsense: targets\.pfsense\.backup fw\.xml: /);
+      // The same backup given with the flag is named as the flag.
+      const flag = renderSpec(spec('  pfsense: { interface: opt1 }'), join(dir, 'site.yaml'), 'default', { withSecrets: false, env: testEnv, pfsenseConfig: { file: 'fw.xml', text: readFileSync(join(dir, 'fw.xml'), 'utf8') } });
+      expect(flag.diagnostics.find((x) => x.code === 'pfsense-config')!.message).toMatch(/^pfsense: --pfsense-config fw\.xml: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

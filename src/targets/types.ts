@@ -1,6 +1,8 @@
 import type { Plan, TargetCapabilities } from '../plan/types.js';
 import type { Site, SpecDocument } from '../spec/types.js';
 import type { Rule } from '../spec/rules.js';
+import type { PipelineOptions, SiteRender } from '../pipeline.js';
+import type { ValidationResult } from '../spec/validate.js';
 
 export interface RenderOptions {
   /** Write the Wi-Fi passphrase into outputs (from the spec literal or its env variable). */
@@ -68,6 +70,23 @@ export interface Refusal {
   path?: readonly string[];
 }
 
+/**
+ * A file a target reads besides the spec (pfSense: the admin's config.xml backup), named by a setting
+ * of its own (relative to the spec) or, for every spec of a run, by a command-line flag.
+ */
+export interface TargetInput {
+  /** The setting that names it, e.g. ['targets', 'pfsense', 'backup']: errors about the input point there. */
+  setting: readonly string[];
+  /** The flag that gives it for every spec, e.g. '--pfsense-config'; a RenderError with `code` that names the flag is reported at the setting when the spec names the input. */
+  flag: string;
+  code: string;
+  /**
+   * Before this site renders: read the input (problems go into out.diagnostics, located), and return
+   * what render() gets (RenderOptions) and what to add to the site's files afterwards. Undefined: no input.
+   */
+  prepare(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): { options: Partial<RenderOptions>; finish?(files: Record<string, string>): void } | undefined;
+}
+
 /** One router platform: a folder in src/targets/, a line in registry.ts, golden files (docs/adding-a-target.md). */
 export interface Target<S = unknown> {
   id: string;
@@ -78,6 +97,8 @@ export interface Target<S = unknown> {
    * before any render and reports every refusal at once). Pure; a target that can express every plan omits it.
    */
   check?(plan: Plan, site: Site): Refusal[];
+  /** A file the target reads besides the spec (see TargetInput); the pipeline prepares it before rendering. */
+  input?: TargetInput;
   /** One line for `chargewall targets`. */
   description: string;
   /** Output file names (relative to <out>/<site>/<target>/) for documentation; render() is the truth. */

@@ -6,7 +6,7 @@ import { buildModel } from './model.js';
 export interface PfsenseSettings {
   interface: string;
   acceptRules?: string[];
-  /** The admin's config.xml backup, relative to the spec: an input this target declares (src/pfsense-backups.ts reads it). */
+  /** The admin's config.xml backup, relative to the spec: an input this target declares (backups.ts reads it, merges the sites that share it in turn, and locates its errors here). */
   backup?: string;
   commitMerged?: boolean;
 }
