@@ -6,10 +6,8 @@ import type { Profile } from './profiles/types.js';
 import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
-import { RenderError, UnsupportedError, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
-import { backupPath, gitIgnored, type SiteBackup } from './pfsense-backups.js';
-import { mdText } from './targets/pfsense/escape.js';
-import { readFileSync } from 'node:fs';
+import { RenderError, UnsupportedError, refusalError, type Refusal, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
+import type { SiteBackup } from './targets/pfsense/backups.js';
 
 export interface PipelineOptions extends RenderOptions {
   /** pfSense: what this site merges into when its spec (or --pfsense-config) names a backup, from planBackups (shared backups merged in turn). */
@@ -54,10 +52,59 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   // A spec that names no targets gets every target that can express it; a target the user asked
   // for (in targets: or with --target) fails closed instead.
   const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
-  const backup = ids.includes('pfsense') ? pfsenseBackup(site, file, pipelineOptions, result, out) : undefined;
-  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits, ...options } = pipelineOptions;
-  if (backup) options.pfsenseConfig = { file: backup.file, text: backup.text, overwriteEdits: pfsenseOverwriteEdits || pipelineOptions.pfsenseConfig?.overwriteEdits };
+  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits: _overwrite, ...options } = pipelineOptions;
+  // Inputs the targets declare (pfSense: the backup to merge into), read before anything renders.
+  const finish: ((files: Record<string, string>) => void)[] = [];
   for (const id of ids) {
+    const prepared = targets.get(id)!.input?.prepare(site, file, pipelineOptions, result, out);
+    if (!prepared) continue;
+    Object.assign(options, prepared.options);
+    if (prepared.finish) finish.push(prepared.finish);
+  }
+  const fail = (id: string, e: unknown): void => {
+    if (e instanceof UnsupportedError && implicit) {
+      // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
+      const at = namedCause(e) ?? [];
+      const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+      // Acknowledged (`acknowledge: [target-skipped]`): not printed, only counted.
+      (site.acknowledge?.includes('target-skipped') ? out.acknowledged : out.diagnostics).push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
+    } else if (e instanceof UnsupportedError || e instanceof RenderError) {
+      const at = causeOf(e, id, site);
+      const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+      // An input the spec names (pfSense: targets.pfsense.backup) is reported at that setting, not as the flag.
+      const input = targets.get(id)?.input;
+      const fromSpec = e instanceof RenderError && input !== undefined && e.code === input.code && settingOf(site, input.setting) !== undefined;
+      const setting = input?.setting.join('.') ?? '';
+      // The refusal sits at the setting that disagrees with the input (its own path, e.g.
+      // targets.pfsense.interface or network.gateway), else at the input's setting (the input itself is the problem).
+      const path = fromSpec && !e.path?.length ? input!.setting : at;
+      const where = fromSpec ? (result.locate?.(path) ?? pos) : pos;
+      const message = fromSpec && e.message.startsWith(`${input!.flag} `) ? `${setting} ${e.message.slice(input!.flag.length + 1)}` : e.message;
+      out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: path.join('.') });
+    } else {
+      // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
+      const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
+      out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
+    }
+  };
+  // Check phase: every target plans and declares what it cannot express (Target.check) before any
+  // renders, and every refusal of every target is reported in this one run, not the first one thrown.
+  const expressible: string[] = [];
+  for (const id of ids) {
+    const target = targets.get(id)!;
+    try {
+      const refusals: Refusal[] = [];
+      const plan = buildPlan(site, result.profile, target.capabilities(site), id, refusals);
+      refusals.push(...(target.check?.(plan, site) ?? []));
+      for (const r of refusals) fail(id, refusalError(id, r));
+      if (refusals.length) continue;
+      out.plans[id] = plan;
+      expressible.push(id);
+    } catch (e) {
+      fail(id, e);
+    }
+  }
+  for (const id of expressible) {
     const target = targets.get(id)!;
     const report = (d: TargetDiagnostic): void => {
       const pos = result.locate?.(d.path) ?? { line: 1, col: 1 };
@@ -71,38 +118,16 @@ export function renderValidated(result: ValidationResult, file: string, targetId
       options.report?.(d);
     };
     try {
-      const plan = buildPlan(site, result.profile, target.capabilities(site), id);
-      out.plans[id] = plan;
       // A plan warning that opens more than asked (it carries the setting that accepted it) is reported like a target's.
-      for (const w of plan.warnings) if (w.path) report({ severity: 'warning', code: w.code, message: w.message, path: w.path });
-      for (const [name, content] of Object.entries(target.render(plan, site, { ...options, report }))) {
+      for (const w of out.plans[id].warnings) if (w.path) report({ severity: 'warning', code: w.code, message: w.message, path: w.path });
+      for (const [name, content] of Object.entries(target.render(out.plans[id], site, { ...options, report }))) {
         out.files[`${site.site.id}/${id}/${name}`] = content;
       }
     } catch (e) {
-      if (e instanceof UnsupportedError && implicit) {
-        // At the setting that makes the target unable (e.g. network, where network.vlan belongs).
-        const at = namedCause(e) ?? [];
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        (site.acknowledge?.includes('target-skipped') ? out.acknowledged : out.diagnostics).push({ severity: 'warning', code: 'target-skipped', message: `${id} skipped: ${e.message} (name it under targets: to make this an error)`, file, line: pos.line, col: pos.col, path: at.length ? at.join('.') : 'targets' });
-      } else if (e instanceof UnsupportedError || e instanceof RenderError) {
-        const at = causeOf(e, id, site);
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        // A backup the spec names is reported as that setting, not as the --pfsense-config flag; the refusal
-        // sits at the setting that disagrees with the backup (its path: targets.pfsense.interface,
-        // network.gateway), else at targets.pfsense.backup (the backup itself is the problem).
-        const fromSpec = e instanceof RenderError && e.code === 'pfsense-config' && site.targets.pfsense.backup !== undefined;
-        const path = fromSpec && !e.path?.length ? ['targets', 'pfsense', 'backup'] : at;
-        const where = fromSpec ? (result.locate?.(path) ?? pos) : pos;
-        const message = fromSpec ? e.message.replace(/^--pfsense-config /, 'targets.pfsense.backup ') : e.message;
-        out.diagnostics.push({ severity: 'error', code: e instanceof RenderError ? e.code : 'target-unsupported', message: `${id}: ${message}`, file, line: where.line, col: where.col, path: path.join('.') });
-      } else {
-        // A bug a value triggered: a located error (exit 1, no half-written output), never a stack trace.
-        const at = site.targetKeys.includes(id) ? ['targets', id] : ['profile'];
-        out.diagnostics.push(internalError(result, file, at, `${id}: `, e));
-      }
+      fail(id, e);
     }
   }
-  if (backup && out.files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, out.files);
+  for (const f of finish) f(out.files);
   // Every warning the site acknowledges is off, wherever it came from (rules, targets, the pipeline).
   if (site.acknowledge?.length) {
     const acked = (d: Diagnostic) => d.severity === 'warning' && site.acknowledge!.includes(d.code);
@@ -126,74 +151,11 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   return out;
 }
 
-/**
- * What this site's pfSense render merges into: the shared plan (planBackups) when there is one, else
- * the backup the spec names (read here), else --pfsense-config. A named backup that cannot be read,
- * or a merged file git would commit, is an error located at targets.pfsense.backup.
- */
-function pfsenseBackup(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): SiteBackup | undefined {
-  const at = ['targets', 'pfsense', 'backup'];
-  const error = (code: string, message: string) => {
-    const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-    out.diagnostics.push({ severity: 'error', code, message: `pfsense: ${message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
-  };
-  const shared = options.pfsenseBackup;
-  if (shared) {
-    if (shared.refuse) error('pfsense-merged-public', shared.refuse);
-    return shared;
-  }
-  const own = backupPath(site, file);
-  if (own !== undefined) {
-    try {
-      return { file: site.targets.pfsense.backup!, text: readFileSync(own, 'utf8'), sites: [site.site.id], owner: site.site.id };
-    } catch (e: any) {
-      // Absent where git ignores it: kept out of a public repository on purpose (CI has no backup), a
-      // warning a site can acknowledge. Absent where git would track it, or outside git: nothing keeps
-      // it out of a repository, so the path is most likely wrong; an error an acknowledgement cannot hide.
-      const ignored = options.readOnly && e?.code === 'ENOENT' ? gitIgnored(own) : undefined;
-      if (options.readOnly && e?.code === 'ENOENT' && !ignored) {
-        const why = ignored === false ? 'git does not ignore that path, so it is not a backup kept out of the repository' : 'it is not in a git work tree, so it is not a backup kept out of a repository';
-        error('pfsense-backup-missing', `the backup ${site.targets.pfsense.backup} is not here (${own}) and ${why}: a typo in targets.pfsense.backup? Fix the path (it is relative to the spec), or save the backup there (Diagnostics > Backup & Restore, unencrypted); a backup kept out of a public repository must be listed in .gitignore`);
-        return undefined;
-      }
-      if (ignored) {
-        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-        out.diagnostics.push({
-          severity: 'warning',
-          code: 'pfsense-backup-absent',
-          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where git ignores the backup to keep it out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
-          file,
-          line: pos.line,
-          col: pos.col,
-          path: at.join('.'),
-        });
-        out.unchecked = [`${site.site.id}/pfsense/`];
-        return undefined;
-      }
-      error('pfsense-backup-missing', `cannot read the backup ${site.targets.pfsense.backup} (${e?.code === 'ENOENT' ? `no such file: ${own}` : e?.message}): download it in Diagnostics > Backup & Restore (unencrypted) and save it there, or fix the path (it is relative to the spec)`);
-      return undefined;
-    }
-  }
-  return options.pfsenseConfig && { ...options.pfsenseConfig, sites: [site.site.id], owner: site.site.id };
-}
-
-/**
- * Sites on one firewall share one merged config.xml: only the last site merged (the owner) keeps it,
- * and every site's STEPS.md says which file to restore, so no one restores a file lacking the others.
- */
-function sharedBackupNote(id: string, backup: SiteBackup, files: Record<string, string>): void {
-  if (backup.sites.length < 2) return;
-  const owned = backup.owner === id;
-  if (!owned) delete files[`${id}/pfsense/config.xml`];
-  const others = backup.sites.filter((s) => s !== id);
-  files[`${id}/pfsense/STEPS.md`] +=
-    `\n## One firewall, ${backup.sites.length} sites: restore one file\n\n` +
-    `The backup ${mdText(backup.file)} is named by ${backup.sites.length} sites (${backup.sites.join(', ')}); chargewall merges them all into ONE config.xml: ` +
-    `**restore \`${backup.owner}/pfsense/config.xml\`** (in the output folder), once, for all of them. ` +
-    (owned
-      ? `That is the config.xml in this folder; it also holds the items of ${others.join(', ')}.`
-      : `This folder has no config.xml: a file with only this site's items would remove ${others.join(', ')} from the firewall.`) +
-    ` "What changed" above is what this site adds. Render these sites' specs in one run, so the merged file holds every one of them.\n`;
+/** The value at a path of the normalised site (e.g. targets.pfsense.backup). */
+function settingOf(site: Site, path: readonly string[]): unknown {
+  let v: unknown = site;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 /** Spec paths a refusal's text can name, most specific first. */

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { builtinProfileIds } from '../profiles/load.js';
 import { upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
-import type { SiteBackup } from '../pfsense-backups.js';
+import type { SiteBackup } from '../targets/pfsense/backups.js';
 import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:
 import { dirname, join, relative, resolve } from 'node:path';
 import { renderSpec, renderValidated } from '../pipeline.js';
 import { closest } from '../util/suggest.js';
-import { gitIgnored, planBackups } from '../pfsense-backups.js';
+import { gitIgnored, planBackups } from '../targets/pfsense/backups.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';

@@ -3,7 +3,7 @@ import type { Profile } from '../profiles/types.js';
 import type { Site } from '../spec/types.js';
 import { leaseSeconds } from '../spec/normalize.js';
 import { intToIp, isIPv4, parseSubnet } from '../util/ipv4.js';
-import { UnsupportedError } from '../targets/types.js';
+import { UnsupportedError, type Refusal } from '../targets/types.js';
 import { version } from '../version.js';
 import { poolBounds, requiredPoolSize } from './pool.js';
 import { hostLabel, uniqueLabels } from './names.js';
@@ -12,8 +12,17 @@ import type { EndpointGroup, ForwardRule, Plan, PlanWarning, Redirect, RouterRul
 /** Where it always lived; it sits next to the target types now (src/targets/types.ts). */
 export { UnsupportedError };
 
-/** Site + profile → plan, resolving `auto` choices against what the target can do. Pure. */
-export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities, targetId = 'this target'): Plan {
+/**
+ * Site + profile → plan, resolving `auto` choices against what the target can do. Pure. Throws
+ * UnsupportedError for a choice the target cannot carry out; with `refusals`, collects every such
+ * choice there instead (the pipeline's check phase: all refusals in one run) and returns a plan that
+ * must not be rendered when any was collected.
+ */
+export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities, targetId = 'this target', refusals?: Refusal[]): Plan {
+  const refuse = (r: Refusal): void => {
+    if (!refusals) throw new UnsupportedError(targetId, r.feature, r.detail, r.path);
+    refusals.push(r);
+  };
   const subnet = parseSubnet(site.network.subnet).subnet!;
   const gateway = site.network.gateway;
   const warnings: PlanWarning[] = [];
@@ -36,7 +45,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
   }[dnsStrategy];
 
   // NTP: the host is fixed and rotates fast; follow the resolver where it fills sets, else answer NTP on the router.
-  const ntp = chooseNtp(site, profile, caps, targetId);
+  const ntp = chooseNtp(site, profile, caps, refuse);
 
   const endpoints: EndpointGroup[] = [
     ...profile.endpoints.map((e) => ({ ...e, label: e.name, hosts: [...e.hosts], ports: [...e.ports], origin: 'profile' as const })),
@@ -46,7 +55,7 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
     ...site.extraEndpoints.map((e) => ({ id: e.name, label: e.name, protocol: e.protocol, ports: e.ports, hosts: e.hosts, purpose: e.description, requirement: 'extraEndpoints in the site spec', origin: 'extra' as const })),
   ];
 
-  const rules = forwardRules(endpoints, caps, targetId, warnings);
+  const rules = forwardRules(endpoints, caps, refuse, warnings);
   if (ntp.strategy === 'any') {
     rules.push({ id: 'ntp', kind: 'forward', service: 'ntp', name: 'NTP', label: 'NTP UDP 123 to any', protocols: ['udp'], ports: [123], to: { kind: 'any' }, why: ntp.why, requirement: profile.ntp.requirement });
   }
@@ -129,19 +138,18 @@ export function buildPlan(site: Site, profile: Profile, caps: TargetCapabilities
  * accepts port-only rules, each such rule opened to any address with a warning that says so: decided
  * here, so the site report, the steps and the target's files state the same destination.
  */
-function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, targetId: string, warnings: PlanWarning[]): ForwardRule[] {
+function forwardRules(endpoints: EndpointGroup[], caps: TargetCapabilities, refuse: (r: Refusal) => void, warnings: PlanWarning[]): ForwardRule[] {
   const limit = caps.noHostNames;
   const named = (e: EndpointGroup) => e.hosts.some((h) => !isIPv4(h));
   if (limit && !limit.portOnly) {
     const refused = endpoints.filter(named);
     if (refused.length) {
       const ports = [...new Set(refused.map((e) => `${e.protocol.toUpperCase()} ${e.ports.join(',')}`))].join(', ');
-      throw new UnsupportedError(
-        targetId,
-        `host-name destinations (${refused.map((e) => e.id).join(', ')})`,
-        `${limit.why}; ${limit.fix}, or accept port-only rules with ${limit.setting.join('.')}: port-only (${ports} then open to every address)`,
-        limit.cause,
-      );
+      refuse({
+        feature: `host-name destinations (${refused.map((e) => e.id).join(', ')})`,
+        detail: `${limit.why}; ${limit.fix}, or accept port-only rules with ${limit.setting.join('.')}: port-only (${ports} then open to every address)`,
+        path: limit.cause,
+      });
     }
   }
   return endpoints.map((e): ForwardRule => {
@@ -198,14 +206,16 @@ function staticLeases(site: Site): Plan['dhcp']['staticLeases'] {
   return units.map((u, i) => ({ name: u.name, mac: u.mac!, ip: u.ip!, hostname: hostnames[i] }));
 }
 
-function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, targetId: string): Plan['ntp'] {
+function chooseNtp(site: Site, profile: Profile, caps: TargetCapabilities, refuse: (r: Refusal) => void): Plan['ntp'] {
   const requested = site.policy.ntp;
   const host = profile.ntp.host;
   let strategy: Plan['ntp']['strategy'];
   if (requested === 'auto') strategy = caps.resolverFilledSets ? 'fqdn' : caps.redirect && caps.ntpServer ? 'redirect' : 'any';
   else strategy = requested;
   if (strategy === 'redirect' && !(caps.redirect && caps.ntpServer)) {
-    throw new UnsupportedError(targetId, 'policy.ntp: redirect', 'it cannot answer NTP on the router; use fqdn or any', ['policy', 'ntp']);
+    refuse({ feature: 'policy.ntp: redirect', detail: 'it cannot answer NTP on the router; use fqdn or any', path: ['policy', 'ntp'] });
+    // Collected (check phase): plan on with NTP to any, so the target's own check still sees a whole plan.
+    strategy = 'any';
   }
   const why = {
     fqdn: `UDP 123 only to the addresses the router's resolver returned for ${host} (it rotates every 150 s, so only resolver-filled sets follow it)`,

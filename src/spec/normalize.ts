@@ -1,8 +1,12 @@
-import type { Site, Passphrase } from './types.js';
+import type { Site, Passphrase, SpecDocument, TargetSettings } from './types.js';
 import { intToIp, parseSubnet } from '../util/ipv4.js';
+import { targets as registry } from '../targets/registry.js';
 
-/** Fills defaults into a schema-valid document. Pure; semantic checks happen afterwards in rules.ts. */
-export function normalize(raw: any): Site {
+/**
+ * Fills defaults into a schema-valid document. Pure; semantic checks happen afterwards in rules.ts.
+ * Each target's settings are normalised by the target's own contract (src/targets/<id>/).
+ */
+export function normalize(raw: SpecDocument): Site {
   const subnet = parseSubnet(raw.network.subnet).subnet;
   const gateway = raw.network.gateway ?? (subnet ? intToIp(subnet.network + 1) : '0.0.0.0');
   const pool = raw.network.dhcp?.pool ?? 'auto';
@@ -12,14 +16,13 @@ export function normalize(raw: any): Site {
       ? { kind: 'literal', value: raw.wifi.passphrase }
       : { kind: 'env', name: raw.wifi.passphrase.env }
     : undefined;
-  const routeros: 6 | 7 = targets.mikrotik?.routeros ?? 7;
   return {
     version: 1,
     site: { id: raw.site.id, name: raw.site.name ?? raw.site.id },
     profile: raw.profile,
     chargers: {
       count: raw.chargers.count,
-      units: (raw.chargers.units ?? []).map((u: any) => ({
+      units: (raw.chargers.units ?? []).map((u) => ({
         name: u.name,
         ...(u.mac !== undefined && { mac: u.mac.toLowerCase().replace(/-/g, ':') }),
         ...(u.ip !== undefined && { ip: u.ip }),
@@ -51,26 +54,14 @@ export function normalize(raw: any): Site {
       defaultDeny: raw.policy?.defaultDeny ?? true,
       log: raw.policy?.log ?? false,
     },
-    extraEndpoints: (raw.extraEndpoints ?? []).map((e: any) => ({
+    extraEndpoints: (raw.extraEndpoints ?? []).map((e) => ({
       name: e.name,
       description: e.description ?? e.name,
       protocol: e.protocol,
       ports: [...new Set<number>(e.ports)].sort((a, b) => a - b),
-      hosts: e.hosts.map((h: string) => h.toLowerCase().replace(/\.$/, '')),
+      hosts: e.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')),
     })),
-    targets: {
-      iptables: { lanInterface: 'br-chargers', wanInterface: 'eth0', wifiInterface: 'wlan0', ...targets.iptables },
-      nftables: { lanInterface: 'br-chargers', wanInterface: 'eth0', wifiInterface: 'wlan0', ...targets.nftables },
-      mikrotik: {
-        routeros,
-        interface: 'bridge-chargers',
-        wifiInterface: 'wlan1',
-        wifi: raw.wifi ? (routeros === 7 ? 'wifi' : 'wireless') : 'none',
-        ...targets.mikrotik,
-      },
-      pfsense: { interface: 'opt1', ...targets.pfsense },
-      unifi: { apiVersion: '10', fqdnFallback: 'refuse', ...targets.unifi },
-    },
+    targets: Object.fromEntries([...registry].map(([id, t]) => [id, t.settings.normalize((targets as Record<string, object | undefined>)[id], raw)])) as TargetSettings,
     ...(raw.acknowledge?.length && { acknowledge: [...new Set<string>(raw.acknowledge)] }),
     targetKeys: Object.keys(targets),
   };

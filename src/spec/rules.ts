@@ -1,5 +1,5 @@
 import type { Profile } from '../profiles/types.js';
-import type { Site } from './types.js';
+import type { Site, SpecDocument } from './types.js';
 import { addressProblem, intToIp, ipToInt, isIPv4, parseSubnet, subnetProblem } from '../util/ipv4.js';
 import { RESERVED_GROUP_IDS } from '../profiles/types.js';
 import { autoPool, requiredPoolSize, reservedAddresses } from '../plan/pool.js';
@@ -11,7 +11,7 @@ export interface RuleContext {
   site: Site;
   profile: Profile;
   /** The document as written (to know what the user actually set). */
-  raw: any;
+  raw: SpecDocument;
   error(code: string, path: Path, message: string): void;
   warn(code: string, path: Path, message: string): void;
 }
@@ -242,42 +242,6 @@ const dnsBypass: Rule = ({ site, profile, warn }) => {
   }
 };
 
-const mikrotikWifiVersion: Rule = ({ site, raw, error }) => {
-  const m = site.targets.mikrotik;
-  if (m.routeros === 6 && (m.wifi === 'wifi' || m.wifi === 'wifiwave2')) {
-    error('mikrotik-wifi-version', raw.targets?.mikrotik?.wifi ? ['targets', 'mikrotik', 'wifi'] : ['targets', 'mikrotik', 'routeros'], `RouterOS 6 has only the 'wireless' package; '${m.wifi}' needs RouterOS 7`);
-  }
-};
-
-/**
- * A Linux router's charger segment, uplink and radio are three different interfaces: with the LAN
- * as the uplink the masquerade and the forward rules match the same traffic, and hostapd cannot
- * add a radio to itself (bridge=). Checked where the user set them (the defaults differ).
- */
-const linuxInterfacesDistinct: Rule = ({ site, raw, error }) => {
-  for (const id of ['iptables', 'nftables'] as const) {
-    const set = raw.targets?.[id];
-    if (!set) continue;
-    const t = site.targets[id];
-    const at = (key: string) => ['targets', id, set[key] !== undefined ? key : 'lanInterface'];
-    if (t.wanInterface === t.lanInterface) {
-      error('interface-clash', at('wanInterface'), `${id}: wanInterface and lanInterface are both '${t.lanInterface}': the uplink must be another interface than the charger segment`);
-    }
-    if (site.wifi && (t.wifiInterface === t.lanInterface || t.wifiInterface === t.wanInterface)) {
-      const other = t.wifiInterface === t.lanInterface ? 'lanInterface' : 'wanInterface';
-      error('interface-clash', at('wifiInterface'), `${id}: wifiInterface '${t.wifiInterface}' is also the ${other}: name the radio (e.g. wlan0), which hostapd adds to the lanInterface bridge`);
-    }
-    (t.lanPorts ?? []).forEach((port, i) => {
-      const role = port === t.lanInterface ? 'lanInterface' : port === t.wanInterface ? 'wanInterface' : site.wifi && port === t.wifiInterface ? 'wifiInterface' : undefined;
-      if (role) error('interface-clash', ['targets', id, 'lanPorts', String(i)], `${id}: lanPorts names '${port}', which is also the ${role}: list the wired ports that go into the ${t.lanInterface} bridge`);
-      const vlan = site.network.vlan;
-      if (vlan !== undefined && `${port}.${vlan}`.length > 15) {
-        error('interface-name-long', ['targets', id, 'lanPorts', String(i)], `${id}: the VLAN interface '${port}.${vlan}' would be longer than Linux's 15 characters: rename the port (e.g. with a .link file) or use a shorter one`);
-      }
-    });
-  }
-};
-
 /**
  * The spec paths each rule reads ('*' matches any list index). When the schema pass fails, a rule
  * still runs on the parts that parsed, unless it reads a part that did not (its result would be
@@ -298,11 +262,9 @@ export const ruleReads = new Map<Rule, string[]>([
   [extraEndpoints, ['profile']],
   [fallbackResolvers, ['profile', 'policy.dns']],
   [dnsBypass, ['profile', 'policy.dns']],
-  [mikrotikWifiVersion, ['targets.mikrotik']],
-  [linuxInterfacesDistinct, ['targets.iptables', 'targets.nftables']],
 ]);
 
-/** Run in order; each rule reports everything it finds. */
+/** Run in order, then each target's own rules (src/targets/<id>/, see validate.ts); each rule reports everything it finds. */
 export const rules: Rule[] = [
   subnetIsNetwork,
   gatewayInSubnet,
@@ -317,6 +279,4 @@ export const rules: Rule[] = [
   extraEndpoints,
   fallbackResolvers,
   dnsBypass,
-  mikrotikWifiVersion,
-  linuxInterfacesDistinct,
 ];

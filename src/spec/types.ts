@@ -1,3 +1,8 @@
+import type { TargetSettings } from '../targets/registry.js';
+
+export type { TargetSettings };
+export type { LinuxSettings } from '../targets/linux/settings.js';
+
 /** The site spec after validation, with every default filled in. */
 export interface Site {
   version: 1;
@@ -54,39 +59,27 @@ export interface ExtraEndpoint {
   hosts: string[];
 }
 
-/** The Linux targets' settings (iptables, nftables): the charger segment, the uplink, the radio. */
-export interface LinuxSettings {
-  lanInterface: string;
-  wanInterface: string;
-  wifiInterface: string;
-  /**
-   * Wired ports the Linux targets' network files put into the lanInterface bridge (with network.vlan:
-   * the VLAN interface `<port>.<vlan>` on each). Absent: the lanInterface is the port itself (no Wi-Fi)
-   * or a bridge holding only the radio.
-   */
-  lanPorts?: string[];
-}
-
-export interface TargetSettings {
-  iptables: LinuxSettings;
-  nftables: LinuxSettings;
-  mikrotik: {
-    routeros: 6 | 7;
-    interface: string;
-    wifi: 'wireless' | 'wifiwave2' | 'wifi' | 'none';
-    wifiInterface: string;
-    /** Default `virtual-ap` (read with the default in the target, so the spec hash of other targets stays): the charger SSID is a virtual AP on wifiInterface (the office SSID stays); `take-over`: the whole radio. */
-    radio?: 'virtual-ap' | 'take-over';
-    /** With `take-over`: move the radio out of another bridge (on a default configuration: the LAN bridge) instead of refusing. */
-    moveRadio?: boolean;
+/**
+ * The spec as written, once it passed the JSON Schema (schemas/site.schema.json): no defaults filled.
+ * Normalisation and the rules read it to know what the user actually set. After a schema failure the
+ * repaired document (repair.ts) has this shape too, with placeholders where parts did not parse.
+ */
+export interface SpecDocument {
+  $schema?: string;
+  version: 1;
+  site: { id: string; name?: string };
+  profile: string;
+  chargers: { count: number; units?: { name: string; mac?: string; ip?: string; rssi?: number }[] };
+  network: {
+    subnet: string;
+    gateway?: string;
+    vlan?: number;
+    dhcp?: { pool?: string; headroom?: number; leaseTime?: string };
   };
-  pfsense: { interface: string; acceptRules?: string[]; backup?: string; commitMerged?: boolean };
-  unifi: {
-    apiVersion: string;
-    fqdnFallback: 'refuse' | 'port-only';
-    /** Device tags whose APs broadcast the charger SSID (absent: every AP). */
-    apDeviceTags?: string[];
-    /** The charger network may use the gateway's cellular backup (absent: yes). */
-    cellularBackup?: boolean;
-  };
+  wifi?: { ssid: string; passphrase: string | { env: string }; channel: number; country: string; enforceMinSignal?: boolean };
+  policy?: Partial<Policy>;
+  extraEndpoints?: { name: string; description?: string; protocol: 'tcp' | 'udp'; ports: number[]; hosts: string[] }[];
+  acknowledge?: string[];
+  /** Each target's settings as written (its contract's schema): the keys present are the default targets. */
+  targets?: { [K in keyof TargetSettings]?: Partial<TargetSettings[K]> };
 }

@@ -5,7 +5,8 @@ import { closest } from '../util/suggest.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { loadYaml, type LoadedDocument } from './load.js';
 import { schemaDiagnostics } from './schema-errors.js';
-import type { Site } from './types.js';
+import type { Site, SpecDocument } from './types.js';
+import { targets } from '../targets/registry.js';
 import { normalize } from './normalize.js';
 import { rules, ruleReads, type RuleContext } from './rules.js';
 import { diagnosticCodes } from '../generated/codes.js';
@@ -41,7 +42,7 @@ export function validateSpec(text: string, file: string): ValidationResult {
   }
   const { schema, validate } = compiledSchema('site');
   const diagnostics: Diagnostic[] = [];
-  let data = doc.data as any;
+  let data: unknown = doc.data;
   let broken: string[] = [];
   const schemaValid = validate(data);
   if (!schemaValid) {
@@ -52,7 +53,9 @@ export function validateSpec(text: string, file: string): ValidationResult {
     broken = repaired.broken;
   }
 
-  const site = normalize(data);
+  // Schema-valid (or repaired to that shape, placeholders where parts did not parse): typed from here on.
+  const spec = data as SpecDocument;
+  const site = normalize(spec);
   const profileBroken = broken.some((b) => overlaps('profile', b));
   let profile: Profile | undefined;
   if (!profileBroken) {
@@ -71,10 +74,11 @@ export function validateSpec(text: string, file: string): ValidationResult {
     if (partial && hidesFinding(path.join('.'), broken)) return;
     push(diagnostics, doc, severity, code, path, message);
   };
-  const ctx: RuleContext = { site, profile: profile!, raw: data, error: report('error'), warn: report('warning') };
-  for (const rule of rules) {
+  const ctx: RuleContext = { site, profile: profile!, raw: spec, error: report('error'), warn: report('warning') };
+  // The spec's rules, then every target's own (src/targets/<id>/): all of them, every finding at once.
+  const all = [...rules.map((rule) => ({ rule, reads: ruleReads.get(rule) })), ...[...targets.values()].flatMap((t) => t.settings.rules ?? [])];
+  for (const { rule, reads } of all) {
     if (partial) {
-      const reads = ruleReads.get(rule);
       // A rule nobody declared the inputs of runs only on a whole spec.
       if (!schemaValid && !reads) continue;
       if (reads?.some((r) => broken.some((b) => overlaps(r, b)))) continue;
@@ -88,7 +92,7 @@ export function validateSpec(text: string, file: string): ValidationResult {
     }
   }
   // acknowledge: only codes chargewall can emit; a typo would silently acknowledge nothing.
-  (data.acknowledge ?? []).forEach((code: string, i: number) => {
+  (spec.acknowledge ?? []).forEach((code, i) => {
     if (broken.some((b) => overlaps(`acknowledge.${i}`, b)) || diagnosticCodes.includes(code)) return;
     const guess = closest(code, diagnosticCodes);
     push(diagnostics, doc, 'error', 'unknown-acknowledge', ['acknowledge', i],

@@ -1,5 +1,8 @@
 import type { Plan, TargetCapabilities } from '../plan/types.js';
-import type { Site } from '../spec/types.js';
+import type { Site, SpecDocument } from '../spec/types.js';
+import type { Rule } from '../spec/rules.js';
+import type { PipelineOptions, SiteRender } from '../pipeline.js';
+import type { ValidationResult } from '../spec/validate.js';
 
 export interface RenderOptions {
   /** Write the Wi-Fi passphrase into outputs (from the spec literal or its env variable). */
@@ -25,9 +28,77 @@ export interface TargetDiagnostic {
   path: string[];
 }
 
-/** One router platform. Add a folder in src/targets/, a line in registry.ts, templates, golden files. */
-export interface Target {
+/**
+ * A JSON Schema (draft-07) object for `targets.<id>`: every property with a description and, where
+ * it has one fixed default, `default`. schemas/site.schema.json's `targets` part is generated from
+ * these (test/targets.test.ts keeps the published file in sync).
+ */
+export interface SettingsSchema {
+  type: 'object';
+  description: string;
+  additionalProperties: false;
+  properties: Record<string, Record<string, unknown> & { description: string }>;
+}
+
+/** A validation rule of a target and the spec paths it reads (see ruleReads in src/spec/rules.ts). */
+export interface TargetRule {
+  rule: Rule;
+  reads: string[];
+}
+
+/** What a target owns about its settings: schema, defaults, validation. `S` is the settings type after normalisation. */
+export interface SettingsContract<S> {
+  schema: SettingsSchema;
+  /**
+   * The settings as written under `targets.<id>` (schema-valid, may be absent) → every default filled.
+   * `spec` is the whole document as written, for defaults that depend on it (MikroTik's Wi-Fi package).
+   * Pure; add no key the user did not set unless it has a default (the spec hash covers the result).
+   */
+  normalize(input: Partial<S> | undefined, spec: SpecDocument): S;
+  /** Semantic rules on the normalised site, run with the spec's other rules (every finding at once). */
+  rules?: readonly TargetRule[];
+}
+
+/**
+ * Something a target cannot express for this site, found before rendering. The pipeline collects
+ * every target's refusals and reports them all in one run (code target-unsupported), located at
+ * `path` (else at the setting the feature names, else the target's settings).
+ */
+export interface Refusal {
+  feature: string;
+  detail: string;
+  path?: readonly string[];
+}
+
+/**
+ * A file a target reads besides the spec (pfSense: the admin's config.xml backup), named by a setting
+ * of its own (relative to the spec) or, for every spec of a run, by a command-line flag.
+ */
+export interface TargetInput {
+  /** The setting that names it, e.g. ['targets', 'pfsense', 'backup']: errors about the input point there. */
+  setting: readonly string[];
+  /** The flag that gives it for every spec, e.g. '--pfsense-config'; a RenderError with `code` that names the flag is reported at the setting when the spec names the input. */
+  flag: string;
+  code: string;
+  /**
+   * Before this site renders: read the input (problems go into out.diagnostics, located), and return
+   * what render() gets (RenderOptions) and what to add to the site's files afterwards. Undefined: no input.
+   */
+  prepare(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): { options: Partial<RenderOptions>; finish?(files: Record<string, string>): void } | undefined;
+}
+
+/** One router platform: a folder in src/targets/, a line in registry.ts, golden files (docs/adding-a-target.md). */
+export interface Target<S = unknown> {
   id: string;
+  /** The target's settings under `targets.<id>`: schema, normalisation and validation rules. */
+  settings: SettingsContract<S>;
+  /**
+   * What this target cannot express for this plan, all of it (the pipeline runs every target's check
+   * before any render and reports every refusal at once). Pure; a target that can express every plan omits it.
+   */
+  check?(plan: Plan, site: Site): Refusal[];
+  /** A file the target reads besides the spec (see TargetInput); the pipeline prepares it before rendering. */
+  input?: TargetInput;
   /** One line for `chargewall targets`. */
   description: string;
   /** Output file names (relative to <out>/<site>/<target>/) for documentation; render() is the truth. */
@@ -36,7 +107,7 @@ export interface Target {
   placement?: string;
   /** What this target can express for this site (may depend on target settings, e.g. RouterOS version). */
   capabilities(site: Site): TargetCapabilities;
-  /** Plan → files. Pure; throws UnsupportedError / RenderError (below) for what it cannot express. */
+  /** Plan → files. Pure; runs only when check() refused nothing; throws RenderError (below) for input problems found while rendering (a missing passphrase variable). */
   render(plan: Plan, site: Site, options: RenderOptions): Record<string, string>;
 }
 
@@ -63,3 +134,6 @@ export class RenderError extends Error {
     this.name = 'RenderError';
   }
 }
+
+/** A refusal as the error render() would throw (the check and the render share one source of truth). */
+export const refusalError = (target: string, r: Refusal): UnsupportedError => new UnsupportedError(target, r.feature, r.detail, r.path);

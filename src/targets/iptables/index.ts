@@ -2,6 +2,7 @@ import type { Plan, ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
+import { linuxSettings, type LinuxSettings } from '../linux/settings.js';
 import { headerLines, linuxSets, sharedLinuxFiles } from '../linux/files.js';
 import { ruleComment } from './escape.js';
 
@@ -9,9 +10,10 @@ import { ruleComment } from './escape.js';
 const CHAIN_MAX = 28;
 const SET_MAX = 31;
 
-export const iptablesTarget: Target = {
+export const iptablesTarget: Target<LinuxSettings> = {
   id: 'iptables',
   description: 'Linux router: iptables-restore rules (IPv6: ip6tables, default only), ipset sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
+  settings: linuxSettings('iptables', 'Linux router with iptables, ipset, dnsmasq and hostapd.'),
   files: ['rules.v4', 'rules.v6', 'ipset.conf', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service', 'chargewall-<site>-dnsmasq.service', 'chargewall-<site>-hostapd.service', '10-chargewall-<site>-*.netdev', '10-chargewall-<site>-*.network', 'chargewall-<site>.interfaces'],
   placement: 'own chains, each reached by one jump that apply.sh inserts at the top of FORWARD, INPUT and PREROUTING (nat, for the redirects), matching the charger interface, and POSTROUTING (nat, masquerade: the charger subnet to the uplink), and at the top of ip6tables FORWARD for IPv6 on the charger interface; every other rule on the router stays as it is',
   capabilities: () => ({ resolverFilledSets: true, redirect: true, ntpServer: true }),

@@ -1,13 +1,13 @@
 import type { EndpointGroup, ForwardRule, Plan } from '../../plan/types.js';
-import { UnsupportedError } from '../../plan/build.js';
 import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { sha256Hex } from '../../util/sha256.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Site } from '../../spec/types.js';
-import type { RenderOptions, Target } from '../types.js';
-import { routerosCountry, supportedCountries } from './countries.js';
+import { refusalError, type RenderOptions, type Target } from '../types.js';
+import { routerosCountry } from './countries.js';
+import { mikrotikCheck, mikrotikSettings, type MikrotikSettings } from './contract.js';
 import { bare, commentText, lit, mdText, rx, str, versionAtLeast } from './escape.js';
 import { checkSyntax } from './script.js';
 
@@ -36,8 +36,10 @@ interface Section {
 
 type Report = (code: string, message: string, path: string[], severity?: 'error' | 'warning') => void;
 
-export const mikrotikTarget: Target = {
+export const mikrotikTarget: Target<MikrotikSettings> = {
   id: 'mikrotik',
+  settings: mikrotikSettings,
+  check: mikrotikCheck,
   description: 'MikroTik RouterOS 6/7: chargewall.rsc (/import in Safe Mode) with a preflight, fail-closed order and make-before-break re-apply; STEPS.md',
   files: ['chargewall.rsc', 'STEPS.md'],
   placement:
@@ -464,9 +466,7 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
   const w = plan.wifi!;
   const t = site.targets.mikrotik;
   const country = routerosCountry(w.country);
-  if (!country) {
-    throw new UnsupportedError('mikrotik', `wifi.country ${w.country}`, `RouterOS country names are known here for ${supportedCountries().join(', ')}; configure the radio by hand or use one of those`);
-  }
+  if (!country) throw refusalError('mikrotik', mikrotikCheck(plan, site)[0]);
   const psk = passphraseFor(w, options);
   const virtual = (t.radio ?? 'virtual-ap') === 'virtual-ap';
   const moveRadio = t.moveRadio ?? false;

@@ -2,6 +2,7 @@ import type { ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
+import { linuxSettings, type LinuxSettings } from '../linux/settings.js';
 import { headerLines, linuxSets, sharedLinuxFiles, type LinuxSet } from '../linux/files.js';
 import { nftComment, nftInterface } from './escape.js';
 
@@ -16,9 +17,10 @@ import { nftComment, nftInterface } from './escape.js';
  * with nft 1.0.6). Such a change needs new names, or a `delete table` step and a note on the
  * addresses it forgets. A set's timeout, the rules and new sets or chains are free to change.
  */
-export const nftablesTarget: Target = {
+export const nftablesTarget: Target<LinuxSettings> = {
   id: 'nftables',
   description: 'Linux router: one nftables table (nft -f) with sets filled by dnsmasq, dnsmasq DHCP/DNS, hostapd 2.4 GHz, apply.sh',
+  settings: linuxSettings('nftables', 'Linux router with nftables (its own table), dnsmasq and hostapd.'),
   files: ['chargewall.nft', 'dnsmasq.conf', 'hostapd.conf', 'apply.sh', 'chargewall-<site>.service', 'chargewall-<site>-dnsmasq.service', 'chargewall-<site>-hostapd.service', '10-chargewall-<site>-*.netdev', '10-chargewall-<site>-*.network', 'chargewall-<site>.interfaces'],
   placement:
     'an nftables table of its own, whose forward and input chains run just before the usual filter priority and match the charger interface; its drops are final, but its accepts do not override a drop in another table, so a ruleset with a drop policy must also let the charger interface through',

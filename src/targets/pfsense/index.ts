@@ -6,9 +6,14 @@ import { commentText, mdText } from './escape.js';
 import { mergeConfig, type MergeResult } from './merge.js';
 import { buildModel, sections, type PfModel, type PfRule } from './model.js';
 import { writeEl } from './xml.js';
+import { pfsenseCheck, pfsenseSettings, type PfsenseSettings } from './contract.js';
+import { pfsenseInput } from './backups.js';
 
-export const pfsenseTarget: Target = {
+export const pfsenseTarget: Target<PfsenseSettings> = {
   id: 'pfsense',
+  settings: pfsenseSettings,
+  check: pfsenseCheck,
+  input: pfsenseInput,
   description: 'pfSense CE/Plus: host aliases, filter rules, DNS/NTP port forwards, DHCP server; merged into your backup with --pfsense-config; UI steps',
   files: ['chargewall.xml', 'STEPS.md', 'config.xml (with --pfsense-config)'],
   placement:

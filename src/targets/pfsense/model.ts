@@ -5,7 +5,7 @@
 import { sha256Hex } from '../../util/sha256.js';
 import { objectName } from '../../plan/names.js';
 import type { Plan } from '../../plan/types.js';
-import { UnsupportedError } from '../types.js';
+import { refusalError, type Refusal } from '../types.js';
 import { cdata, cleanText, detailEntry, plain, ruleDescr } from './escape.js';
 import { el, flag, type El } from './xml.js';
 
@@ -80,7 +80,12 @@ export function trackerBase(siteId: string): number {
 
 const protoOf = (ps: ('tcp' | 'udp')[]): 'tcp' | 'udp' | 'tcp/udp' => (ps.length > 1 ? 'tcp/udp' : ps[0]);
 
-export function buildModel(plan: Plan, iface: string): PfModel {
+/** `refusals`: collect what the model cannot hold (the target's check) instead of throwing at the first (render). */
+export function buildModel(plan: Plan, iface: string, refusals?: Refusal[]): PfModel {
+  const refuse = (r: Refusal): void => {
+    if (!refusals) throw refusalError(target, r);
+    refusals.push(r);
+  };
   const id = plan.site.id;
   const tag = siteTag(id);
   const descr = (text: string) => ruleDescr(`${tag} ${text}`);
@@ -123,10 +128,10 @@ export function buildModel(plan: Plan, iface: string): PfModel {
   } else {
     rules.push({ action: 'pass', ipprotocol: 'inet', destination: { any: true }, log: false, descr: descr('pass everything else (policy.defaultDeny: false)'), tracker: base + rules.length, why: 'policy.defaultDeny is false: everything else from the chargers is allowed' });
   }
-  if (rules.length > 100) throw new UnsupportedError(target, `${rules.length} filter rules`, 'chargewall reserves 100 trackers per site');
+  if (rules.length > 100) refuse({ feature: `${rules.length} filter rules`, detail: 'chargewall reserves 100 trackers per site' });
 
   const names = new Set(aliases.map((a) => a.name));
-  if (names.size !== aliases.length) throw new UnsupportedError(target, 'endpoint group names', 'two groups map to the same alias name');
+  if (names.size !== aliases.length) refuse({ feature: 'endpoint group names', detail: 'two groups map to the same alias name' });
 
   const nat: PfNat[] = plan.redirects.map((r) => ({
     protocol: protoOf(r.protocols),
@@ -145,7 +150,7 @@ export function buildModel(plan: Plan, iface: string): PfModel {
     leaseSeconds: plan.dhcp.leaseSeconds,
     staticmaps: plan.dhcp.staticLeases.map((l) => ({ mac: l.mac, ipaddr: l.ip, hostname: l.hostname, descr: `${tag} ${cleanText(l.name)}` })),
   };
-  if (dhcp.dnsservers.length > 4 || dhcp.ntpservers.length > 4) throw new UnsupportedError(target, 'more than 4 DHCP DNS/NTP servers', 'pfSense hands out at most 4');
+  if (dhcp.dnsservers.length > 4 || dhcp.ntpservers.length > 4) refuse({ feature: 'more than 4 DHCP DNS/NTP servers', detail: 'pfSense hands out at most 4' });
 
   return { iface, tag, aliases, rules, nat, dhcp };
 }

@@ -4,7 +4,8 @@ import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
-import { UnsupportedError, type RenderOptions, type Target } from '../types.js';
+import { refusalError, type RenderOptions, type Target } from '../types.js';
+import { unifiCheck, unifiSettings, type UnifiSettings } from './contract.js';
 import { apiText, mdText } from './escape.js';
 
 /** The official OpenAPI document the requests are written for (../shared/data/unifi/). */
@@ -65,8 +66,10 @@ export function majorVersion(apiVersion: string): number {
   return Number(apiVersion.split('.')[0]);
 }
 
-export const unifiTarget: Target = {
+export const unifiTarget: Target<UnifiSettings> = {
   id: 'unifi',
+  settings: unifiSettings,
+  check: unifiCheck,
   description: 'UniFi Network 10.x: ordered Integration API requests (zone, blocks, network, domain firewall policies, 2.4 GHz Wi-Fi last) and UI steps',
   files: ['integration-api.json', 'STEPS.md'],
   // Domain policies are filled from what the gateway's resolver answered (DNS snooping). The API
@@ -287,25 +290,10 @@ export const unifiTarget: Target = {
   },
 };
 
-/** What the UniFi network object cannot hold: fail closed with the reason. */
+/** Fail closed in render too (a library caller may skip the pipeline's check): the first refusal of unifiCheck. */
 function checkNetwork(plan: Plan): void {
-  const vlan = plan.network.vlan;
-  if (vlan === undefined || vlan < 2 || vlan > 4009) {
-    throw new UnsupportedError(
-      'unifi',
-      vlan === undefined ? 'a charger segment without network.vlan' : `network.vlan ${vlan}`,
-      'every additional UniFi network is a VLAN 2-4009 (1 is the Default network) and a firewall zone takes whole networks; give the chargers their own VLAN in network.vlan',
-    );
-  }
-  if (plan.network.prefix < 8 || plan.network.prefix > 30) {
-    throw new UnsupportedError('unifi', `a /${plan.network.prefix} subnet`, 'UniFi networks take prefix lengths 8 to 30');
-  }
-  if (plan.dhcp.leaseSeconds > 31536000) {
-    throw new UnsupportedError('unifi', `lease time ${plan.dhcp.leaseTime}`, 'the UniFi DHCP server takes at most one year (31536000 s)');
-  }
-  if (plan.dhcp.dnsServers.length < 1 || plan.dhcp.dnsServers.length > 4 || plan.dhcp.ntpServers.length > 2) {
-    throw new UnsupportedError('unifi', 'these DHCP DNS/NTP server lists', 'UniFi hands out 1-4 DNS and at most 2 NTP servers');
-  }
+  const refused = unifiCheck(plan)[0];
+  if (refused) throw refusalError('unifi', refused);
 }
 
 type Filter = Record<string, unknown>;

@@ -22,9 +22,9 @@
 :if ([:len [/interface list member find where list="LAN" and interface="bridge-chargers"]] > 0) do={ :error "chargewall: bridge-chargers is in the interface list LAN - it is the office network, not a charger segment\3B create a separate bridge for the chargers" }
 :if ([:len [/ip address find where interface="bridge-chargers"]] > [:len [/ip address find where interface="bridge-chargers" and comment~"^chargewall:verkstad-lund:"]]) do={ :error "chargewall: bridge-chargers carries addresses chargewall did not add - it is in use\3B give the chargers their own bridge" }
 :if ([:len [/ip dhcp-server find where interface="bridge-chargers" and name!="cw-verkstad-lund-dhcp"]] > 0) do={ :error "chargewall: bridge-chargers already has a DHCP server - it is in use\3B give the chargers their own bridge" }
-:if ([:len [/interface wifi find where name="wlan1"]] = 0) do={ :error "chargewall: Wi-Fi interface wlan1 does not exist - set targets.mikrotik.wifiInterface" }
-:if ([:len [/interface wifi radio find where interface="wlan1" and bands~"2ghz"]] = 0) do={ :error "chargewall: wlan1 is not a 2.4 GHz radio - set targets.mikrotik.wifiInterface to the 2.4 GHz one" }
-:if ([:len [/interface wifi find where name="wlan1" and disabled=no]] = 0) do={ :error "chargewall: wlan1 is disabled - a virtual AP runs only on a running radio\3B set targets.mikrotik.radio to take-over to use the whole radio" }
+:if ([:len [/interface wifi find where name="wifi2"]] = 0) do={ :error "chargewall: Wi-Fi interface wifi2 does not exist - set targets.mikrotik.wifiInterface" }
+:if ([:len [/interface wifi radio find where interface="wifi2" and bands~"2ghz"]] = 0) do={ :error "chargewall: wifi2 is not a 2.4 GHz radio - set targets.mikrotik.wifiInterface to the 2.4 GHz one" }
+:if ([:len [/interface wifi find where name="wifi2" and disabled=no]] = 0) do={ :error "chargewall: wifi2 is disabled - a virtual AP runs only on a running radio\3B set targets.mikrotik.radio to take-over to use the whole radio" }
 :if ([:len [/interface wifi find where name="cw-verkstad-lund-ap"]] > [:len [/interface wifi find where name="cw-verkstad-lund-ap" and comment~"^chargewall:verkstad-lund:"]]) do={ :error "chargewall: an interface cw-verkstad-lund-ap exists that chargewall did not create - rename it" }
 :if ([:len [/interface bridge port find where interface="cw-verkstad-lund-ap" and bridge!="bridge-chargers"]] > 0) do={ :error "chargewall: cw-verkstad-lund-ap is a port of another bridge than bridge-chargers - remove that port" }
 :if ([:len [/ip firewall nat find where chain="srcnat" and action=masquerade]] = 0) do={ :put "chargewall: WARNING no masquerade rule in srcnat - the chargers reach the internet only if the router NATs them some other way" }
@@ -112,9 +112,9 @@
 # The router answers DNS for the chargers the input rules above keep it closed to everything but the chargers and the LAN list.
 /ip dns set allow-remote-requests=yes
 
-# ---- Wi-Fi (wifi): virtual AP cw-verkstad-lund-ap on wlan1, 2.4 GHz b/g/n, channel 1 (2412 MHz), 20 MHz, WPA2-PSK, country SE
-# Virtual AP cw-verkstad-lund-ap on wlan1 (targets.mikrotik.radio virtual-ap): the office SSID, its security and bridge stay as they are.
-# The channel is the radio's: wlan1 is set to channel 1, 20 MHz, for both SSIDs.
+# ---- Wi-Fi (wifi): virtual AP cw-verkstad-lund-ap on wifi2, 2.4 GHz b/g/n, channel 1 (2412 MHz), 20 MHz, WPA2-PSK, country SE
+# Virtual AP cw-verkstad-lund-ap on wifi2 (targets.mikrotik.radio virtual-ap): the office SSID, its security and bridge stay as they are.
+# The channel is the radio's: wifi2 is set to channel 1, 20 MHz, for both SSIDs.
 # Values set on the interface win over the profiles (WiFi manual): the script writes every managed value there and removes
 # the profiles assigned directly to it and its own passphrase (the default configuration sets the sticker one there).
 # Survey check, not enforced: every charger must see this AP at -75 dBm or better (Zaptec app).
@@ -124,9 +124,9 @@
 :if ([:len [/interface wifi channel find where name="cw-verkstad-lund-ch"]] = 0) do={ /interface wifi channel add name="cw-verkstad-lund-ch" band=2ghz-n frequency=2412 width=20mhz comment="chargewall:verkstad-lund: charger Wi-Fi channel" } else={ /interface wifi channel set [/interface wifi channel find where name="cw-verkstad-lund-ch"] band=2ghz-n frequency=2412 width=20mhz comment="chargewall:verkstad-lund: charger Wi-Fi channel" }
 :if ([:len [/interface wifi security find where name="cw-verkstad-lund-sec"]] = 0) do={ /interface wifi security add name="cw-verkstad-lund-sec" authentication-types=wpa2-psk encryption=ccmp ft=no ft-over-ds=no comment="chargewall:verkstad-lund: charger Wi-Fi security" } else={ /interface wifi security set [/interface wifi security find where name="cw-verkstad-lund-sec"] authentication-types=wpa2-psk encryption=ccmp ft=no ft-over-ds=no comment="chargewall:verkstad-lund: charger Wi-Fi security" }
 :if ([:len [/interface wifi configuration find where name="cw-verkstad-lund-cfg"]] = 0) do={ /interface wifi configuration add name="cw-verkstad-lund-cfg" mode=ap ssid="Zaptec Chargers" country="Sweden" channel="cw-verkstad-lund-ch" security="cw-verkstad-lund-sec" comment="chargewall:verkstad-lund: charger Wi-Fi" } else={ /interface wifi configuration set [/interface wifi configuration find where name="cw-verkstad-lund-cfg"] mode=ap ssid="Zaptec Chargers" country="Sweden" channel="cw-verkstad-lund-ch" security="cw-verkstad-lund-sec" comment="chargewall:verkstad-lund: charger Wi-Fi" }
-:put "chargewall: NOTE wlan1 now runs on channel 1 \282412 MHz, 20 MHz\29 - the office SSID on it moves there too"
-/interface wifi set [/interface wifi find where name="wlan1"] channel.frequency=2412 channel.width=20mhz
-:if ([:len [/interface wifi find where name="cw-verkstad-lund-ap"]] = 0) do={ /interface wifi add name="cw-verkstad-lund-ap" master-interface="wlan1" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" } else={ /interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] master-interface="wlan1" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" }
+:put "chargewall: NOTE wifi2 now runs on channel 1 \282412 MHz, 20 MHz\29 - the office SSID on it moves there too"
+/interface wifi set [/interface wifi find where name="wifi2"] channel.frequency=2412 channel.width=20mhz
+:if ([:len [/interface wifi find where name="cw-verkstad-lund-ap"]] = 0) do={ /interface wifi add name="cw-verkstad-lund-ap" master-interface="wifi2" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" } else={ /interface wifi set [/interface wifi find where name="cw-verkstad-lund-ap"] master-interface="wifi2" configuration="cw-verkstad-lund-cfg" disabled=yes comment="chargewall:verkstad-lund: charger Wi-Fi \28virtual AP\29" }
 :if ([:len [/interface bridge find where name="bridge-chargers"]] = 1) do={ :if ([:len [/interface bridge port find where interface="cw-verkstad-lund-ap"]] = 0) do={ /interface bridge port add bridge="bridge-chargers" interface="cw-verkstad-lund-ap" comment="chargewall:verkstad-lund: charger Wi-Fi" } }
 /interface wifi unset [/interface wifi find where name="cw-verkstad-lund-ap"] value-name=security
 /interface wifi unset [/interface wifi find where name="cw-verkstad-lund-ap"] value-name=channel
@@ -161,6 +161,6 @@
 #   /ip dns allow-remote-requests and address-list-extra-time: the values in your /export
 #   With a LAN list, two input rules keep the router's DNS/NTP closed to everything but the LAN remove them once /ip dns (and NTP) are as in your /export
 #     /ip firewall filter remove [/ip firewall filter find where comment~"^chargewall:verkstad-lund:"]
-#   wlan1: the channel it had (frequency and width in your /export)
+#   wifi2: the channel it had (frequency and width in your /export)
 #   DNS FWD entries with comment chargewall:fwd: are shared by the chargewall sites of this router when no site is left, remove them with
 #     /ip dns static remove [/ip dns static find where comment~"^chargewall:fwd:"]

@@ -1,12 +1,16 @@
 import { spawnSync } from 'node:child_process';
+import type { PipelineOptions, SiteRender } from '../../pipeline.js';
+import type { ValidationResult } from '../../spec/validate.js';
+import { mdText } from './escape.js';
+import type { TargetInput } from '../types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildPlan } from './plan/build.js';
-import { validateSpec } from './spec/validate.js';
-import type { Site } from './spec/types.js';
-import { targets } from './targets/registry.js';
-import { mergeConfig } from './targets/pfsense/merge.js';
-import { buildModel } from './targets/pfsense/model.js';
+import { buildPlan } from '../../plan/build.js';
+import { validateSpec } from '../../spec/validate.js';
+import type { Site } from '../../spec/types.js';
+import { targets } from '../registry.js';
+import { mergeConfig } from './merge.js';
+import { buildModel } from './model.js';
 
 /**
  * pfSense backups named in specs (`targets.pfsense.backup`, or --pfsense-config for every spec):
@@ -148,3 +152,90 @@ function publicRefusal(merged: string, backup: string): string | undefined {
     `or, in a private repository, set targets.pfsense.commitMerged: true to commit both so CI can check the merge`
   );
 }
+
+/**
+ * What this site's pfSense render merges into: the shared plan (planBackups) when there is one, else
+ * the backup the spec names (read here), else --pfsense-config. A named backup that cannot be read,
+ * or a merged file git would commit, is an error located at targets.pfsense.backup.
+ */
+export function pfsenseBackup(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): SiteBackup | undefined {
+  const at = ['targets', 'pfsense', 'backup'];
+  const error = (code: string, message: string) => {
+    const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+    out.diagnostics.push({ severity: 'error', code, message: `pfsense: ${message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
+  };
+  const shared = options.pfsenseBackup;
+  if (shared) {
+    if (shared.refuse) error('pfsense-merged-public', shared.refuse);
+    return shared;
+  }
+  const own = backupPath(site, file);
+  if (own !== undefined) {
+    try {
+      return { file: site.targets.pfsense.backup!, text: readFileSync(own, 'utf8'), sites: [site.site.id], owner: site.site.id };
+    } catch (e: any) {
+      // Absent where git ignores it: kept out of a public repository on purpose (CI has no backup), a
+      // warning a site can acknowledge. Absent where git would track it, or outside git: nothing keeps
+      // it out of a repository, so the path is most likely wrong; an error an acknowledgement cannot hide.
+      const ignored = options.readOnly && e?.code === 'ENOENT' ? gitIgnored(own) : undefined;
+      if (options.readOnly && e?.code === 'ENOENT' && !ignored) {
+        const why = ignored === false ? 'git does not ignore that path, so it is not a backup kept out of the repository' : 'it is not in a git work tree, so it is not a backup kept out of a repository';
+        error('pfsense-backup-missing', `the backup ${site.targets.pfsense.backup} is not here (${own}) and ${why}: a typo in targets.pfsense.backup? Fix the path (it is relative to the spec), or save the backup there (Diagnostics > Backup & Restore, unencrypted); a backup kept out of a public repository must be listed in .gitignore`);
+        return undefined;
+      }
+      if (ignored) {
+        const pos = result.locate?.(at) ?? { line: 1, col: 1 };
+        out.diagnostics.push({
+          severity: 'warning',
+          code: 'pfsense-backup-absent',
+          message: `pfsense: the backup ${site.targets.pfsense.backup} is not here (${own}), so the merged config.xml and the pfsense folder of this site are not checked; expected where git ignores the backup to keep it out of the repository (acknowledge: [pfsense-backup-absent] in CI)`,
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: at.join('.'),
+        });
+        out.unchecked = [`${site.site.id}/pfsense/`];
+        return undefined;
+      }
+      error('pfsense-backup-missing', `cannot read the backup ${site.targets.pfsense.backup} (${e?.code === 'ENOENT' ? `no such file: ${own}` : e?.message}): download it in Diagnostics > Backup & Restore (unencrypted) and save it there, or fix the path (it is relative to the spec)`);
+      return undefined;
+    }
+  }
+  return options.pfsenseConfig && { ...options.pfsenseConfig, sites: [site.site.id], owner: site.site.id };
+}
+
+/**
+ * Sites on one firewall share one merged config.xml: only the last site merged (the owner) keeps it,
+ * and every site's STEPS.md says which file to restore, so no one restores a file lacking the others.
+ */
+export function sharedBackupNote(id: string, backup: SiteBackup, files: Record<string, string>): void {
+  if (backup.sites.length < 2) return;
+  const owned = backup.owner === id;
+  if (!owned) delete files[`${id}/pfsense/config.xml`];
+  const others = backup.sites.filter((s) => s !== id);
+  files[`${id}/pfsense/STEPS.md`] +=
+    `\n## One firewall, ${backup.sites.length} sites: restore one file\n\n` +
+    `The backup ${mdText(backup.file)} is named by ${backup.sites.length} sites (${backup.sites.join(', ')}); chargewall merges them all into ONE config.xml: ` +
+    `**restore \`${backup.owner}/pfsense/config.xml\`** (in the output folder), once, for all of them. ` +
+    (owned
+      ? `That is the config.xml in this folder; it also holds the items of ${others.join(', ')}.`
+      : `This folder has no config.xml: a file with only this site's items would remove ${others.join(', ')} from the firewall.`) +
+    ` "What changed" above is what this site adds. Render these sites' specs in one run, so the merged file holds every one of them.\n`;
+}
+
+/** The pfSense target's input: the backup it merges into (the spec's targets.pfsense.backup, a shared group's merge, or --pfsense-config). */
+export const pfsenseInput: TargetInput = {
+  setting: ['targets', 'pfsense', 'backup'],
+  flag: '--pfsense-config',
+  code: 'pfsense-config',
+  prepare(site, file, options, result, out) {
+    const backup = pfsenseBackup(site, file, options, result, out);
+    if (!backup) return undefined;
+    return {
+      options: { pfsenseConfig: { file: backup.file, text: backup.text, overwriteEdits: options.pfsenseOverwriteEdits || options.pfsenseConfig?.overwriteEdits } },
+      finish: (files) => {
+        if (files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, files);
+      },
+    };
+  },
+};
