@@ -1,0 +1,43 @@
+/**
+ * The iptables target's line files, built in code (no template): rules.v4, rules.v6 and ipset.conf.
+ * Every rule line arrives built by index.ts from validated ids, addresses and numbers, its comment
+ * through escape.ts `ruleComment`; header and set labels through ../linux/escape.ts `commentText`.
+ * `lines()` refuses any part that would add a line.
+ */
+import { lines, prefixed } from '../../render/lines.js';
+
+export interface Chains {
+  fwd: string;
+  ret: string;
+  input: string;
+  dnat: string;
+  snat: string;
+}
+
+/** iptables-restore --noflush input for IPv4: the filter chains and the nat chains. */
+export function rulesV4(v: { header: string[]; chains: Chains; fwd: string[]; ret: string[]; input: string[]; dnat: string[]; snat: string[] }): string {
+  const { chains } = v;
+  return lines(
+    prefixed('# ', v.header),
+    '#',
+    '# Load with `iptables-restore --noflush < rules.v4` (apply.sh does it, then adds one jump per chain).',
+    "# --noflush replaces only the chains declared here; the router's own rules stay as they are.",
+    '*filter',
+    `:${chains.fwd} - [0:0]`,
+    `:${chains.ret} - [0:0]`,
+    `:${chains.input} - [0:0]`,
+    '# Chargers -> internet (jumped to from FORWARD for traffic entering the charger interface).',
+    v.fwd,
+    '# Internet -> chargers: replies only (jumped to from FORWARD for traffic leaving the charger interface).',
+    v.ret,
+    '# Chargers -> the router itself (jumped to from INPUT).',
+    v.input,
+    'COMMIT',
+    '*nat',
+    `:${chains.dnat} - [0:0]`,
+    `:${chains.snat} - [0:0]`,
+    v.dnat,
+    v.snat,
+    'COMMIT',
+  );
+}
