@@ -41,3 +41,23 @@ export function rulesV4(v: { header: string[]; chains: Chains; fwd: string[]; re
     'COMMIT',
   );
 }
+
+/** ip6tables-restore --noflush input: the same chain names, holding only the default. */
+export function rulesV6(v: { header: string[]; chains: Chains; fwd6: string[]; ret6: string[]; drop: boolean }): string {
+  const { chains } = v;
+  return lines(
+    prefixed('# ', v.header),
+    '#',
+    '# Load with `ip6tables-restore --noflush < rules.v6` (apply.sh does it, then adds one jump per chain).',
+    '# The cloud hosts need IPv4, so every allow rule is in rules.v4. IPv6 forwarded to or from the charger',
+    `# interface gets the default here: ${v.drop ? 'dropped, except replies to connections the chargers opened' : 'allowed (policy.defaultDeny is off)'}.`,
+    '*filter',
+    `:${chains.fwd} - [0:0]`,
+    `:${chains.ret} - [0:0]`,
+    '# Chargers -> anywhere over IPv6 (jumped to from FORWARD for traffic entering the charger interface).',
+    v.fwd6,
+    '# Anywhere -> chargers over IPv6 (jumped to from FORWARD for traffic leaving the charger interface).',
+    v.ret6,
+    'COMMIT',
+  );
+}
