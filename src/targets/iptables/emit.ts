@@ -5,6 +5,7 @@
  * `lines()` refuses any part that would add a line.
  */
 import { lines, prefixed } from '../../render/lines.js';
+import type { LinuxSet } from '../linux/files.js';
 
 export interface Chains {
   fwd: string;
@@ -59,5 +60,20 @@ export function rulesV6(v: { header: string[]; chains: Chains; fwd6: string[]; r
     '# Anywhere -> chargers over IPv6 (jumped to from FORWARD for traffic leaving the charger interface).',
     v.ret6,
     'COMMIT',
+  );
+}
+
+/** `ipset -exist restore` input: one set per endpoint group, its literal addresses permanent. */
+export function ipsetConf(v: { header: string[]; sets: LinuxSet[] }): string {
+  return lines(
+    prefixed('# ', v.header),
+    '#',
+    '# Load with `ipset -exist restore < ipset.conf` (apply.sh does it). dnsmasq fills the sets from its',
+    '# answers to the chargers (ipset= lines); an entry lives a day and is refreshed by every upstream lookup.',
+    v.sets.flatMap((s) => [
+      ...prefixed('# ', s.labels),
+      `create ${s.name} hash:ip family inet hashsize 64 maxelem 4096 timeout 86400`,
+      ...s.addresses.map((a) => `add ${s.name} ${a} timeout 0`),
+    ]),
   );
 }

@@ -1,10 +1,9 @@
 import type { Plan, ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
-import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
 import { headerLines, linuxSets, sharedLinuxFiles } from '../linux/files.js';
 import { ruleComment } from './escape.js';
-import { rulesV4, rulesV6 } from './emit.js';
+import { ipsetConf, rulesV4, rulesV6 } from './emit.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
 const CHAIN_MAX = 28;
@@ -70,7 +69,7 @@ export const iptablesTarget: Target = {
     const files: Record<string, string> = {};
     files['rules.v4'] = rulesV4({ header, chains, fwd, ret, input, dnat, snat });
     files['rules.v6'] = rulesV6({ header, chains, fwd6, ret6, drop });
-    files['ipset.conf'] = renderTemplate('iptables', 'ipset.conf', { header, sets });
+    files['ipset.conf'] = ipsetConf({ header, sets });
     return {
       ...files,
       ...sharedLinuxFiles(plan, t, options, {
