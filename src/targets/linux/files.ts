@@ -10,6 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
+import { dnsmasqConf as emitDnsmasqConf } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -57,7 +58,7 @@ function dnsmasqConf(
       const { option, target } = directive(s);
       return chunkJoin(s.names, '/', LINE_MAX - target.length - 10).map((names) => `${option}=/${names}/${target}`);
     });
-  return renderTemplate('linux', 'dnsmasq.conf', {
+  return emitDnsmasqConf({
     header,
     id: plan.site.id,
     lan: settings.lanInterface,
@@ -68,7 +69,6 @@ function dnsmasqConf(
     setWord,
     setLines,
     wan: settings.wanInterface,
-    ntp: plan.ntp,
     dns: plan.dns,
   });
 }
