@@ -60,3 +60,62 @@ export function dnsmasqConf(v: DnsmasqView): string {
     v.setLines,
   );
 }
+
+export interface HostapdView {
+  header: string[];
+  wifi: WifiPlan;
+  wifiInterface: string;
+  lan: string;
+  /** The SSID as hex (escape.ts `hex`) for ssid2=, and as comment text for the # line. */
+  ssidHex: string;
+  ssidText: string;
+  utf8: boolean;
+  /** Printable ASCII, 8-63 characters (render/secrets.ts), or undefined: hostapd reads pskFile. */
+  passphrase: string | undefined;
+  pskEnv: string;
+  pskFile: string;
+  pskSource: string;
+}
+
+export function hostapdConf(v: HostapdView): string {
+  const { wifi } = v;
+  return lines(
+    prefixed('# ', v.header),
+    '#',
+    `# 2.4 GHz access point for the chargers: 802.11b/g/n, 20 MHz, fixed channel ${wifi.channel}, WPA2-PSK (CCMP).`,
+    `# SSID: ${v.ssidText} (written as hex below so no character can break the file).`,
+    `interface=${v.wifiInterface}`,
+    `bridge=${v.lan}`,
+    'driver=nl80211',
+    'ctrl_interface=/run/hostapd',
+    `ssid2=${v.ssidHex}`,
+    v.utf8 && 'utf8_ssid=1',
+    `country_code=${wifi.country}`,
+    'ieee80211d=1',
+    'hw_mode=g',
+    `channel=${wifi.channel}`,
+    'ieee80211n=1',
+    'ht_capab=[SHORT-GI-20]',
+    'wmm_enabled=1',
+    'ignore_broadcast_ssid=0',
+    'auth_algs=1',
+    'wpa=2',
+    'wpa_key_mgmt=WPA-PSK',
+    'rsn_pairwise=CCMP',
+    '# Chargers never talk to each other (Zaptec balances load through its cloud): the access point does',
+    `# not pass frames between its stations, and the radio is an isolated port of ${v.lan}.`,
+    'ap_isolate=1',
+    v.passphrase
+      ? `wpa_passphrase=${v.passphrase}`
+      : [
+          '# The passphrase is not in this file (render with --with-secrets to put it here). hostapd reads it',
+          `# from the file below and will not start without it; apply.sh writes it from $${v.pskEnv} (${v.pskSource}).`,
+          `wpa_psk_file=${v.pskFile}`,
+        ],
+    wifi.enforceMinSignal && [
+      `# Reject chargers weaker than ${wifi.minSignalDbm} dBm (asked for in the spec: wifi.enforceMinSignal).`,
+      `rssi_reject_assoc_rssi=${wifi.minSignalDbm}`,
+      'rssi_reject_assoc_timeout=30',
+    ],
+  );
+}

@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -98,7 +98,7 @@ function pskView(plan: Plan, readByApply = false) {
 /** hostapd.conf, or undefined for a site without Wi-Fi. */
 function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[], options: RenderOptions): string | undefined {
   if (!plan.wifi) return undefined;
-  return renderTemplate('linux', 'hostapd.conf', {
+  return emitHostapdConf({
     header,
     wifi: plan.wifi,
     wifiInterface: settings.wifiInterface,
