@@ -168,3 +168,25 @@ export function rulesUnit(v: UnitsView): string {
     'WantedBy=multi-user.target',
   );
 }
+
+/** chargewall-<site>-dnsmasq.service: the charger segment's dnsmasq, supervised, bound to the rules unit. */
+export function dnsmasqUnit(v: UnitsView): string {
+  return lines(
+    unitHeader(v),
+    `# Site ${v.id}: DHCP and DNS for the chargers, its own dnsmasq instance, restarted when it fails. It`,
+    `# requires ${v.units.rules}: it starts only after the rules loaded, and stops with them.`,
+    '[Unit]',
+    `Description=chargewall ${v.id}: DHCP and DNS for the chargers (dnsmasq)`,
+    `Requires=${v.units.rules}`,
+    `After=${v.units.rules} network.target`,
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=/usr/sbin/dnsmasq --keep-in-foreground --conf-file=${v.folder}/dnsmasq.conf`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  );
+}
