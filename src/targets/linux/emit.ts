@@ -190,3 +190,30 @@ export function dnsmasqUnit(v: UnitsView): string {
     'WantedBy=multi-user.target',
   );
 }
+
+/** chargewall-<site>-hostapd.service: the access point, supervised, bound to the radio's device. */
+export function hostapdUnit(v: UnitsView): string {
+  return lines(
+    unitHeader(v),
+    `# Site ${v.id}: the chargers' access point on ${v.wifiInterface}, restarted when it fails. Bound to the radio:`,
+    '# a USB radio that goes away stops it, and starts it again when it is back (WantedBy= its device).',
+    `# It requires ${v.units.rules}: no access point without the rules. The distribution's hostapd.service`,
+    `# must not drive ${v.wifiInterface} as well.`,
+    '[Unit]',
+    `Description=chargewall ${v.id}: Wi-Fi access point for the chargers (hostapd on ${v.wifiInterface})`,
+    `Requires=${v.units.rules}`,
+    `BindsTo=${v.wifiDevice}`,
+    `After=${v.units.rules} ${v.wifiDevice} ${v.lanDevice}`,
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=/usr/sbin/hostapd ${v.folder}/hostapd.conf`,
+    '# hostapd adds the radio to the charger bridge; it then becomes an isolated port like the wired ones.',
+    `ExecStartPost=/bin/sh ${v.folder}/apply.sh --isolate-radio`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    `WantedBy=multi-user.target ${v.wifiDevice}`,
+  );
+}

@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -196,7 +196,7 @@ function systemdUnits(plan: Plan, settings: LinuxSettings, target: string): Reco
   const out: Record<string, string> = {};
   out[units.rules] = rulesUnit(common);
   out[units.dnsmasq] = dnsmasqUnit(common);
-  if (plan.wifi) out[units.hostapd] = renderTemplate('linux', 'hostapd.service', common);
+  if (plan.wifi) out[units.hostapd] = hostapdUnit(common);
   return out;
 }
 
