@@ -217,3 +217,42 @@ export function hostapdUnit(v: UnitsView): string {
     `WantedBy=multi-user.target ${v.wifiDevice}`,
   );
 }
+
+/**
+ * What the network files print: ids, interface names, the VLAN id and the gateway address (no free
+ * text: systemd's and ifupdown's parsers continue a line that ends in a backslash).
+ */
+export interface NetworkView {
+  header: string[];
+  id: string;
+  lan: string;
+  address: string;
+  bridge: boolean;
+  vlan: number | undefined;
+  vlanByHand: boolean;
+  target: string;
+  members: string[];
+  hasWifi: boolean;
+  wifiInterface: string;
+}
+
+/** The note for network.vlan without lanPorts: the VLAN is the admin's to make. */
+const vlanByHandNote = (v: NetworkView) =>
+  v.vlanByHand && [
+    `# network.vlan is ${v.vlan} but targets.${v.target}.lanPorts is empty, so no VLAN interface is made here: ${v.bridge ? 'put the port carrying' : `${v.lan} must be VLAN ${v.vlan}'s interface, or list the trunk port in lanPorts and render again.`}`,
+    ...(v.bridge ? [`# VLAN ${v.vlan} into ${v.lan} yourself, or list the trunk port in lanPorts and render again.`] : []),
+  ];
+
+/** 10-chargewall-<site>-<lan>.netdev: the chargers' bridge. */
+export function bridgeNetdev(v: NetworkView): string {
+  return lines(
+    prefixed('# ', v.header),
+    `# The chargers' bridge${v.hasWifi ? ` (hostapd adds the radio ${v.wifiInterface} to it)` : ''}${v.members.length ? `; its wired ports: ${v.members.join(', ')}` : ''}.`,
+    '[NetDev]',
+    `Name=${v.lan}`,
+    'Kind=bridge',
+    '',
+    '[Bridge]',
+    'STP=no',
+  );
+}

@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -220,7 +220,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   const members = ports.map((p) => (vlan !== undefined ? `${p}.${vlan}` : p));
   const view = { header, id, lan, address, bridge, vlan, vlanByHand: vlan !== undefined && ports.length === 0, target, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
   const files: Record<string, string> = {};
-  if (bridge) files[`${prefix}${lan}.netdev`] = renderTemplate('linux', 'bridge.netdev', view);
+  if (bridge) files[`${prefix}${lan}.netdev`] = bridgeNetdev(view);
   files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
   ports.forEach((port, i) => {
     if (vlan !== undefined) {
