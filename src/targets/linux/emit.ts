@@ -256,3 +256,14 @@ export function bridgeNetdev(v: NetworkView): string {
     'STP=no',
   );
 }
+
+/** One wired port of the segment: `port`, and `member` (port.vlan with network.vlan, else the port). */
+export interface PortView {
+  port: string;
+  member: string;
+}
+
+/** 10-chargewall-<site>-<port>.<vlan>.netdev: the VLAN interface on a trunk port. */
+export function vlanNetdev(v: NetworkView, p: PortView): string {
+  return lines(prefixed('# ', v.header), `# VLAN ${v.vlan} of the charger segment on ${p.port}.`, '[NetDev]', `Name=${p.member}`, 'Kind=vlan', '', '[VLAN]', `Id=${v.vlan}`);
+}

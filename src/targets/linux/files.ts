@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -224,7 +224,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
   ports.forEach((port, i) => {
     if (vlan !== undefined) {
-      files[`${prefix}${members[i]}.netdev`] = renderTemplate('linux', 'vlan.netdev', { ...view, port, member: members[i] });
+      files[`${prefix}${members[i]}.netdev`] = vlanNetdev(view, { port, member: members[i] });
       files[`${prefix}${port}.network`] = renderTemplate('linux', 'trunk.network', { ...view, port, member: members[i] });
     }
     files[`${prefix}${members[i]}.network`] = renderTemplate('linux', 'port.network', { ...view, port, member: members[i] });
