@@ -267,3 +267,24 @@ export interface PortView {
 export function vlanNetdev(v: NetworkView, p: PortView): string {
   return lines(prefixed('# ', v.header), `# VLAN ${v.vlan} of the charger segment on ${p.port}.`, '[NetDev]', `Name=${p.member}`, 'Kind=vlan', '', '[VLAN]', `Id=${v.vlan}`);
 }
+
+/** 10-chargewall-<site>-<lan>.network: the gateway address on the charger interface. */
+export function lanNetwork(v: NetworkView): string {
+  return lines(
+    prefixed('# ', v.header),
+    vlanByHandNote(v),
+    '# The gateway address the chargers are given, on the charger interface, with or without a charger plugged in.',
+    '[Match]',
+    `Name=${v.lan}`,
+    '',
+    '[Link]',
+    'RequiredForOnline=no',
+    '',
+    '[Network]',
+    `Address=${v.address}`,
+    'ConfigureWithoutCarrier=yes',
+    'IgnoreCarrierLoss=yes',
+    'LinkLocalAddressing=no',
+    'IPv6AcceptRA=no',
+  );
+}

@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -221,7 +221,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   const view = { header, id, lan, address, bridge, vlan, vlanByHand: vlan !== undefined && ports.length === 0, target, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
   const files: Record<string, string> = {};
   if (bridge) files[`${prefix}${lan}.netdev`] = bridgeNetdev(view);
-  files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
+  files[`${prefix}${lan}.network`] = lanNetwork(view);
   ports.forEach((port, i) => {
     if (vlan !== undefined) {
       files[`${prefix}${members[i]}.netdev`] = vlanNetdev(view, { port, member: members[i] });
