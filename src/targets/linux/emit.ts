@@ -288,3 +288,42 @@ export function lanNetwork(v: NetworkView): string {
     'IPv6AcceptRA=no',
   );
 }
+
+/** 10-chargewall-<site>-<port>.network for a trunk port: it carries the VLAN interface. */
+export function trunkNetwork(v: NetworkView, p: PortView): string {
+  return lines(
+    prefixed('# ', v.header),
+    `# ${p.port} carries VLAN ${v.vlan} (${p.member}) of the charger segment.`,
+    '[Match]',
+    `Name=${p.port}`,
+    '',
+    '[Link]',
+    'RequiredForOnline=no',
+    '',
+    '[Network]',
+    `VLAN=${p.member}`,
+    'LinkLocalAddressing=no',
+    'ConfigureWithoutCarrier=yes',
+  );
+}
+
+/** 10-chargewall-<site>-<member>.network: a wired port of the bridge, isolated. */
+export function portNetwork(v: NetworkView, p: PortView): string {
+  return lines(
+    prefixed('# ', v.header),
+    `# ${p.member} is a port of the chargers' bridge ${v.lan}, isolated: it reaches the router, not another charger port.`,
+    '[Match]',
+    `Name=${p.member}`,
+    '',
+    '[Link]',
+    'RequiredForOnline=no',
+    '',
+    '[Network]',
+    `Bridge=${v.lan}`,
+    'LinkLocalAddressing=no',
+    'ConfigureWithoutCarrier=yes',
+    '',
+    '[Bridge]',
+    'Isolated=yes',
+  );
+}

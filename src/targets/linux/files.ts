@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -225,7 +225,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   ports.forEach((port, i) => {
     if (vlan !== undefined) {
       files[`${prefix}${members[i]}.netdev`] = vlanNetdev(view, { port, member: members[i] });
-      files[`${prefix}${port}.network`] = renderTemplate('linux', 'trunk.network', { ...view, port, member: members[i] });
+      files[`${prefix}${port}.network`] = trunkNetwork(view, { port, member: members[i] });
     }
     files[`${prefix}${members[i]}.network`] = renderTemplate('linux', 'port.network', { ...view, port, member: members[i] });
     options.report?.({
