@@ -227,7 +227,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
       files[`${prefix}${members[i]}.netdev`] = vlanNetdev(view, { port, member: members[i] });
       files[`${prefix}${port}.network`] = trunkNetwork(view, { port, member: members[i] });
     }
-    files[`${prefix}${members[i]}.network`] = renderTemplate('linux', 'port.network', { ...view, port, member: members[i] });
+    files[`${prefix}${members[i]}.network`] = portNetwork(view, { port, member: members[i] });
     options.report?.({
       severity: 'warning',
       code: 'network-port-taken-over',
