@@ -327,3 +327,26 @@ export function portNetwork(v: NetworkView, p: PortView): string {
     'Isolated=yes',
   );
 }
+
+/** chargewall-<site>.interfaces: the same segment for ifupdown (an interfaces.d snippet). */
+export function interfacesFile(v: NetworkView): string {
+  return lines(
+    prefixed('# ', v.header),
+    vlanByHandNote(v),
+    '# The charger segment for a router that uses ifupdown instead of systemd-networkd (use one of the two):',
+    v.bridge && '#   apt-get install bridge-utils   (it also makes the VLAN ports named <port>.<id> in bridge_ports)',
+    `#   cp chargewall-${v.id}.interfaces /etc/network/interfaces.d/chargewall-${v.id} && ifup ${v.lan}`,
+    '# (/etc/network/interfaces must have: source /etc/network/interfaces.d/*)',
+    `auto ${v.lan}`,
+    `iface ${v.lan} inet static`,
+    `\taddress ${v.address}`,
+    v.bridge && [
+      `\tbridge_ports ${v.members.length ? v.members.join(' ') : 'none'}`,
+      '\tbridge_stp off',
+      '\tbridge_fd 0',
+      '\tbridge_waitport 0',
+      '\tbridge_maxwait 0',
+      ...v.members.map((m) => `\tpost-up bridge link set dev ${m} isolated on`),
+    ],
+  );
+}

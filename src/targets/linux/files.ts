@@ -10,7 +10,7 @@ import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork, interfacesFile } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -235,7 +235,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
       path: ['targets', target, 'lanPorts', String(i)],
     });
   });
-  files[`chargewall-${id}.interfaces`] = renderTemplate('linux', 'interfaces', view);
+  files[`chargewall-${id}.interfaces`] = interfacesFile(view);
   return files;
 }
 
