@@ -350,3 +350,239 @@ export function interfacesFile(v: NetworkView): string {
     ],
   );
 }
+
+/**
+ * What apply.sh prints. Every value is an id, an interface name, an address, a chain/table/set name or
+ * a command built from those, or the passphrase variable's name (a validated environment name, files.ts
+ * pskView): `shellSafe` refuses anything else, so no value can close a quote or start a command.
+ */
+export interface ApplyView {
+  header: string[];
+  id: string;
+  target: string;
+  lan: string;
+  wan: string;
+  wifiInterface: string;
+  subnet: string;
+  gateway: string;
+  prefix: number;
+  chains?: Record<string, string>;
+  hasDnat: boolean;
+  nft?: { table: string };
+  tag: string;
+  hasWifi: boolean;
+  /** Set when hostapd reads the passphrase from pskFile, written by apply.sh from $pskEnv. */
+  wifi?: { pskEnv: string; pskVar: string; pskFile: string };
+  ntpServer: boolean;
+  unit: string;
+  hostapdUnit: string;
+  services: string[];
+  statusCommands: string[];
+  tools: string[];
+  packages: string;
+  networkHint: string;
+}
+
+/** A value for apply.sh: only characters no shell quoting context treats specially. */
+function shellSafe(value: string | number): string {
+  const text = String(value);
+  if (!/^[A-Za-z0-9 _.,:/@*+=-]*$/.test(text)) throw new Error(`internal: unsafe value for apply.sh ${JSON.stringify(text)}`);
+  return text;
+}
+
+export function applySh(raw: ApplyView): string {
+  const s = shellSafe;
+  const v = { ...raw, id: s(raw.id), lan: s(raw.lan), wan: s(raw.wan), wifiInterface: s(raw.wifiInterface), subnet: s(raw.subnet), gateway: s(raw.gateway), prefix: s(raw.prefix), tag: s(raw.tag), target: s(raw.target) };
+  const w = v.hasWifi;
+  const psk = raw.wifi && { env: s(raw.wifi.pskEnv), file: s(raw.wifi.pskFile), read: `\${${s(raw.wifi.pskEnv)}:-}` };
+  const status = raw.statusCommands.map(s);
+  const services = raw.services.map(s);
+  const hint = s(raw.networkHint);
+  const chains = raw.chains && Object.fromEntries(Object.entries(raw.chains).map(([k, c]) => [k, s(c)]));
+  return lines(
+    '#!/bin/sh',
+    prefixed('# ', v.header),
+    '#',
+    raw.nft
+      ? [
+          '# Applies the charger rules on a Linux router with nftables. Safe to run again: it replaces the rules',
+          `# of chargewall's own table, ${s(raw.nft.table)}, and keeps the addresses its sets have learnt.`,
+        ]
+      : [
+          "# Applies the charger rules on a Linux router. Safe to run again: it replaces only chargewall's own",
+          '# chains and sets, and adds each jump only when it is missing (iptables-save stays the same).',
+        ],
+    `#   sudo sh apply.sh            check this box, then load sets and rules (what ${s(raw.unit)} runs at boot)`,
+    `#   sudo sh apply.sh --restart  also restart this site's dnsmasq${w ? ' and hostapd' : ''} (${services.join(', ')})`,
+    '#   sudo sh apply.sh --status   change nothing; show the allow-sets dnsmasq filled and the rule counters',
+    `# Before the first change it checks the box (interfaces, gateway address, tools${psk ? ', passphrase' : ''}): on any`,
+    '# problem it prints one line per problem, changes nothing and exits 1.',
+    '#',
+    '# What the chargers were allowed and denied, on the router:',
+    prefixed('#   ', status),
+    'set -eu',
+    psk && ['# The passphrase is read before this script sets anything of its own (its own names all start with CW_).', `CW_PSK=${psk.read}`],
+    'export LC_ALL=C',
+    'cd "$(dirname "$0")"',
+    '',
+    `CW_SITE='${v.id}'`,
+    `CW_LAN='${v.lan}'`,
+    `CW_WAN='${v.wan}'`,
+    w && `CW_WIFI='${v.wifiInterface}'`,
+    `CW_SUBNET='${v.subnet}'`,
+    `CW_GATEWAY='${v.gateway}'`,
+    `CW_PREFIX='${v.prefix}'`,
+    '',
+    w && [
+      'if [ "${1:-}" = "--isolate-radio" ]; then',
+      `  # Run by ${s(raw.hostapdUnit)} once hostapd is up: hostapd adds the radio to $CW_LAN itself, and an isolated`,
+      '  # port reaches the router but no other charger port.',
+      '  for CW_TRY in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do',
+      '    if [ -e "/sys/class/net/$CW_LAN/brif/$CW_WIFI" ]; then',
+      '      bridge link set dev "$CW_WIFI" isolated on',
+      '      exit 0',
+      '    fi',
+      '    sleep 0.5',
+      '  done',
+      '  echo "chargewall: error: hostapd did not add $CW_WIFI to $CW_LAN within 10 s" >&2',
+      '  exit 1',
+      'fi',
+    ],
+    'if [ "${1:-}" = "--status" ]; then',
+    status.flatMap((c) => [`  echo '# ${c}'`, `  ${c} || true`]),
+    '  exit 0',
+    'fi',
+    '',
+    '# Preflight: nothing below changes the box until every check has passed.',
+    'CW_PROBLEMS=0',
+    'cw_problem() {',
+    '  echo "chargewall: error: $*" >&2',
+    '  CW_PROBLEMS=$((CW_PROBLEMS + 1))',
+    '}',
+    `for CW_TOOL in ip sysctl${raw.tools.map((t) => ` ${s(t)}`).join('')}; do`,
+    `  command -v "$CW_TOOL" >/dev/null 2>&1 || cw_problem "$CW_TOOL is not installed: apt-get install ${s(raw.packages)}"`,
+    'done',
+    'if [ ! -e "/sys/class/net/$CW_WAN" ]; then',
+    `  cw_problem "the uplink $CW_WAN does not exist (the chargers would get no internet): set targets.${v.target}.wanInterface to the uplink ('ip -br link' lists the interfaces) and render again"`,
+    'fi',
+    'if [ ! -e "/sys/class/net/$CW_LAN" ]; then',
+    `  cw_problem "the charger interface $CW_LAN does not exist: install this site's network files and restart the network (see the guide: ${hint}), or set targets.${v.target}.lanInterface"`,
+    'else',
+    '  if ! ip -4 addr show dev "$CW_LAN" | grep -qF "inet $CW_GATEWAY/$CW_PREFIX "; then',
+    `    cw_problem "$CW_LAN does not have the gateway address $CW_GATEWAY/$CW_PREFIX the chargers are given: install this site's network files (${hint}) or run: ip addr add $CW_GATEWAY/$CW_PREFIX dev $CW_LAN"`,
+    '  fi',
+    "  # Everything on $CW_LAN meets the chargers' allow-list: it must be the chargers' own segment.",
+    '  for CW_ADDR in $(ip -4 -o addr show dev "$CW_LAN" | while read -r _ _ _ CW_A _; do echo "$CW_A"; done); do',
+    '    if [ "$CW_ADDR" != "$CW_GATEWAY/$CW_PREFIX" ]; then',
+    `      cw_problem "$CW_LAN also has $CW_ADDR, so it serves another network, whose traffic the chargers' allow-list would filter: give the chargers an interface of their own (targets.${v.target}.lanInterface)"`,
+    '    fi',
+    '  done',
+    w && [
+      '  # hostapd adds the radio to $CW_LAN (bridge= in hostapd.conf): that only works when it is a Linux bridge.',
+      '  if [ ! -d "/sys/class/net/$CW_LAN/bridge" ]; then',
+      `    cw_problem "$CW_LAN is not a bridge, so hostapd cannot add the radio $CW_WIFI to it: install this site's network files (${hint}), which create it as a bridge"`,
+      '  fi',
+    ],
+    'fi',
+    w && [
+      'if [ ! -e "/sys/class/net/$CW_WIFI" ]; then',
+      `  cw_problem "the radio $CW_WIFI does not exist: plug in the Wi-Fi adapter, or set targets.${v.target}.wifiInterface to its name ('iw dev' lists the radios) and render again"`,
+      'elif [ -e "/sys/class/net/$CW_WIFI/master" ]; then',
+      '  CW_MASTER=$(basename "$(readlink "/sys/class/net/$CW_WIFI/master")")',
+      '  if [ "$CW_MASTER" != "$CW_LAN" ]; then',
+      '    cw_problem "the radio $CW_WIFI is a port of $CW_MASTER, another network\'s bridge (an office access point?): give the chargers a radio of their own, or take it out of $CW_MASTER"',
+      '  fi',
+      'fi',
+    ],
+    psk && [
+      '# hostapd accepts a passphrase of 8 to 63 printable ASCII characters (a longer, shorter or multi-line',
+      '# value would leave the access point down, or add lines to its PSK file).',
+      'if [ -n "$CW_PSK" ]; then',
+      '  case "$CW_PSK" in',
+      '    *[!\\ -~]*) CW_PSK_LEN=0 ;; # a character outside printable ASCII',
+      '    *) CW_PSK_LEN=${#CW_PSK} ;;',
+      '  esac',
+      '  if [ "$CW_PSK_LEN" -lt 8 ] || [ "$CW_PSK_LEN" -gt 63 ]; then',
+      `    cw_problem "${psk.env} must hold 8 to 63 printable ASCII characters"`,
+      '  fi',
+      `elif [ ! -s '${psk.file}' ]; then`,
+      `  cw_problem "set ${psk.env} to the Wi-Fi passphrase (8 to 63 printable ASCII characters) and run again: hostapd reads it from ${psk.file}, which does not exist yet"`,
+      'fi',
+    ],
+    'if [ "$CW_PROBLEMS" -gt 0 ]; then',
+    '  echo "chargewall: $CW_SITE: $CW_PROBLEMS problem(s) above; nothing was changed" >&2',
+    '  exit 1',
+    'fi',
+    '',
+    raw.nft ? ['# One atomic transaction: the whole table loads, or nothing changes.', 'nft -f chargewall.nft', ''] : iptablesLoad(chains!, raw.hasDnat),
+    '# Chargers never talk to each other: every port of $CW_LAN is an isolated bridge port (isolated ports',
+    `# reach the router, not one another; the network files set it at boot${w ? ", hostapd's unit for the radio" : ''}).`,
+    'for CW_PORT in /sys/class/net/"$CW_LAN"/brif/*; do',
+    '  if [ -e "$CW_PORT" ]; then bridge link set dev "${CW_PORT##*/}" isolated on; fi',
+    'done',
+    '',
+    "# The chargers' traffic is routed through this host.",
+    'sysctl -qw net.ipv4.ip_forward=1',
+    psk && [
+      '',
+      `# hostapd reads the Wi-Fi passphrase from a root-only file that this script writes from $${psk.env}.`,
+      'if [ -n "$CW_PSK" ]; then',
+      `  mkdir -p "$(dirname '${psk.file}')"`,
+      `  (umask 077 && printf '00:00:00:00:00:00 %s\\n' "$CW_PSK" > '${psk.file}')`,
+      'fi',
+    ],
+    v.ntpServer && ['', "# The chargers' NTP is answered by this router: an NTP server (chrony, ntpsec) must serve $CW_LAN."],
+    '',
+    'if [ "${1:-}" = "--restart" ]; then',
+    `  if [ -d /run/systemd/system ] && systemctl cat ${services.map((u) => `${u} `).join('')}>/dev/null 2>&1; then`,
+    '    # The supervised units (Restart=on-failure). Run from a unit (an older boot unit ran --restart),',
+    '    # do not wait: they require the rules unit, whose start would then wait for itself.',
+    `    systemctl \${INVOCATION_ID:+--no-block} restart ${services.join(' ')}`,
+    '  else',
+    '    # Without systemd, or without this site\'s units (an older install): start them directly',
+    '    # (nothing restarts them if they stop).',
+    '    if [ -d /run/systemd/system ]; then',
+    `      echo "chargewall: warning: ${services.join(' and ')} not installed: starting the daemons directly, unsupervised; install the units (see the guide)" >&2`,
+    '    fi',
+    `    if [ -s /run/${v.tag}-dnsmasq.pid ]; then kill "$(cat /run/${v.tag}-dnsmasq.pid)" 2>/dev/null || true; sleep 1; fi`,
+    '    dnsmasq --conf-file="$PWD/dnsmasq.conf"',
+    w && ['    pkill -f "hostapd -B $PWD/hostapd.conf" 2>/dev/null || true', '    hostapd -B "$PWD/hostapd.conf"'],
+    '  fi',
+    'fi',
+    `echo "chargewall: ${v.id} applied"`,
+  );
+}
+
+/** apply.sh's iptables part: sets, rules, and the jumps into the site's chains. */
+function iptablesLoad(chains: Record<string, string>, hasDnat: boolean): string[] {
+  return [
+    '# Sets first: the rules refer to them.',
+    'ipset -exist restore < ipset.conf',
+    'iptables-restore --noflush < rules.v4',
+    'ip6tables-restore --noflush < rules.v6',
+    '',
+    '# cw_ensure COMMAND TABLE CHAIN RULE...: insert the jump at the top unless it is already there.',
+    'cw_ensure() {',
+    '  CW_CMD=$1; CW_TABLE=$2; CW_CHAIN=$3; shift 3',
+    '  "$CW_CMD" -t "$CW_TABLE" -C "$CW_CHAIN" "$@" 2>/dev/null || "$CW_CMD" -t "$CW_TABLE" -I "$CW_CHAIN" 1 "$@"',
+    '}',
+    '# cw_retire COMMAND TABLE CHAIN RULE...: delete a jump an earlier version added (after the new one is in).',
+    'cw_retire() {',
+    '  CW_CMD=$1; CW_TABLE=$2; CW_CHAIN=$3; shift 3',
+    '  while "$CW_CMD" -t "$CW_TABLE" -D "$CW_CHAIN" "$@" 2>/dev/null; do :; done',
+    '}',
+    "# Every packet entering or leaving the charger interface meets the chargers' chains, whatever its",
+    '# address (the chains drop a source outside $CW_SUBNET first).',
+    `cw_ensure iptables filter FORWARD -i "$CW_LAN" -j ${chains.fwd}`,
+    `cw_ensure iptables filter FORWARD -o "$CW_LAN" -j ${chains.ret}`,
+    `cw_ensure iptables filter INPUT -i "$CW_LAN" -j ${chains.input}`,
+    ...(hasDnat ? [`cw_ensure iptables nat PREROUTING -i "$CW_LAN" -j ${chains.dnat}`] : []),
+    `cw_ensure iptables nat POSTROUTING -s "$CW_SUBNET" -o "$CW_WAN" -j ${chains.snat}`,
+    `cw_ensure ip6tables filter FORWARD -i "$CW_LAN" -j ${chains.fwd}`,
+    `cw_ensure ip6tables filter FORWARD -o "$CW_LAN" -j ${chains.ret}`,
+    '# Earlier versions jumped on the subnet only; such jumps go once the interface jumps above are in.',
+    `cw_retire iptables filter FORWARD -i "$CW_LAN" -s "$CW_SUBNET" -j ${chains.fwd}`,
+    `cw_retire iptables filter FORWARD -o "$CW_LAN" -d "$CW_SUBNET" -j ${chains.ret}`,
+    '',
+  ];
+}

@@ -6,11 +6,10 @@
 import type { Plan } from '../../plan/types.js';
 import type { LinuxSettings } from '../../spec/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
-import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
-import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork, interfacesFile } from './emit.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork, interfacesFile, applySh as emitApplySh } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -141,7 +140,7 @@ function applySh(
   const hasWifi = !!plan.wifi;
   const tools = [...(loader.nft ? ['nft'] : ['iptables', 'iptables-restore', 'ip6tables', 'ip6tables-restore', 'ipset']), 'bridge', 'dnsmasq', ...(hasWifi ? ['hostapd'] : [])];
   const packages = [...(loader.nft ? ['nftables'] : ['iptables', 'ipset']), 'iproute2', 'dnsmasq-base', ...(hasWifi ? ['hostapd'] : [])].join(' ');
-  return renderTemplate('linux', 'apply.sh', {
+  return emitApplySh({
     header,
     id: plan.site.id,
     target,
