@@ -6,7 +6,7 @@ import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 
 /**
- * The prose templates (each target's STEPS.md, pfSense's chargewall.xml), with
+ * The prose templates (the STEPS.md of mikrotik, pfsense and unifi), with
  * HTML escaping off: every value a template prints was already escaped for its target's syntax by that
  * target's escape module. `npm run build` precompiles them with Handlebars.precompile
  * (scripts/generate.mjs) and they run on handlebars/runtime; the full compiler is not loaded. The
