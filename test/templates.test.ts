@@ -1,47 +1,101 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
-// @ts-expect-error plain ESM build script without types
-import { compileTemplate, runtimeSource } from '../scripts/compile-templates.mjs';
+import compiled from '../src/generated/templates.js';
+import { lines, prefixed } from '../src/render/lines.js';
+import { renderText } from './helpers.js';
 
-/** The build-time compiler's function for a template source, ready to call. */
-function compiled(source: string): (view: object) => string {
-  return new Function(`${runtimeSource}\nreturn (${compileTemplate(source, 'test/t')});`)() as (view: object) => string;
-}
-const reference = (source: string) => Handlebars.create().compile(source, { noEscape: true, strict: true });
+// The line-oriented config files are emitted from code (src/targets/*/emit.ts through lines());
+// the prose templates are precompiled by Handlebars itself (scripts/generate.mjs). The golden files
+// pin both outputs byte for byte; these tests pin what the goldens cannot show.
 
-// Values that Handlebars treats specially: empty arrays, 0, '', null, missing keys, numbers, nesting.
-const views: Record<string, unknown>[] = [
-  { a: 'x', b: [], n: 0, s: '', z: null, list: ['p', 'q', 'r'], rows: [{ name: 'A', items: ['1', '2'] }, { name: 'B', items: [] }], obj: { k: 'v', deep: { d: 5 } } },
-  { a: 'x<&>"', b: ['only'], n: 7, s: 'text', z: undefined, list: [], rows: [], obj: { k: '', deep: { d: 0 } } },
-  { a: 'x', b: [1], n: -1, s: ' ', z: false, list: ['one'], rows: [{ name: 'C', items: ['3'] }], obj: { k: 'w', deep: { d: 'str' } } },
-];
-const sources = [
-  'plain text\nwith lines\n',
-  '{{a}}|{{n}}|{{s}}|{{z}}|{{obj.k}}|{{obj.deep.d}}\n',
-  '{{#if b}}yes{{else}}no{{/if}} {{#if n}}n{{/if}} {{#unless s}}empty{{/unless}} {{#if z}}z{{else}}no z{{/if}} {{#if b.length}}len{{/if}}\n',
-  '{{#each list}}\n- {{this}}{{#unless @last}},{{/unless}}\n{{/each}}\n',
-  '{{#each list}}{{#unless @first}}, {{/unless}}`{{this}}`{{@index}}{{/each}}\n',
-  '{{#each list}}\n{{this}}\n{{else}}\nnothing\n{{/each}}\n',
-  '{{#each rows}}\n# {{name}} of {{../a}}\n{{#each items}}\nadd {{../name}} {{this}} {{#if @first}}first{{/if}}\n{{/each}}\n{{/each}}\n',
-  '{{#if obj}}\n  {{#if obj.k}}\nk={{obj.k}}\n  {{else}}\nno k\n  {{/if}}\n{{/if}}\nend\n',
-];
-
-describe('build-time template compiler (scripts/compile-templates.mjs)', () => {
-  for (const source of sources) {
-    it(`renders like Handlebars (noEscape, strict): ${JSON.stringify(source.slice(0, 40))}`, () => {
-      for (const view of views) expect(compiled(source)(view)).toBe(reference(source)(view));
-    });
-  }
-
-  it('throws on a missing key, as strict Handlebars does', () => {
-    expect(() => reference('{{missing}}')({})).toThrow();
-    expect(() => compiled('{{missing}}')({})).toThrow(/"missing" not defined/);
-    expect(() => compiled('{{obj.missing}}')({ obj: {} })).toThrow(/"missing" not defined/);
+describe('lines(): the emitters\' file shape', () => {
+  it('ends every line with \\n and leaves out false/undefined parts', () => {
+    expect(lines('a', ['b', 'c'], false, undefined, [], '', 'd')).toBe('a\nb\nc\n\nd\n');
+    expect(lines()).toBe('');
+    expect(prefixed('# ', ['x', ''])).toEqual(['# x', '# ']);
   });
 
-  it('refuses what it does not implement at build time instead of rendering differently', () => {
-    for (const source of ['{{> partial}}', '{{lookup a b}}', '{{#with a}}{{/with}}', '{{#each a as |x|}}{{x}}{{/each}}', '{{#if a includeZero=true}}{{/if}}', '{{@index}}', '{{log}}']) {
-      expect(() => compileTemplate(source, 'test/t'), source).toThrow(/not supported/);
+  it('refuses a value that would add a line (LF, CR or CRLF), wherever it sits', () => {
+    for (const bad of ['x\nadd-rule', 'x\r', '\r\ny', '\n']) {
+      expect(() => lines('head', bad, 'tail'), JSON.stringify(bad)).toThrow(/would add a line/);
+      expect(() => lines('head', ['ok', bad]), JSON.stringify(bad)).toThrow(/would add a line/);
+    }
+  });
+});
+
+describe('emitted files: branches the goldens do not reach', () => {
+  const spec = (extra: string, policy = '', network = '', ports = '') =>
+    `version: 1\nsite: { id: emit-site, name: "Emit" }\nprofile: zaptec-pro\nchargers: { count: 2 }\nnetwork: { subnet: 10.9.0.0/24${network} }\npolicy: { ${policy} }\n${extra}\ntargets:\n  iptables: { lanInterface: br-lan, wanInterface: wan0, wifiInterface: wlan0${ports} }\n  nftables: { lanInterface: br-lan, wanInterface: wan0, wifiInterface: wlan0${ports} }\n`;
+  const files = (text: string, withSecrets = false) => {
+    const r = renderText(text, ['iptables', 'nftables'], withSecrets);
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) throw new Error(errors.map((d) => d.message).join('\n'));
+    return r.files;
+  };
+  const file = (fs: Record<string, string>, name: string) => Object.entries(fs).find(([k]) => k.endsWith(name))![1];
+
+  it('ipset.conf adds a group\'s literal addresses as permanent entries; nft puts them in the rule', () => {
+    const fs = files(spec('extraEndpoints:\n  - { name: ocpp, protocol: tcp, ports: [443], hosts: [csms.example.com, 192.0.2.10] }'));
+    expect(file(fs, 'iptables/ipset.conf')).toMatch(/^create (cw-emit-site-\S+) hash:ip .*\nadd \1 192\.0\.2\.10 timeout 0$/m);
+    expect(file(fs, 'nftables/chargewall.nft')).toMatch(/^\t\tip daddr \{ 192\.0\.2\.10 \} tcp dport 443 accept comment "/m);
+  });
+
+  it('rules.v6 says "allowed" with defaultDeny off, and the nft table has no dstnat chain without a redirect', () => {
+    const fs = files(spec('', 'defaultDeny: false, dns: allow-fallback'));
+    expect(file(fs, 'rules.v6')).toContain('# interface gets the default here: allowed (policy.defaultDeny is off).\n');
+    expect(file(fs, 'chargewall.nft')).not.toContain('chain dstnat');
+  });
+
+  it('a VLAN on wired ports gives a .netdev per port, a trunk .network and isolated members', () => {
+    const fs = files(spec('', '', ', vlan: 40', ', lanPorts: [eth1]'));
+    expect(file(fs, 'iptables/10-chargewall-emit-site-eth1.40.netdev')).toContain('[NetDev]\nName=eth1.40\nKind=vlan\n\n[VLAN]\nId=40\n');
+    expect(file(fs, 'iptables/10-chargewall-emit-site-eth1.network')).toContain('[Match]\nName=eth1\n');
+    expect(file(fs, 'iptables/10-chargewall-emit-site-eth1.network')).toContain('VLAN=eth1.40\n');
+    expect(file(fs, 'iptables/10-chargewall-emit-site-eth1.40.network')).toContain('Bridge=br-lan\n');
+    expect(file(fs, 'iptables/chargewall-emit-site.interfaces')).toContain('\tbridge_ports eth1.40\n');
+    expect(file(fs, 'iptables/chargewall-emit-site.interfaces')).toContain('\tpost-up bridge link set dev eth1.40 isolated on\n');
+  });
+
+  it('hostapd.conf: the passphrase with --with-secrets, the signal floor when enforced', () => {
+    const wifi = 'wifi: { ssid: "Laddare å", passphrase: { env: CHARGER_WIFI_PSK }, channel: 6, country: SE, enforceMinSignal: true }';
+    const conf = file(files(spec(wifi), true), 'iptables/hostapd.conf');
+    expect(conf).toMatch(/^wpa_passphrase=\S.{7,}$/m);
+    expect(conf).not.toContain('wpa_psk_file=');
+    expect(conf).toMatch(/^utf8_ssid=1$/m);
+    expect(conf).toMatch(/^rssi_reject_assoc_rssi=-\d+\nrssi_reject_assoc_timeout=30\n$/m);
+  });
+});
+
+describe('precompiled prose templates (Handlebars.precompile at build time)', () => {
+  const templatesDir = join(import.meta.dirname, '..', 'templates');
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+
+  it('every template under templates/ is precompiled, and no line-oriented config file is a template any more', () => {
+    const keys = walk(templatesDir).filter((f) => f.endsWith('.hbs')).map((f) => f.slice(templatesDir.length + 1, -'.hbs'.length)).sort();
+    expect(Object.keys(compiled).sort()).toEqual(keys);
+    for (const k of keys) expect(k).toMatch(/\/STEPS\.md$/);
+  });
+
+  it('strict: a missing key throws instead of printing nothing', () => {
+    expect(() => compiled['mikrotik/STEPS.md']({})).toThrow(/not defined/);
+  });
+
+  it('knownHelpersOnly (a build option) renders the constructs the templates use exactly as the default compile', () => {
+    const sources = [
+      '{{a}}|{{n}}|{{s}}|{{z}}|{{obj.k}}\n{{#if b}}yes{{else}}no{{/if}} {{#unless s}}empty{{/unless}} {{#if b.length}}len{{/if}}\n',
+      '{{#each list}}\n- {{this}}{{#unless @last}},{{/unless}}{{#if @first}} first{{/if}} {{@index}}\n{{else}}\nnothing\n{{/each}}\n',
+      '{{#each rows}}\n# {{name}} of {{../a}}\n{{#each items}}\nadd {{../name}} {{this}}\n{{/each}}\n{{/each}}\n',
+    ];
+    const views = [
+      { a: 'x<&>"{{y}}', b: [], n: 0, s: '', z: null, obj: { k: 'v' }, list: ['p', 'q'], rows: [{ name: 'A', items: ['1', '2'] }, { name: 'B', items: [] }] },
+      { a: 'x', b: [1], n: 7, s: 't', z: false, obj: { k: '' }, list: [], rows: [] },
+    ];
+    for (const source of sources) {
+      const built = Handlebars.create().template(new Function(`return ${Handlebars.precompile(source, { noEscape: true, strict: true, knownHelpersOnly: true })}`)());
+      const plain = Handlebars.create().compile(source, { noEscape: true, strict: true });
+      for (const view of views) expect(built(view)).toBe(plain(view));
     }
   });
 });

@@ -6,12 +6,16 @@ import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
 
 /**
- * Handlebars templates with HTML escaping off: every value a template prints was already escaped for
- * its target's syntax by that target's escape module. At build time scripts/compile-templates.mjs
- * turns each template into a plain function (Handlebars' parser, noEscape + strict semantics), so no
- * Handlebars runtime runs per render.
+ * The prose templates (the STEPS.md of mikrotik, pfsense and unifi), with
+ * HTML escaping off: every value a template prints was already escaped for its target's syntax by that
+ * target's escape module. `npm run build` precompiles them with Handlebars.precompile
+ * (scripts/generate.mjs) and they run on handlebars/runtime; the full compiler is not loaded. The
+ * line-oriented config files have no template: each target emits them from code (emit.ts).
  */
 type Template = (view: object) => string;
+
+/** The compile options of scripts/generate.mjs: no HTML escaping, a missing key throws, built-in helpers only. */
+const OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: true };
 
 export function renderTemplate(target: string, name: string, view: object): string {
   const key = `${target}/${name}`;
@@ -26,5 +30,5 @@ export function renderTemplate(target: string, name: string, view: object): stri
 function compileFromSource(key: string): Template {
   const full = lazyRequire('handlebars') as typeof HandlebarsFull;
   const source = readFileSync(join(packageRoot, 'templates', `${key}.hbs`), 'utf8');
-  return full.create().compile(source, { noEscape: true, strict: true }) as Template;
+  return full.create().compile(source, OPTIONS) as Template;
 }

@@ -1,10 +1,10 @@
 import type { Plan, ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
-import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
 import { linuxSettings, type LinuxSettings } from '../linux/settings.js';
 import { headerLines, linuxSets, sharedLinuxFiles } from '../linux/files.js';
 import { ruleComment } from './escape.js';
+import { ipsetConf, rulesV4, rulesV6 } from './emit.js';
 
 /** iptables chain names hold 28 characters, ipset names 31. */
 const CHAIN_MAX = 28;
@@ -69,9 +69,9 @@ export const iptablesTarget: Target<LinuxSettings> = {
 
     const sets = linuxSets(plan, setName);
     const files: Record<string, string> = {};
-    files['rules.v4'] = renderTemplate('iptables', 'rules.v4', { header, chains, fwd, ret, input, dnat, snat });
-    files['rules.v6'] = renderTemplate('iptables', 'rules.v6', { header, chains, fwd6, ret6, drop });
-    files['ipset.conf'] = renderTemplate('iptables', 'ipset.conf', { header, sets });
+    files['rules.v4'] = rulesV4({ header, chains, fwd, ret, input, dnat, snat });
+    files['rules.v6'] = rulesV6({ header, chains, fwd6, ret6, drop });
+    files['ipset.conf'] = ipsetConf({ header, sets });
     return {
       ...files,
       ...sharedLinuxFiles(plan, t, options, {

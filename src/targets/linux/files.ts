@@ -6,10 +6,10 @@
 import type { Plan } from '../../plan/types.js';
 import type { LinuxSettings } from '../../spec/types.js';
 import { isIPv4 } from '../../util/ipv4.js';
-import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { RenderError, type RenderOptions } from '../types.js';
 import { chunkJoin, commentText, hex, LINE_MAX } from './escape.js';
+import { dnsmasqConf as emitDnsmasqConf, hostapdConf as emitHostapdConf, rulesUnit, dnsmasqUnit, hostapdUnit, bridgeNetdev, vlanNetdev, lanNetwork, trunkNetwork, portNetwork, interfacesFile, applySh as emitApplySh } from './emit.js';
 
 /** The header every Linux file starts with (`#` comments; free text passes through commentText). */
 export function headerLines(plan: Plan): string[] {
@@ -57,7 +57,7 @@ function dnsmasqConf(
       const { option, target } = directive(s);
       return chunkJoin(s.names, '/', LINE_MAX - target.length - 10).map((names) => `${option}=/${names}/${target}`);
     });
-  return renderTemplate('linux', 'dnsmasq.conf', {
+  return emitDnsmasqConf({
     header,
     id: plan.site.id,
     lan: settings.lanInterface,
@@ -68,7 +68,6 @@ function dnsmasqConf(
     setWord,
     setLines,
     wan: settings.wanInterface,
-    ntp: plan.ntp,
     dns: plan.dns,
   });
 }
@@ -98,7 +97,7 @@ function pskView(plan: Plan, readByApply = false) {
 /** hostapd.conf, or undefined for a site without Wi-Fi. */
 function hostapdConf(plan: Plan, settings: LinuxSettings, header: string[], options: RenderOptions): string | undefined {
   if (!plan.wifi) return undefined;
-  return renderTemplate('linux', 'hostapd.conf', {
+  return emitHostapdConf({
     header,
     wifi: plan.wifi,
     wifiInterface: settings.wifiInterface,
@@ -141,7 +140,7 @@ function applySh(
   const hasWifi = !!plan.wifi;
   const tools = [...(loader.nft ? ['nft'] : ['iptables', 'iptables-restore', 'ip6tables', 'ip6tables-restore', 'ipset']), 'bridge', 'dnsmasq', ...(hasWifi ? ['hostapd'] : [])];
   const packages = [...(loader.nft ? ['nftables'] : ['iptables', 'ipset']), 'iproute2', 'dnsmasq-base', ...(hasWifi ? ['hostapd'] : [])].join(' ');
-  return renderTemplate('linux', 'apply.sh', {
+  return emitApplySh({
     header,
     id: plan.site.id,
     target,
@@ -194,9 +193,9 @@ function systemdUnits(plan: Plan, settings: LinuxSettings, target: string): Reco
     wifiInterface: settings.wifiInterface,
   };
   const out: Record<string, string> = {};
-  out[units.rules] = renderTemplate('linux', 'chargewall.service', common);
-  out[units.dnsmasq] = renderTemplate('linux', 'dnsmasq.service', common);
-  if (plan.wifi) out[units.hostapd] = renderTemplate('linux', 'hostapd.service', common);
+  out[units.rules] = rulesUnit(common);
+  out[units.dnsmasq] = dnsmasqUnit(common);
+  if (plan.wifi) out[units.hostapd] = hostapdUnit(common);
   return out;
 }
 
@@ -220,14 +219,14 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
   const members = ports.map((p) => (vlan !== undefined ? `${p}.${vlan}` : p));
   const view = { header, id, lan, address, bridge, vlan, vlanByHand: vlan !== undefined && ports.length === 0, target, ports: ports.map((p, i) => ({ port: p, member: members[i] })), members, hasWifi: !!plan.wifi, wifiInterface: settings.wifiInterface };
   const files: Record<string, string> = {};
-  if (bridge) files[`${prefix}${lan}.netdev`] = renderTemplate('linux', 'bridge.netdev', view);
-  files[`${prefix}${lan}.network`] = renderTemplate('linux', 'lan.network', view);
+  if (bridge) files[`${prefix}${lan}.netdev`] = bridgeNetdev(view);
+  files[`${prefix}${lan}.network`] = lanNetwork(view);
   ports.forEach((port, i) => {
     if (vlan !== undefined) {
-      files[`${prefix}${members[i]}.netdev`] = renderTemplate('linux', 'vlan.netdev', { ...view, port, member: members[i] });
-      files[`${prefix}${port}.network`] = renderTemplate('linux', 'trunk.network', { ...view, port, member: members[i] });
+      files[`${prefix}${members[i]}.netdev`] = vlanNetdev(view, { port, member: members[i] });
+      files[`${prefix}${port}.network`] = trunkNetwork(view, { port, member: members[i] });
     }
-    files[`${prefix}${members[i]}.network`] = renderTemplate('linux', 'port.network', { ...view, port, member: members[i] });
+    files[`${prefix}${members[i]}.network`] = portNetwork(view, { port, member: members[i] });
     options.report?.({
       severity: 'warning',
       code: 'network-port-taken-over',
@@ -235,7 +234,7 @@ function networkFiles(plan: Plan, settings: LinuxSettings, target: string, optio
       path: ['targets', target, 'lanPorts', String(i)],
     });
   });
-  files[`chargewall-${id}.interfaces`] = renderTemplate('linux', 'interfaces', view);
+  files[`chargewall-${id}.interfaces`] = interfacesFile(view);
   return files;
 }
 

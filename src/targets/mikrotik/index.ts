@@ -3,6 +3,7 @@ import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { sha256Hex } from '../../util/sha256.js';
 import { renderTemplate } from '../../render/templates.js';
+import { chargewallRsc } from './emit.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Site } from '../../spec/types.js';
 import { refusalError, type RenderOptions, type Target } from '../types.js';
@@ -398,7 +399,7 @@ export const mikrotikTarget: Target<MikrotikSettings> = {
         : []),
     ];
 
-    const script = renderTemplate('mikrotik', 'chargewall.rsc', {
+    const script = chargewallRsc({
       header: [
         `chargewall ${plan.generator.version}: RouterOS ${v} script for site ${id} (${commentText(plan.site.name)})`,
         `Profile ${plan.profile.id}, ${plan.chargerCount} chargers on ${plan.network.subnet}${vlan !== undefined ? ` VLAN ${vlan}` : ''}. Do not edit: change the spec and render again.`,

@@ -1,10 +1,10 @@
 import type { ForwardRule } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
-import { renderTemplate } from '../../render/templates.js';
 import type { Target } from '../types.js';
 import { linuxSettings, type LinuxSettings } from '../linux/settings.js';
 import { headerLines, linuxSets, sharedLinuxFiles, type LinuxSet } from '../linux/files.js';
 import { nftComment, nftInterface } from './escape.js';
+import { chargewallNft } from './emit.js';
 
 /**
  * Linux with nftables: one table of its own (`inet cw-<site>`), whose base chains sit just before the
@@ -56,7 +56,7 @@ export const nftablesTarget: Target<LinuxSettings> = {
       r.protocols.map((p) => `iifname ${lan} ${p} dport ${r.port} redirect to :${r.port} ${note(`${r.id} to the router`)}`),
     );
 
-    const nft = renderTemplate('nftables', 'chargewall.nft', {
+    const nft = chargewallNft({
       header,
       table,
       sets: sets.filter((s) => s.names.length),
