@@ -275,8 +275,7 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
     // Its manifest lists those files and the backup's hash, so it cannot be reproduced here either.
     const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u)) && f !== `${id}/${MANIFEST}`;
     outcome.drift = result.unchecked ? { ...drift, stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
-  }
-  else {
+  } else {
     outcome.staged = stageSite(job.out, site);
     if (useIndex) {
       // What the index needs to skip this site next time; main stamps the files after the commit.
