@@ -163,8 +163,6 @@ const { renderValidated } = await import(join(root, 'dist', 'pipeline.js'));
 const { targetIds } = await import(join(root, 'dist', 'targets', 'registry.js'));
 const { OutputWriter } = await import(join(root, 'dist', 'cli', 'write.js'));
 const { siteOutput } = await import(join(root, 'dist', 'cli', 'batch.js'));
-// As the CLI does: the manifest hashes every file with node:crypto.
-(await import(join(root, 'dist', 'util', 'sha256.js'))).useNativeSha256();
 const stage = { load: 0, validate: 0, 'plan+render': 0, write: 0 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const writer = new OutputWriter(join(outBase, 'stages'));
