@@ -19,9 +19,22 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code),
+    (a, b) => collate(a.file, b.file) || a.line - b.line || a.col - b.col || collate(a.code, b.code),
   );
 }
+
+/**
+ * `a.localeCompare(b)` without starting ICU's collator (about 8 ms, a tenth of a one-site run) when
+ * it cannot change the answer: equal strings (one file's diagnostics), or both only lowercase ASCII
+ * letters, digits and `-` (codes), where the collator's order (`-`, then digits, then letters, a
+ * prefix first) is the code-unit order.
+ */
+function collate(a: string, b: string): number {
+  if (a === b) return 0;
+  if (PLAIN.test(a) && PLAIN.test(b)) return a < b ? -1 : 1;
+  return a.localeCompare(b);
+}
+const PLAIN = /^[a-z0-9-]*$/;
 
 /** Thrown for user mistakes (bad spec, missing file): the CLI prints it without a stack trace. */
 export class SpecError extends Error {
