@@ -1,9 +1,14 @@
-import { spawnSync } from 'node:child_process';
+import type * as cpType from 'node:child_process';
+import { lazyRequire } from '../util/lazy-require.js';
 import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readRegularFile } from '../util/files.js';
 import { staleTemps } from './lock.js';
 import { hashText, MANIFEST, parseManifest, type Manifest } from './manifest.js';
+
+/** node:child_process on first use: loading it costs ~4 ms of every run, and only a git question needs it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const spawnSync = ((...args: any[]) => (lazyRequire('node:child_process') as typeof cpType).spawnSync(...(args as [string]))) as typeof cpType.spawnSync;
 
 /** The output folder as a whole: orphan site folders, temp folders of killed renders, secrets and git. */
 

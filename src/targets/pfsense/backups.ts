@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import type * as cpType from 'node:child_process';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { PipelineOptions, SiteRender } from '../../pipeline.js';
 import type { ValidationResult } from '../../spec/validate.js';
 import { mdText } from './escape.js';
@@ -11,6 +12,10 @@ import type { Site } from '../../spec/types.js';
 import { targets } from '../registry.js';
 import { mergeConfig } from './merge.js';
 import { buildModel } from './model.js';
+
+/** node:child_process on first use: loading it costs ~4 ms of every run, and only a git question needs it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const spawnSync = ((...args: any[]) => (lazyRequire('node:child_process') as typeof cpType).spawnSync(...(args as [string]))) as typeof cpType.spawnSync;
 
 /**
  * pfSense backups named in specs (`targets.pfsense.backup`, or --pfsense-config for every spec):
