@@ -50,6 +50,8 @@ export function readRegularFile(path: string, opts: { follow?: boolean } = {}): 
       if (n <= 0) break;
       parts.push(n === chunk ? buf : buf.subarray(0, n));
       at += n;
+      // A short read of a regular file is its end: no further read (it allocated 64 KiB per file).
+      if (n < chunk) break;
       chunk = 65536;
     }
     return (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8');
