@@ -141,7 +141,7 @@ describe('incremental check and render', () => {
     const manifest = JSON.stringify({ files: { 't/f': sha('old\n') } });
     writeFileSync(join(site, 'chargewall.manifest.json'), manifest);
     writeFileSync(join(site, 't', 'f'), 'new\n'); // same size as 'old\n', other bytes
-    const stamps = stampSite(out, 's1', { 'chargewall.manifest.json': sha(manifest), 't/f': sha('old\n') });
+    const stamps = stampSite(out, 's1', { rels: ['chargewall.manifest.json', 't/f'], manifest: sha(manifest) });
     const entry = { id: 's1', key: 'k', spec: sha('spec'), specArg: 'x', diagnostics: [], ...stamps };
     const mtime = statSync(join(site, 't', 'f')).mtimeMs;
     // The stamps match the file as it is now; only the racy rule makes the bytes be compared.

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { builtinProfileIds } from '../profiles/load.js';
-import { upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
+import { indexFiles, upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
 import type { SiteBackup } from '../targets/pfsense/backups.js';
 import { validateSpec } from '../spec/validate.js';
@@ -183,7 +183,7 @@ function skippedStage(root: string, entry: IndexEntry): StagedSite {
     modeFix: [],
     notes: [],
     secrets: [],
-    hashes: {},
+    indexed: { rels: [], manifest: '' },
     counts: { written: 0, unchanged: rels.filter((r) => r !== MANIFEST).length, removed: 0 },
   };
 }
@@ -216,7 +216,7 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
       // Stamps that needed a byte comparison are taken again after this run, so the next one trusts them.
       if (state === 'rehashed') {
         outcome.entry = entry;
-        outcome.staged.hashes = { ...Object.fromEntries(Object.keys(entry.files).map((rel) => [rel, ''])), [MANIFEST]: entry.manifest };
+        outcome.staged.indexed = indexFiles(Object.keys(entry.files), entry.manifest);
       }
     }
     skipped[i] = outcome;

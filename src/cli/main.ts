@@ -14,7 +14,7 @@ import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, I
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
-import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type OutIndex } from './stat-index.js';
+import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type IndexFiles, type OutIndex } from './stat-index.js';
 import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
@@ -124,13 +124,13 @@ function parseTargets(list: string[] | undefined): string[] | 'default' {
 }
 
 /** Records what this render wrote (stamped now, after the commit) in the output folder's index. */
-function updateIndex(out: string, previous: OutIndex | undefined, entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[]): void {
+function updateIndex(out: string, previous: OutIndex | undefined, entries: { spec: string; entry: IndexEntry; indexed: IndexFiles }[]): void {
   const specs: Record<string, IndexEntry> = { ...(previous?.specs ?? {}) };
   const ids = new Set(entries.map((e) => e.entry.id));
   // An entry of another spec for a site rendered now is stale.
   for (const [path, e] of Object.entries(specs)) if (ids.has(e.id)) delete specs[path];
-  for (const { spec, entry, hashes } of entries) {
-    const stamps = stampSite(out, entry.id, hashes);
+  for (const { spec, entry, indexed } of entries) {
+    const stamps = stampSite(out, entry.id, indexed);
     if (stamps) specs[resolve(spec)] = { ...entry, ...stamps };
   }
   // Written after every stamp: a file modified within the racy window of this time is re-hashed.
@@ -215,7 +215,7 @@ export function buildProgram(): Command {
         let drifted = false;
         const seen = new Map<string, string>();
         const staged: { id: string; counts: SiteWriteCounts; notes: string[] }[] = [];
-        const entries: { spec: string; entry: IndexEntry; hashes: Record<string, string> }[] = [];
+        const entries: { spec: string; entry: IndexEntry; indexed: IndexFiles }[] = [];
         const secrets: string[] = [];
         const printed: Diagnostic[] = [];
         for (const [i, outcome] of outcomes.entries()) {
@@ -251,7 +251,7 @@ export function buildProgram(): Command {
             if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
           } else if (outcome.staged) {
             staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
-            if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, hashes: outcome.staged.hashes });
+            if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, indexed: outcome.staged.indexed });
             for (const f of outcome.staged.secrets) secrets.push(join(out, f));
           }
         }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { kindOf, NotRegularError, readRegularFile } from '../util/files.js';
 import { staleTemps } from './lock.js';
 import { buildManifest, hashText, isPlainRel, MANIFEST, manifestText, parseManifest, targetOf, type Manifest, type SiteMeta } from './manifest.js';
+import { indexFiles, type IndexFiles } from './stat-index.js';
 
 /**
  * What render may touch in the output folder, and how it writes:
@@ -339,8 +340,8 @@ export interface StagedSite {
   notes: string[];
   /** Every file of the site holding a secret (relative to root), written now or unchanged. */
   secrets: string[];
-  /** SHA-256 of every file the manifest lists, and of the manifest (relative to the site folder): for the index. */
-  hashes: Record<string, string>;
+  /** What the index records of the site, taken at staging and kept until the commit (stat-index.ts). */
+  indexed: IndexFiles;
   counts: SiteWriteCounts;
 }
 
@@ -402,7 +403,7 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     modeFix: [],
     notes: [],
     secrets: [],
-    hashes: {},
+    indexed: { rels: [], manifest: '' },
     counts: { written: 0, unchanged: 0, removed: 0 },
   };
   let current = join(root, out.id);
@@ -412,7 +413,7 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     const secrets = new Set(cmp.manifest.secrets);
     staged.notes = cmp.notes.map((n) => `${id}/${n}`);
     staged.secrets = cmp.manifest.secrets.map((rel) => `${id}/${rel}`);
-    staged.hashes = { ...cmp.manifest.files, [MANIFEST]: hashText(cmp.files[MANIFEST]) };
+    staged.indexed = indexFiles(Object.keys(cmp.manifest.files), hashText(cmp.files[MANIFEST]));
     if (cmp.state.kind === 'fresh') {
       stageFolder(staged, id, cmp.files, secrets, (path) => (current = path));
       return staged;
