@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import type { Plan } from '../src/plan/types.js';
 import { freeText, holdable, hostileText, propertyRuns, textAcceptable } from './arbitraries.js';
 import { requireTools, root, sharedData } from './helpers.js';
 import { checkScript, tree } from './mikrotik-tree.js';
-import { formatErrors, loadUnifiApi } from './unifi-openapi.js';
+import { formatErrors, loadUnifiApi, resolvePlaceholders } from './unifi-openapi.js';
 
 /**
  * Issue 17: a custom profile is untrusted input. Every profile field, generated hostile or valid at
@@ -237,22 +236,6 @@ let pfsensePhp = '';
 let pfsenseRuns = 0;
 const PFSENSE_PHP_RUNS = 2;
 const api = loadUnifiApi();
-const fakeUuid = (s: string) => {
-  const h = createHash('sha256').update(s).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
-function resolvePlaceholders(value: unknown): unknown {
-  if (typeof value === 'string') {
-    if (value.startsWith('$$')) return apiLiteral(value);
-    if (/^\$(ref|lookup):/.test(value)) return fakeUuid(value);
-    if (value.startsWith('$env:')) return 'resolved-passphrase';
-    if (value.startsWith('$')) throw new Error(`unknown placeholder ${value}`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map(resolvePlaceholders);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v)]));
-  return value;
-}
 
 interface Entry {
   structure(files: Files): unknown;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
 import { sharedData } from './helpers.js';
+import { apiLiteral } from '../src/targets/unifi/escape.js';
 
 /**
  * The official UniFi Network Integration API document (10.4.57), turned into something ajv checks
@@ -127,4 +129,27 @@ function transform(schema: unknown, inAllOf: boolean, top = false): any {
 
 export function formatErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
+}
+
+/** A deterministic stand-in for an id the controller assigns or the admin's site holds. */
+export const fakeUuid = (s: string): string => {
+  const h = createHash('sha256').update(s).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+/**
+ * A request body as the apply script sends it: `$$` literals unescaped, `$ref:`/`$lookup:` ids as
+ * stand-in UUIDs, `$env:` values filled; any other placeholder is a bug and throws.
+ */
+export function resolvePlaceholders(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (value.startsWith('$$')) return apiLiteral(value);
+    if (/^\$(ref|lookup):/.test(value)) return fakeUuid(value);
+    if (value.startsWith('$env:')) return 'resolved-passphrase';
+    if (value.startsWith('$')) throw new Error(`unknown placeholder ${value}`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(resolvePlaceholders);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v)]));
+  return value;
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { exampleFiles, renderText, root } from './helpers.js';
-import { formatErrors, loadUnifiApi } from './unifi-openapi.js';
+import { formatErrors, loadUnifiApi, resolvePlaceholders } from './unifi-openapi.js';
 import { apiLiteral } from '../src/targets/unifi/escape.js';
 import type { IntegrationApiFile } from '../src/targets/unifi/index.js';
 
@@ -41,23 +40,7 @@ function renderError(text: string) {
   return r.diagnostics.filter((d) => d.severity === 'error');
 }
 
-/** Deterministic stand-ins for what the controller assigns or what the admin's site holds. */
-const fakeUuid = (s: string) => {
-  const h = createHash('sha256').update(s).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
-function resolve(value: unknown): unknown {
-  if (typeof value === 'string') {
-    if (value.startsWith('$$')) return apiLiteral(value);
-    if (/^\$(ref|lookup):/.test(value)) return fakeUuid(value);
-    if (value.startsWith('$env:')) return 'resolved-passphrase';
-    if (value.startsWith('$')) throw new Error(`unknown placeholder ${value}`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map(resolve);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
-  return value;
-}
+const resolve = resolvePlaceholders;
 
 /** Every request: the operation exists, path/query parameters are complete, the body validates. */
 function checkAgainstOpenApi(doc: IntegrationApiFile) {
