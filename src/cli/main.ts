@@ -19,18 +19,19 @@ import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
+import { stderrStream, writeErr, writeOut } from './stdio.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
 
 function printDiagnostics(list: Diagnostic[], strict = false): boolean {
-  const color = useColor(process.stderr);
+  const color = useColor(stderrStream);
   for (const d of list) {
     // --strict prints a warning as an error; say how a site that accepts it gets past CI.
     const promoted: Diagnostic | undefined = strict && d.severity === 'warning' ? { ...d, severity: 'error', message: `${d.message} (a warning, an error under --strict; if this site accepts it: acknowledge: [${d.code}] in its spec)` } : undefined;
     const line = formatDiagnostic(promoted ?? d);
-    process.stderr.write((color ? colorDiagnostic(line) : line) + '\n');
+    writeErr((color ? colorDiagnostic(line) : line) + '\n');
   }
   return list.some((d) => d.severity === 'error' || strict);
 }
@@ -144,7 +145,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Set before the subcommands are added so they inherit it: usage errors become exceptions (exit 2).
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut, writeErr });
 
   program
     .command('render')
@@ -177,7 +178,7 @@ export function buildProgram(): Command {
         pfsenseOverwriteEdits: !!opts.pfsenseOverwriteEdits,
         ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }),
       };
-      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const say = (line: string) => writeErr(`${line}\n`);
       if (opts.check && opts.prune) throw new UsageError('--check writes nothing: run --prune without --check');
       // One render at a time per output folder (the lock is a file in it); --check waits for a running one.
       const made = !opts.check && !existsSync(out);
@@ -276,7 +277,7 @@ export function buildProgram(): Command {
           }
           if (entries.length && job.indexKey) updateIndex(out, index, entries);
           // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
-          process.stderr.write(
+          writeErr(
             staged
               .map(({ id, counts, notes }) => `${id}: ${counts.written} written, ${counts.unchanged} unchanged${counts.removed ? `, ${counts.removed} removed` : ''} in ${out}/${id}\n${notes.map((n) => `note: ${out}/${n}\n`).join('')}`)
               .join(''),
@@ -337,7 +338,7 @@ export function buildProgram(): Command {
       const ids = parseTargets(opts.target);
       const out: string = opts.out;
       const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
-      waitUnlocked(out, (line) => process.stderr.write(`${line}\n`));
+      waitUnlocked(out, (line) => writeErr(`${line}\n`));
       const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out, check: true });
       const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out, check: 'diff', subset: ids !== 'default', ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }) };
       const { outcomes, failure } = await runBatch(job, 1);
@@ -351,18 +352,18 @@ export function buildProgram(): Command {
           continue;
         }
         if (seen.has(outcome.id)) {
-          process.stderr.write(`${specs[i]}:1:1: error duplicate-site-id: site id '${outcome.id}' is also used by ${seen.get(outcome.id)}\n`);
+          writeErr(`${specs[i]}:1:1: error duplicate-site-id: site id '${outcome.id}' is also used by ${seen.get(outcome.id)}\n`);
           trouble = true;
           continue;
         }
         seen.set(outcome.id, specs[i]);
         if (outcome.refused) {
-          process.stderr.write(`chargewall: ${outcome.refused}\n`);
+          writeErr(`chargewall: ${outcome.refused}\n`);
           trouble = true;
           continue;
         }
         const d = siteDiff(out, outcome.comparison!, !!opts.unified);
-        process.stdout.write(d.text);
+        writeOut(d.text);
         changed ||= d.changed;
       }
       process.exitCode = trouble ? EXIT_USAGE : changed ? EXIT_INVALID : EXIT_OK;
@@ -408,10 +409,10 @@ export function buildProgram(): Command {
         acknowledged += (rendered ? rendered.acknowledged : result.acknowledged)?.length ?? 0;
       }
       const failed = okFiles.length < specs.length;
-      if (opts.format === 'json') process.stdout.write(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
+      if (opts.format === 'json') writeOut(JSON.stringify({ ok: !failed, diagnostics: all }, null, 2) + '\n');
       else {
-        for (const f of okFiles) process.stderr.write(`${f}: ok\n`);
-        process.stderr.write(summaryLine(all, specs.length, opts.strict, acknowledged) + '\n');
+        for (const f of okFiles) writeErr(`${f}: ok\n`);
+        writeErr(summaryLine(all, specs.length, opts.strict, acknowledged) + '\n');
       }
       process.exitCode = failed ? EXIT_INVALID : EXIT_OK;
     });
@@ -427,14 +428,14 @@ export function buildProgram(): Command {
         process.exitCode = EXIT_INVALID;
         return;
       }
-      process.stdout.write(result.files[`${result.site!.site.id}/README.md`]);
+      writeOut(result.files[`${result.site!.site.id}/README.md`]);
     });
 
   program
     .command('schema')
     .description('print the JSON Schema of the site spec (the same file as schemas/site.schema.json)')
     .action(() => {
-      process.stdout.write(readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8'));
+      writeOut(readFileSync(join(packageRoot, 'schemas', 'site.schema.json'), 'utf8'));
     });
 
   const init = program
@@ -477,7 +478,7 @@ export function buildProgram(): Command {
             return line;
           };
           try {
-            answers = await askAnswers((q, d) => question(`${q} [${d}]: `), known, (s) => process.stderr.write(s));
+            answers = await askAnswers((q, d) => question(`${q} [${d}]: `), known, (s) => writeErr(s));
             if (!out) out = (await question(`Write the spec to [${answers.siteId}.yaml]: `)).trim() || `${answers.siteId}.yaml`;
           } finally {
             rl.close();
@@ -507,11 +508,11 @@ export function buildProgram(): Command {
           const note = defaulted.length
             ? `init: ${given.length ? 'asked nothing (flags given)' : 'no terminal, so nothing was asked'}: ${out} has the defaults ${defaulted.join(' ')}; to change them, pass those flags (${cli} init --help) or run init in a terminal\n`
             : '';
-          process.stderr.write(`${note}wrote ${out}${copied}\n${backup}check it:  ${cli} validate ${shellWord(out)}\nrender it: ${cli} render ${shellWord(out)}\n`);
+          writeErr(`${note}wrote ${out}${copied}\n${backup}check it:  ${cli} validate ${shellWord(out)}\nrender it: ${cli} render ${shellWord(out)}\n`);
         } else {
-          process.stdout.write(text);
+          writeOut(text);
           // The $schema line names a file next to the spec; -o copies it, stdout cannot.
-          process.stderr.write(`the spec's $schema line expects site.schema.json next to it: ${cliCommand()} schema > site.schema.json (or use init -o)\n`);
+          writeErr(`the spec's $schema line expects site.schema.json next to it: ${cliCommand()} schema > site.schema.json (or use init -o)\n`);
         }
       } catch (e) {
         if (e instanceof InitInputError) throw new UsageError(e.message);
@@ -538,18 +539,13 @@ export function buildProgram(): Command {
     .command('targets')
     .description('list the targets and the files each writes')
     .action(() => {
-      for (const t of targets.values()) process.stdout.write(`${t.id.padEnd(10)} ${t.description}\n${' '.repeat(11)}files: ${t.files.join(', ')}\n`);
+      for (const t of targets.values()) writeOut(`${t.id.padEnd(10)} ${t.description}\n${' '.repeat(11)}files: ${t.files.join(', ')}\n`);
     });
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `chargewall targets | head` closes the pipe early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -558,11 +554,11 @@ export async function main(argv: string[]): Promise<void> {
       // --help and --version exit 0; every other commander error is a usage error.
       process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     } else if (e instanceof UsageError) {
-      process.stderr.write(`chargewall: ${e.message}\n`);
+      writeErr(`chargewall: ${e.message}\n`);
       process.exitCode = EXIT_USAGE;
     } else if (e instanceof Error && 'code' in e && typeof (e as any).code === 'string' && (e as any).syscall) {
       // File-system failures while writing (permissions, disk full, a directory in the way).
-      process.stderr.write(`chargewall: cannot write output: ${e.message}\n`);
+      writeErr(`chargewall: cannot write output: ${e.message}\n`);
       process.exitCode = EXIT_INVALID;
     } else {
       throw e;
@@ -572,6 +568,6 @@ export async function main(argv: string[]): Promise<void> {
 
 (isBatchWorker() ? runBatchWorker() : main(process.argv)).catch((e) => {
   // Not a user mistake: a bug. Say so, with the stack, and fail.
-  process.stderr.write(`chargewall: internal error (please report it with the spec that caused it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+  writeErr(`chargewall: internal error (please report it with the spec that caused it):\n${e instanceof Error ? e.stack : String(e)}\n`);
   process.exitCode = 1;
 });

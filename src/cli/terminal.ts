@@ -1,3 +1,5 @@
+import { stderrStream } from './stdio.js';
+
 /** Colour and progress for people at a terminal; nothing of it reaches pipes, files or CI logs. */
 
 interface Stream {
@@ -21,7 +23,7 @@ export function colorDiagnostic(line: string): string {
  * A one-line progress indicator for runs over many specs: only on a terminal (stderr TTY) and
  * never under CI=true, where it would litter the log with carriage returns.
  */
-export function progress(total: number, stream: Stream = process.stderr, env: Record<string, string | undefined> = process.env) {
+export function progress(total: number, stream: Stream = stderrStream, env: Record<string, string | undefined> = process.env) {
   const on = total > 1 && !!stream.isTTY && !env.CI;
   let shown = false;
   return {

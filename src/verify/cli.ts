@@ -17,6 +17,7 @@ import { writeFiles } from '../cli/write.js';
 import { formatJson, formatMarkdown, formatText } from './format.js';
 import { verifySite } from './run.js';
 import type { VerifyOptions } from './types.js';
+import { writeErr, writeOut } from '../cli/stdio.js';
 
 export interface VerifyCommandOptions {
   format: 'text' | 'json' | 'markdown';
@@ -55,9 +56,9 @@ export function verifyOptions(opts: VerifyCommandOptions): VerifyOptions {
 export async function verifyCommand(file: string, opts: VerifyCommandOptions): Promise<number> {
   const vopts = verifyOptions(opts);
   const result = validateSpec(readSpec(file), file);
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  for (const d of result.diagnostics) writeErr(formatDiagnostic(d) + '\n');
   if (!result.ok || !result.site || !result.profile) {
-    process.stderr.write(`chargewall: ${file} does not validate: nothing was checked\n`);
+    writeErr(`chargewall: ${file} does not validate: nothing was checked\n`);
     return 2;
   }
   const site = result.site;
@@ -82,7 +83,7 @@ export async function verifyCommand(file: string, opts: VerifyCommandOptions): P
     const dir = dirname(resolve(opts.out));
     writeFiles(dir, { [basename(resolve(opts.out))]: text });
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-    process.stderr.write(`${report.ok ? 'ok' : `FAILED: ${failed.join(', ')}`}; the ${report.checks.length} checks are in ${opts.out}\n`);
-  } else process.stdout.write(text);
+    writeErr(`${report.ok ? 'ok' : `FAILED: ${failed.join(', ')}`}; the ${report.checks.length} checks are in ${opts.out}\n`);
+  } else writeOut(text);
   return report.ok ? 0 : 1;
 }
