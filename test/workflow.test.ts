@@ -298,6 +298,29 @@ describe('pfSense: a backup named in the spec, shared by several sites, reproduc
     rmSync(dir, { recursive: true });
   });
 
+  it('a spec the index skips does not shift the backups of the specs after it: each site merges into its own backup', () => {
+    const dir = tmp();
+    siteFolder(dir);
+    const sites = join(dir, 'my sites');
+    // A second firewall, told apart from the first by its host name.
+    writeFileSync(join(sites, 'fw2.xml'), firewall.replace('<hostname>pfSense</hostname>', '<hostname>second</hostname>'));
+    writeFileSync(join(sites, 'b.yaml'), spec('garage-b', '10.50.0', 'opt3').replace('backup: fw1.xml', 'backup: fw2.xml'));
+    writeFileSync(join(sites, 'x.yaml'), readFileSync(join(root, 'examples', 'small-garage.yaml'), 'utf8'));
+    const hostname = (id: string) => /<hostname>([^<]*)<\/hostname>/.exec(readFileSync(join(dir, 'out', id, 'pfsense', 'config.xml'), 'utf8'))?.[1];
+    const args = ['render', 'my sites/x.yaml', 'my sites/a.yaml', 'my sites/b.yaml', '-o', 'out'];
+    const env = { CHARGER_WIFI_PSK: 'correct-horse-1', CHARGEWALL_INDEX_STATS: '1' };
+    const first = cli(args, { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect([hostname('garage-a'), hostname('garage-b')]).toEqual(['pfSense', 'second']);
+    // Again: x is up to date (the index skips it), a and b merge again, each into its own backup.
+    const again = cli(args, { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('index: 1 of 3 sites up to date without rendering');
+    expect([hostname('garage-a'), hostname('garage-b')]).toEqual(['pfSense', 'second']);
+    expect(again.stderr).toMatch(/garage-b: 0 written/);
+    rmSync(dir, { recursive: true });
+  });
+
   it('--check with --pfsense-config advises the same flag', () => {
     const dir = tmp();
     const { a } = siteFolder(dir);

@@ -200,7 +200,9 @@ export function buildProgram(): Command {
         const bar = progress(rest.length);
         // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
         // one commit at the end renames them, so a failure at the last site changes no file of the first.
-        const batch = await runBatch({ ...job, specs: rest.map((i) => specs[i]) }, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
+        // Per-spec data goes with its spec: with some specs skipped, position k of the batch is spec rest[k].
+        const restJob: BatchJob = { ...job, specs: rest.map((i) => specs[i]), ...(job.pfsenseBackups && { pfsenseBackups: rest.map((i) => job.pfsenseBackups![i]) }) };
+        const batch = await runBatch(restJob, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
         bar.clear();
         const failure = batch.failure;
         // Back in input order; after a failure, only what comes before it.
