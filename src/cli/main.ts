@@ -9,7 +9,7 @@ import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
-import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
+import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, initReminder, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
@@ -499,9 +499,8 @@ export function buildProgram(): Command {
         if (out) {
           writeFiles(folder, { [relative(folder, resolve(out))]: text, ...schema.files });
           const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
-          // Only when the backup is not there yet (init after downloading it needs no reminder).
-          const backupFile = answers.target === 'pfsense' && answers.backup ? join(dirname(out), answers.backup) : undefined;
-          const backup = backupFile && !existsSync(backupFile) ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(backupFile)}\n` : '';
+          // A router's own next step (a backup to save first), only when it is not done yet.
+          const backup = initReminder(answers, out, existsSync, shellWord);
           const cli = cliCommand();
           // Without a terminal nothing was asked: say so, and which defaults the file holds (as the flags that change them).
           const defaulted = interactive ? [] : defaultedFlags(answers, new Set(given.map((q) => q.key)), shellWord);
