@@ -196,7 +196,7 @@ for (const file of thousand) {
   const r = renderValidated(v, file, ids, { withSecrets: false, env });
   stage['plan+render'] += now() - t;
   t = now();
-  writer.stage(siteOutput(r, false, undefined, false));
+  writer.stage(siteOutput(r, false, false));
   stage.write += now() - t;
 }
 let t4 = now();

@@ -7,18 +7,17 @@ import { validateSpec, type ValidationResult } from './spec/validate.js';
 import { explainSite } from './report/explain.js';
 import { targets } from './targets/registry.js';
 import { RenderError, UnsupportedError, refusalError, type Refusal, type RenderOptions, type TargetDiagnostic } from './targets/types.js';
-import type { SiteBackup } from './targets/pfsense/backups.js';
 
 export interface PipelineOptions extends RenderOptions {
-  /** pfSense: what this site merges into when its spec (or --pfsense-config) names a backup, from planBackups (shared backups merged in turn). */
-  pfsenseBackup?: SiteBackup;
+  /** Values of the command-line flags the targets declare (TargetFlag), by flag name: plain data. */
+  flags?: Record<string, unknown>;
+  /** Per target id, what its input's plan() prepared for this spec across the run (TargetInput.plan). */
+  planned?: Record<string, unknown>;
   /**
-   * Nothing is written (validate, render --check): a backup the spec names that is absent (a public
-   * repository keeps it out of git, so CI has none) is a warning, and the site's pfsense folder is not checked.
+   * Nothing is written (validate, render --check): an input the spec names that is absent (a public
+   * repository keeps it out of git, so CI has none) may be a warning, and the target's folder not checked.
    */
   readOnly?: boolean;
-  /** pfSense: revert GUI edits of chargewall's items instead of refusing, also for a backup the spec names. */
-  pfsenseOverwriteEdits?: boolean;
 }
 
 export interface SiteRender {
@@ -28,15 +27,17 @@ export interface SiteRender {
   /** Paths relative to the output folder: `<site-id>/<target>/<file>`. */
   files: Record<string, string>;
   plans: Record<string, Plan>;
-  /** Output folders (`<site>/<target>/`) --check leaves alone: a pfsense folder whose backup is absent here. */
+  /** Output folders (`<site>/<target>/`) --check leaves alone: a target folder whose input is absent here. */
   unchecked?: string[];
+  /** Per target id, the bytes of the input its render read (TargetInput.prepare): recorded in the manifest by hash. */
+  inputs?: Record<string, string>;
   /** Warnings the spec acknowledges, from every source (spec rules, targets, the pipeline): not printed, only counted. */
   acknowledged: Diagnostic[];
 }
 
 /**
- * The whole pipeline for one spec, without writing to the file system (it reads a pfSense backup
- * the spec names): text → validate → plan (per target capabilities) → render.
+ * The whole pipeline for one spec, without writing to the file system (it reads an input a target
+ * declares and the spec names, see TargetInput): text → validate → plan (per target capabilities) → render.
  * Errors a target raises for this site (unsupported feature, missing secret) come back as diagnostics.
  */
 export function renderSpec(text: string, file: string, targetIds: string[] | 'default', options: PipelineOptions): SiteRender {
@@ -52,13 +53,14 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   // A spec that names no targets gets every target that can express it; a target the user asked
   // for (in targets: or with --target) fails closed instead.
   const implicit = targetIds === 'default' && !site.targetKeys.some((k) => targets.has(k));
-  const { pfsenseBackup: _shared, readOnly: _readOnly, pfsenseOverwriteEdits: _overwrite, ...options } = pipelineOptions;
-  // Inputs the targets declare (pfSense: the backup to merge into), read before anything renders.
+  const { flags: _flags, planned: _planned, readOnly: _readOnly, ...options } = pipelineOptions;
+  // Inputs the targets declare (TargetInput), read before anything renders.
   const finish: ((files: Record<string, string>) => void)[] = [];
   for (const id of ids) {
     const prepared = targets.get(id)!.input?.prepare(site, file, pipelineOptions, result, out);
     if (!prepared) continue;
     Object.assign(options, prepared.options);
+    (out.inputs ??= {})[id] = prepared.text;
     if (prepared.finish) finish.push(prepared.finish);
   }
   const fail = (id: string, e: unknown): void => {
@@ -71,12 +73,12 @@ export function renderValidated(result: ValidationResult, file: string, targetId
     } else if (e instanceof UnsupportedError || e instanceof RenderError) {
       const at = causeOf(e, id, site);
       const pos = result.locate?.(at) ?? { line: 1, col: 1 };
-      // An input the spec names (pfSense: targets.pfsense.backup) is reported at that setting, not as the flag.
+      // An input the spec names (TargetInput.setting) is reported at that setting, not as the flag.
       const input = targets.get(id)?.input;
       const fromSpec = e instanceof RenderError && input !== undefined && e.code === input.code && settingOf(site, input.setting) !== undefined;
       const setting = input?.setting.join('.') ?? '';
-      // The refusal sits at the setting that disagrees with the input (its own path, e.g.
-      // targets.pfsense.interface or network.gateway), else at the input's setting (the input itself is the problem).
+      // The refusal sits at the setting that disagrees with the input (its own path, e.g. the target's
+      // interface or network.gateway), else at the input's setting (the input itself is the problem).
       const path = fromSpec && !e.path?.length ? input!.setting : at;
       const where = fromSpec ? (result.locate?.(path) ?? pos) : pos;
       const message = fromSpec && e.message.startsWith(`${input!.flag} `) ? `${setting} ${e.message.slice(input!.flag.length + 1)}` : e.message;
@@ -151,7 +153,7 @@ export function renderValidated(result: ValidationResult, file: string, targetId
   return out;
 }
 
-/** The value at a path of the normalised site (e.g. targets.pfsense.backup). */
+/** The value at a path of the normalised site (e.g. an input's setting). */
 function settingOf(site: Site, path: readonly string[]): unknown {
   let v: unknown = site;
   for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { exampleFiles, root, renderText, testEnv } from './helpers.js';
 import { renderSpec } from '../src/pipeline.js';
 import { targets, targetIds, targetsSchema } from '../src/targets/registry.js';
+import type { Target, TargetFlag } from '../src/targets/types.js';
 import type { SpecDocument } from '../src/spec/types.js';
+import { Command } from 'commander';
+import { addTargetFlags, targetFlagValues } from '../src/cli/inputs.js';
 import { validateSpec } from '../src/spec/validate.js';
 
 /**
@@ -159,6 +162,121 @@ describe('check phase: every refusal of every target at once', () => {
     expect(v.diagnostics.map((d) => `${d.code} ${d.path}`)).toContain('interface-clash targets.iptables.wanInterface');
     const m = validateSpec(spec('  mikrotik: { routeros: 6, wifi: wifi }'), 'site.yaml');
     expect(m.diagnostics.map((d) => `${d.code} ${d.path}`)).toContain('mikrotik-wifi-version targets.mikrotik.wifi');
+  });
+});
+
+/**
+ * What is wrong with the flags the targets declare (TargetInput.flags): every flag has help text for the
+ * commands that offer it, starts with `--<id>-` (so two targets cannot clash), is unique, and is
+ * documented in the target's guide; the input's own flag is one of them. `guide(id)` reads the guide.
+ */
+function flagProblems(list: [string, Target][], guide: (id: string) => string): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const keys = new Map<string, string>();
+  for (const [id, t] of list) {
+    if (!t.input) continue;
+    const names = t.input.flags.map((f) => f.name);
+    if (!names.includes(t.input.flag)) problems.push(`${id}: input.flag ${t.input.flag} is not one of its flags`);
+    if (keys.has(t.input.manifestKey)) problems.push(`${id}: manifest key ${t.input.manifestKey} is also ${keys.get(t.input.manifestKey)}'s`);
+    keys.set(t.input.manifestKey, id);
+    for (const f of t.input.flags) {
+      if (!f.name.startsWith(`--${id}-`) || !/^--[a-z0-9]+(-[a-z0-9]+)+$/.test(f.name)) problems.push(`${id}: ${f.name} does not start with --${id}-`);
+      if (seen.has(f.name)) problems.push(`${id}: ${f.name} is also declared by ${seen.get(f.name)}`);
+      seen.set(f.name, id);
+      const helps = Object.values(f.help);
+      if (!helps.length) problems.push(`${id}: ${f.name} is offered by no command (help is empty)`);
+      for (const [command, text] of Object.entries(f.help)) if (!text || text.trim().length < 10) problems.push(`${id}: ${f.name} has no help text for ${command}`);
+      if (f.file !== undefined && !f.argument) problems.push(`${id}: ${f.name} reads a file but takes no argument`);
+      // Named in code spans: `--flag` or `--flag <argument>`.
+      if (!new RegExp(`\`${f.name}[\` ]`).test(guide(id))) problems.push(`${id}: ${f.name} is not documented in docs/routers/${id}.md`);
+    }
+  }
+  return problems;
+}
+
+/** A target's guide (empty when there is none: the registry test above names the missing file). */
+const guide = (id: string) => (existsSync(join(root, 'docs', 'routers', `${id}.md`)) ? readFileSync(join(root, 'docs', 'routers', `${id}.md`), 'utf8') : '');
+
+describe('flags a target declares', () => {
+  it('every declared flag has help text, starts with --<id>-, is unique and is documented in the target guide', () => {
+    const declared = [...targets.values()].flatMap((t) => t.input?.flags ?? []);
+    expect(declared.map((f) => f.name)).toEqual(['--pfsense-config', '--pfsense-overwrite-edits']);
+    expect(flagProblems([...targets], guide)).toEqual([]);
+  });
+
+  it('the check fails for each broken declaration', () => {
+    const pf = targets.get('pfsense')!;
+    const input = pf.input!;
+    // pfSense's declaration with one thing broken at a time.
+    const broken = (flags: TargetFlag[]) => flagProblems([['pfsense', { ...pf, input: { ...input, flags } }]], guide);
+    const [config, overwrite] = input.flags;
+    expect(broken([config, { ...overwrite, help: { render: '' } }])).toEqual(['pfsense: --pfsense-overwrite-edits has no help text for render']);
+    expect(broken([config, { ...overwrite, help: {} }])).toEqual(['pfsense: --pfsense-overwrite-edits is offered by no command (help is empty)']);
+    expect(broken([config, { ...overwrite, name: '--overwrite-edits' }])).toEqual(['pfsense: --overwrite-edits does not start with --pfsense-', 'pfsense: --overwrite-edits is not documented in docs/routers/pfsense.md']);
+    expect(broken([config, { ...overwrite, name: '--pfsense-undocumented' }])).toEqual(['pfsense: --pfsense-undocumented is not documented in docs/routers/pfsense.md']);
+    expect(broken([config, config])).toEqual(['pfsense: --pfsense-config is also declared by pfsense']);
+    expect(broken([overwrite])).toEqual(['pfsense: input.flag --pfsense-config is not one of its flags']);
+    // Another target declaring pfSense's flag (a clash) or its manifest key.
+    const mt = targets.get('mikrotik')!;
+    const clash = flagProblems([['pfsense', pf], ['mikrotik', { ...mt, input: { ...input } }]], guide);
+    expect(clash).toEqual([
+      "mikrotik: manifest key pfsenseBackup is also pfsense's",
+      'mikrotik: --pfsense-config does not start with --mikrotik-',
+      'mikrotik: --pfsense-config is also declared by pfsense',
+      'mikrotik: --pfsense-config is not documented in docs/routers/mikrotik.md',
+      'mikrotik: --pfsense-overwrite-edits does not start with --mikrotik-',
+      'mikrotik: --pfsense-overwrite-edits is also declared by pfsense',
+      'mikrotik: --pfsense-overwrite-edits is not documented in docs/routers/mikrotik.md',
+    ]);
+  });
+
+  it('the CLI builds them from the registry: commander options with the declared help, values as plain data for every thread', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-flags-'));
+    try {
+      for (const command of ['render', 'diff'] as const) {
+        const cmd = new Command(command);
+        addTargetFlags(cmd, command);
+        const offered = [...targets.values()].flatMap((t) => t.input?.flags ?? []).filter((f) => f.help[command] !== undefined);
+        expect(cmd.options.map((o) => [o.long, o.description])).toEqual(offered.map((f) => [f.name, f.help[command]]));
+      }
+      writeFileSync(join(dir, 'fw.xml'), '<pfsense/>\n');
+      const cmd = new Command('render').exitOverride();
+      addTargetFlags(cmd, 'render');
+      cmd.parse(['--pfsense-config', join(dir, 'fw.xml'), '--pfsense-overwrite-edits'], { from: 'user' });
+      const values = targetFlagValues(cmd.opts());
+      expect(values).toEqual({ '--pfsense-config': { file: join(dir, 'fw.xml'), text: '<pfsense/>\n' }, '--pfsense-overwrite-edits': true });
+      // Worker threads receive the job by structured clone: the values survive it unchanged.
+      expect(structuredClone(values)).toEqual(values);
+      // Not given: nothing. A file that cannot be read: a usage error that names the flag.
+      expect(targetFlagValues(new Command('render').opts())).toEqual({});
+      const bad = new Command('render').exitOverride();
+      addTargetFlags(bad, 'render');
+      bad.parse(['--pfsense-config', join(dir, 'none.xml')], { from: 'user' });
+      expect(() => targetFlagValues(bad.opts())).toThrow(`--pfsense-config ${join(dir, 'none.xml')}: cannot read the pfSense backup (no such file)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a flag value reaches the target as the library option does: --pfsense-config and --pfsense-overwrite-edits render what pfsenseConfig renders', () => {
+    const fixture = readFileSync(join(root, 'test', 'fixtures', 'pfsense', 'site-backup.xml'), 'utf8');
+    const text = readFileSync(join(root, 'examples', 'housing-association.yaml'), 'utf8').replace('pfsense: { interface: opt2 }', 'pfsense: { interface: opt2, acceptRules: ["1764320022"] }');
+    // A backup holding this site's items with one renamed in the GUI: refused, unless the edits are overwritten.
+    const merged = renderSpec(text, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, pfsenseConfig: { file: 'backup.xml', text: fixture } }).files['brf-solgarden/pfsense/config.xml'];
+    const backup = merged.replace('cw:brf-solgarden HTTPS TCP 443]]>', 'HTTPS (edited)]]>');
+    for (const overwriteEdits of [false, true]) {
+      const lib = renderSpec(text, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, pfsenseConfig: { file: 'backup.xml', text: backup, overwriteEdits } });
+      const flags = renderSpec(text, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv, flags: { '--pfsense-config': { file: 'backup.xml', text: backup }, ...(overwriteEdits && { '--pfsense-overwrite-edits': true }) } });
+      expect(lib.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(overwriteEdits ? [] : ['pfsense-config']);
+      if (overwriteEdits) expect(lib.files['brf-solgarden/pfsense/config.xml']).toBe(merged);
+      expect(flags.files).toEqual(lib.files);
+      expect(flags.diagnostics).toEqual(lib.diagnostics);
+      // The render records what it read, for the manifest (its hash) and the index (such a site is never skipped).
+      expect(flags.inputs).toEqual({ pfsense: backup });
+    }
+    // Without a backup nothing is read.
+    expect(renderSpec(text, 'site.yaml', ['pfsense'], { withSecrets: false, env: testEnv }).inputs).toBeUndefined();
   });
 });
 

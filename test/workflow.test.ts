@@ -298,6 +298,74 @@ describe('pfSense: a backup named in the spec, shared by several sites, reproduc
     rmSync(dir, { recursive: true });
   });
 
+  it('a spec the index skips does not shift the backups of the specs after it: each site merges into its own backup', () => {
+    const dir = tmp();
+    siteFolder(dir);
+    const sites = join(dir, 'my sites');
+    // A second firewall, told apart from the first by its host name.
+    writeFileSync(join(sites, 'fw2.xml'), firewall.replace('<hostname>pfSense</hostname>', '<hostname>second</hostname>'));
+    writeFileSync(join(sites, 'b.yaml'), spec('garage-b', '10.50.0', 'opt3').replace('backup: fw1.xml', 'backup: fw2.xml'));
+    writeFileSync(join(sites, 'x.yaml'), readFileSync(join(root, 'examples', 'small-garage.yaml'), 'utf8'));
+    const hostname = (id: string) => /<hostname>([^<]*)<\/hostname>/.exec(readFileSync(join(dir, 'out', id, 'pfsense', 'config.xml'), 'utf8'))?.[1];
+    const args = ['render', 'my sites/x.yaml', 'my sites/a.yaml', 'my sites/b.yaml', '-o', 'out'];
+    const env = { CHARGER_WIFI_PSK: 'correct-horse-1', CHARGEWALL_INDEX_STATS: '1' };
+    const first = cli(args, { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect([hostname('garage-a'), hostname('garage-b')]).toEqual(['pfSense', 'second']);
+    // Again: x is up to date (the index skips it), a and b merge again, each into its own backup.
+    const again = cli(args, { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('index: 1 of 3 sites up to date without rendering');
+    expect([hostname('garage-a'), hostname('garage-b')]).toEqual(['pfSense', 'second']);
+    expect(again.stderr).toMatch(/garage-b: 0 written/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('threads: the backups planned across the specs and the pfSense flags reach worker threads (same files, modes and messages as one thread)', async () => {
+    const dir = tmp();
+    const sites = join(dir, 'sites');
+    spawnSync('mkdir', ['-p', sites]);
+    const files: string[] = [];
+    // Pairs of sites on one firewall (VLAN 40 and 50): each pair merges in turn into one config.xml.
+    for (let i = 0; i < 48; i++) {
+      if (i % 2 === 0) writeFileSync(join(sites, `fw-${i / 2}.xml`), firewall);
+      const site = i % 2 ? spec(`garage-${i}`, '10.50.0', 'opt3') : spec(`garage-${i}`, '10.40.0', 'opt2');
+      writeFileSync(join(sites, `s${String(i).padStart(2, '0')}.yaml`), site.replace('backup: fw1.xml', `backup: fw-${Math.floor(i / 2)}.xml`));
+      files.push(join('sites', `s${String(i).padStart(2, '0')}.yaml`));
+    }
+    writeFileSync(join(dir, 'cli.xml'), firewall);
+    const flags = ['--pfsense-config', 'cli.xml', '--pfsense-overwrite-edits'];
+    const one = cli(['render', ...files, '-o', 'out1', ...flags], { cwd: dir, env: { CHARGEWALL_THREADS: '1' } });
+    const three = cli(['render', ...files, '-o', 'out3', ...flags], { cwd: dir, env: { CHARGEWALL_THREADS: '3' } });
+    expect(one.code, one.stderr).toBe(0);
+    expect(three.code, three.stderr).toBe(0);
+    expect(three.stderr).toBe(one.stderr.replaceAll('out1', 'out3'));
+    const snapshot = (out: string) => spawnSync('sh', ['-c', `cd ${out} && find . -type f ! -name .chargewall-index.json | sort | xargs stat -c '%n %a %s' && cat $(find . -type f -name config.xml | sort) | sha256sum`], { cwd: dir, encoding: 'utf8' }).stdout;
+    expect(snapshot('out3')).toBe(snapshot('out1'));
+    // One config.xml per pair, in the folder of the site merged last (0600).
+    expect(snapshot('out1')).toContain('./garage-47/pfsense/config.xml 600');
+    expect(snapshot('out1')).not.toContain('./garage-46/pfsense/config.xml');
+    // Through the module: a worker thread took sites, and each merged its own planned backup.
+    const { runBatch } = await import(join(root, 'dist', 'cli', 'batch.js'));
+    const { planInputs, targetFlagValues } = await import(join(root, 'dist', 'cli', 'inputs.js'));
+    const specs = files.map((f) => join(dir, f));
+    const values = { '--pfsense-overwrite-edits': true };
+    const planned = planInputs(specs, { read: (f: string) => readFileSync(f, 'utf8'), ids: 'default', flags: values, out: join(dir, 'out1'), check: true });
+    expect(targetFlagValues({ pfsenseOverwriteEdits: true })).toEqual(values);
+    let result: any;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      result = await runBatch({ specs, targetIds: 'default', withSecrets: false, out: join(dir, 'out1'), check: true, flags: values, planned }, 2);
+      if (new Set(result.outcomes.map((o: { thread: number }) => o.thread)).size === 2) break;
+    }
+    expect(result.failure).toBeUndefined();
+    expect(new Set(result.outcomes.map((o: { thread: number }) => o.thread)).size).toBe(2);
+    for (const o of result.outcomes) {
+      expect(o.inputs).toEqual(['pfsense']);
+      expect(o.drift).toEqual({ stale: [], missing: [], extra: [], refused: [], temps: [] });
+    }
+    rmSync(dir, { recursive: true });
+  });
+
   it('--check with --pfsense-config advises the same flag', () => {
     const dir = tmp();
     const { a } = siteFolder(dir);

@@ -4,11 +4,11 @@ import { dirname, join, resolve } from 'node:path';
 import { builtinProfileIds } from '../profiles/load.js';
 import { indexFiles, upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
-import type { SiteBackup } from '../targets/pfsense/backups.js';
 import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';
 import { version } from '../version.js';
+import { targets } from '../targets/registry.js';
 import { MANIFEST, summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
@@ -76,7 +76,6 @@ export interface BatchJob {
   specs: string[];
   targetIds: string[] | 'default';
   withSecrets: boolean;
-  pfsenseConfig?: { file: string; text: string; overwriteEdits?: boolean };
   out: string;
   knownTargets?: string[];
   /** Compare with what is under `out` instead of staging: render --check ('check'), chargewall diff ('diff'). */
@@ -85,10 +84,10 @@ export interface BatchJob {
   subset?: boolean;
   /** This run's options key for the output folder's index (incremental check); none: no index entries. */
   indexKey?: string;
-  /** pfSense: per spec index, what its render merges into (planBackups: shared backups merged in turn). */
-  pfsenseBackups?: (SiteBackup | undefined)[];
-  /** pfSense: revert GUI edits of chargewall's items instead of refusing (--pfsense-overwrite-edits), for every backup. */
-  pfsenseOverwriteEdits?: boolean;
+  /** Values of the flags the targets declare, by name (PipelineOptions.flags). */
+  flags?: Record<string, unknown>;
+  /** Per target id, per spec index: what the target's input planned for that spec (TargetInput.plan). */
+  planned?: Record<string, (unknown | undefined)[]>;
 }
 
 export interface SiteOutcome {
@@ -110,16 +109,23 @@ export interface SiteOutcome {
   skipped?: boolean;
   /** The index entry for this render, before its files are stamped. */
   entry?: IndexEntry;
+  /** Targets whose declared input this render read (their private outputs are made owner-only after the commit). */
+  inputs?: string[];
 }
 
-/** The manifest's record of one render: what produced it, and each target's plan in words. */
-export function siteMeta(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined): SiteMeta {
+/** The manifest's record of one render: what produced it (every declared input: its hash or null), and each target's plan in words. */
+export function siteMeta(result: SiteRender, withSecrets: boolean): SiteMeta {
   const plans = Object.entries(result.plans);
+  const options: SiteMeta['options'] = { withSecrets };
+  for (const [id, t] of targets) {
+    const text = result.inputs?.[id];
+    if (t.input) options[t.input.manifestKey] = text === undefined ? null : sha256Hex(text).slice(0, 16);
+  }
   return {
     generator: `chargewall ${version}`,
     spec: plans[0]?.[1].specHash ?? '',
     profile: { id: result.profile!.id, hash: sha256Hex(JSON.stringify(result.profile)).slice(0, 16) },
-    options: { withSecrets, pfsenseBackup: pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup).slice(0, 16) },
+    options,
     plans: Object.fromEntries(plans.map(([id, plan]) => [id, summarizePlan(plan)])),
   };
 }
@@ -130,9 +136,9 @@ function otherPassphrase(value: string): string {
 }
 
 /** One rendered site as the writer takes it (no secrets marked: for library use and the benchmark). */
-export function siteOutput(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined, subset: boolean): SiteOutput {
+export function siteOutput(result: SiteRender, withSecrets: boolean, subset: boolean): SiteOutput {
   const id = result.site!.site.id;
-  return { id, files: siteFiles(id, result.files), meta: siteMeta(result, withSecrets, pfsenseBackup), subset, secrets: [] };
+  return { id, files: siteFiles(id, result.files), meta: siteMeta(result, withSecrets), subset, secrets: [] };
 }
 
 /** A render's files for one site, relative to the site folder. */
@@ -227,16 +233,12 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
 function renderOne(job: BatchJob, index: number): SiteOutcome {
   const file = job.specs[index];
   const text = readSpec(file);
-  const backup = job.pfsenseBackups?.[index] ?? undefined;
-  // A pfSense backup is an input the index does not record: a site that merges one is always rendered.
-  const useIndex = !job.withSecrets && job.check !== 'diff' && job.indexKey !== undefined && !backup && !job.pfsenseConfig;
   const validated = validateSpec(text, file);
   const options: PipelineOptions = {
     withSecrets: job.withSecrets,
     env: process.env,
-    pfsenseConfig: job.pfsenseConfig,
-    pfsenseBackup: backup,
-    pfsenseOverwriteEdits: job.pfsenseOverwriteEdits,
+    flags: job.flags,
+    planned: job.planned && Object.fromEntries(Object.entries(job.planned).map(([target, list]) => [target, list[index]])),
     readOnly: !!job.check,
   };
   const result = renderValidated(validated, file, job.targetIds, options);
@@ -244,6 +246,10 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
   if (result.diagnostics.some((d) => d.severity === 'error')) return outcome;
   const id = result.site!.site.id;
   outcome.id = id;
+  // An input a target read (a backup) is not recorded by the index: a site that read one is always rendered.
+  const inputs = Object.keys(result.inputs ?? {});
+  if (inputs.length) outcome.inputs = inputs;
+  const useIndex = !job.withSecrets && job.check !== 'diff' && job.indexKey !== undefined && !inputs.length;
   const files = siteFiles(id, result.files);
   // Files holding the passphrase: the ones a render with another passphrase writes differently
   // (exact whatever each target's escaping does to the value).
@@ -260,7 +266,7 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
     const altFiles = siteFiles(id, alt.files);
     secrets = Object.keys(files).filter((rel) => altFiles[rel] !== files[rel]).sort();
   }
-  const site: SiteOutput = { id, files, meta: siteMeta(result, job.withSecrets, backup?.text ?? job.pfsenseConfig?.text), subset: !!job.subset, secrets };
+  const site: SiteOutput = { id, files, meta: siteMeta(result, job.withSecrets), subset: !!job.subset, secrets };
   if (job.check === 'diff') {
     outcome.files = files;
     try {
@@ -271,8 +277,8 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
     }
   } else if (job.check) {
     const drift = checkSite(job.out, site);
-    // A folder the pipeline cannot reproduce here (a pfSense backup kept out of the repository) is not compared.
-    // Its manifest lists those files and the backup's hash, so it cannot be reproduced here either.
+    // A folder the pipeline cannot reproduce here (its input kept out of the repository) is not compared.
+    // Its manifest lists those files and the input's hash, so it cannot be reproduced here either.
     const keep = (f: string) => !result.unchecked?.some((u) => f.startsWith(u)) && f !== `${id}/${MANIFEST}`;
     outcome.drift = result.unchecked ? { ...drift, stale: drift.stale.filter(keep), missing: drift.missing.filter(keep), extra: drift.extra.filter(keep) } : drift;
   } else {

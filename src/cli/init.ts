@@ -3,6 +3,7 @@ import { intToIp, parseSubnet, usableRange } from '../util/ipv4.js';
 import { closest } from '../util/suggest.js';
 import { validateSpec } from '../spec/validate.js';
 import { formatDiagnostic } from '../spec/diagnostics.js';
+import { dirname, join } from 'node:path';
 
 /** What `chargewall init` asks for (or takes as flags): the site, then the facts of its router. */
 export interface InitAnswers {
@@ -345,6 +346,16 @@ export function starterSpec(a: InitAnswers, schemaRef: string): string {
     throw new InitInputError(`these answers do not give a valid spec:\n${result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
   }
   return text;
+}
+
+/**
+ * What to do next besides validate and render, for the spec written to `specFile` (the per-router
+ * extra of init): a pfSense backup named but not there yet is to be saved where the spec expects it.
+ * `exists` and `word` are the caller's (a file test, a shell word).
+ */
+export function initReminder(a: InitAnswers, specFile: string, exists: (path: string) => boolean, word: (s: string) => string): string {
+  const backupFile = a.target === 'pfsense' && a.backup ? join(dirname(specFile), a.backup) : undefined;
+  return backupFile && !exists(backupFile) ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${word(backupFile)}\n` : '';
 }
 
 /** The answers with the defaults that depend on earlier answers filled in (UniFi's VLAN, RouterOS 6's package, the radio name). */

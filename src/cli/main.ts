@@ -1,16 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { renderSpec, renderValidated } from '../pipeline.js';
 import { closest } from '../util/suggest.js';
-import { gitIgnored, planBackups } from '../targets/pfsense/backups.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.js';
 import { validateSpec } from '../spec/validate.js';
 import { targets, targetIds } from '../targets/registry.js';
 import { version } from '../version.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { packageRoot } from '../util/paths.js';
-import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
+import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, initReminder, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
@@ -20,6 +19,7 @@ import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
 import { stderrStream, writeErr, writeOut } from './stdio.js';
+import { addTargetFlags, advisedFlags, ignoredPrivateOutput, planInputs, plannedFor, plansAt, protectPrivateOutputs, targetFlagValues } from './inputs.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;
@@ -37,13 +37,14 @@ function printDiagnostics(list: Diagnostic[], strict = false): boolean {
 }
 
 /**
- * --check does not ask for a merged pfSense config.xml that git ignores and the checkout lacks: it is
- * the whole firewall configuration, kept out of the repository on purpose. (A site whose backup is
- * absent is left out by the batch: SiteRender.unchecked.)
+ * --check does not ask for a target's private output (a merged device configuration) that git ignores
+ * and the checkout lacks: it is kept out of the repository on purpose (TargetInput.privateFiles). (A
+ * site whose input is absent is left out by the batch: SiteRender.unchecked.)
  */
 function unchecked(drift: Drift, id: string, out: string): Drift {
-  const ignoredMerge = (f: string) => f === `${id}/pfsense/config.xml` && gitIgnored(join(out, f)) === true;
-  return drift.missing.some(ignoredMerge) ? { ...drift, missing: drift.missing.filter((f) => !ignoredMerge(f)) } : drift;
+  if (!drift.missing.length) return drift;
+  const ignored = ignoredPrivateOutput(id, out);
+  return drift.missing.some(ignored) ? { ...drift, missing: drift.missing.filter((f) => !ignored(f)) } : drift;
 }
 
 /**
@@ -91,10 +92,11 @@ export function cliCommand(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** `chargewall render ...` with the options of this run that change what is written. */
-function renderCommand(specs: string[], opts: { out: string; target?: string[]; pfsenseConfig?: string; withSecrets?: boolean }): string {
+function renderCommand(specs: string[], opts: { out: string; target?: string[]; withSecrets?: boolean }): string {
   const words = ['render', ...specs, '-o', opts.out];
   if (opts.target?.length) words.push('-t', ...opts.target);
-  if (opts.pfsenseConfig) words.push('--pfsense-config', opts.pfsenseConfig);
+  // The targets' flags that change what is written (an input such as a backup), as given.
+  words.push(...advisedFlags(opts));
   if (opts.withSecrets) words.push('--with-secrets');
   return `${cliCommand()} ${words.map(shellWord).join(' ')}`;
 }
@@ -147,7 +149,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeOut, writeErr });
 
-  program
+  const render = program
     .command('render')
     .description('validate specs and write the router files to <out>/<site-id>/<target>/')
     .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
@@ -155,28 +157,28 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'write nothing; exit 1 when the files under <out> are stale, missing or extra')
     .option('--prune', 'also remove site folders chargewall wrote that no given spec renders any more')
-    .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)')
-    .option('--pfsense-config <backup.xml>', 'pfSense: merge into this config.xml backup')
-    .option('--pfsense-overwrite-edits', "pfSense: revert changes made on the firewall to chargewall's items (the merge refuses and lists them otherwise)")
+    .option('--with-secrets', 'put the Wi-Fi passphrase into the outputs (from the spec or its env variable)');
+  // The flags the targets declare (TargetInput.flags), e.g. a backup to merge into.
+  addTargetFlags(render, 'render');
+  render
     .option('--strict', "treat warnings as errors: a site with a warning its spec does not acknowledge is not written (CI)")
     .action(async (args: string[], opts) => {
       const specs = expandSpecs(args);
       const ids = parseTargets(opts.target);
       const out: string = opts.out;
-      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup'), overwriteEdits: !!opts.pfsenseOverwriteEdits } : undefined;
-      // Sites naming one pfSense backup are merged in turn into one config.xml (read before the batch starts).
-      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out, check: !!opts.check });
+      const flags = targetFlagValues(opts);
+      // What the targets' inputs prepare across the specs (sites sharing one backup merge in turn), before the batch starts.
+      const planned = planInputs(specs, { read: (f) => readSpec(f), ids, flags, out, check: !!opts.check });
       const job: BatchJob = {
         specs,
         targetIds: ids,
         withSecrets: !!opts.withSecrets,
-        pfsenseConfig,
         out,
         knownTargets: targetIds(),
         check: !!opts.check,
         subset: ids !== 'default',
-        pfsenseOverwriteEdits: !!opts.pfsenseOverwriteEdits,
-        ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }),
+        ...(Object.keys(flags).length && { flags }),
+        ...(planned && { planned }),
       };
       const say = (line: string) => writeErr(`${line}\n`);
       if (opts.check && opts.prune) throw new UsageError('--check writes nothing: run --prune without --check');
@@ -195,13 +197,15 @@ export function buildProgram(): Command {
         }
         // The incremental check: sites whose inputs and files are as the last render left them are skipped.
         const index = opts.withSecrets ? undefined : readIndex(out);
-        if (!opts.withSecrets) job.indexKey = optionsKey(`chargewall ${version}`, ids, ids !== 'default', pfsenseConfig?.text);
+        if (!opts.withSecrets) job.indexKey = optionsKey(`chargewall ${version}`, ids, ids !== 'default', job.flags && JSON.stringify(job.flags));
         const skipped = index ? skipUnchanged(job, index) : new Array<SiteOutcome | undefined>(specs.length);
         const rest = specs.map((_, i) => i).filter((i) => !skipped[i]);
         const bar = progress(rest.length);
         // Every site is staged to temp files as it renders (memory stays flat for thousands of sites);
         // one commit at the end renames them, so a failure at the last site changes no file of the first.
-        const batch = await runBatch({ ...job, specs: rest.map((i) => specs[i]) }, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
+        // Per-spec data goes with its spec: with some specs skipped, position k of the batch is spec rest[k].
+        const restJob: BatchJob = { ...job, specs: rest.map((i) => specs[i]), planned: plansAt(job.planned, rest) };
+        const batch = await runBatch(restJob, threadCount(rest.length), (k) => bar.step(k, specs[rest[k]]));
         bar.clear();
         const failure = batch.failure;
         // Back in input order; after a failure, only what comes before it.
@@ -270,11 +274,8 @@ export function buildProgram(): Command {
         }
         if (writer) {
           writer.commit();
-          // A merged pfSense config.xml is the whole firewall configuration: readable by its owner only.
-          for (const b of pfsenseBackups) {
-            const merged = b && b.sites.length && join(out, b.owner, 'pfsense', 'config.xml');
-            if (merged && existsSync(merged)) chmodSync(merged, 0o600);
-          }
+          // A merged device configuration (a target's private output) is readable by its owner only.
+          for (const o of outcomes) if (o.staged && o.inputs) protectPrivateOutputs(out, o.id!, o.inputs);
           if (entries.length && job.indexKey) updateIndex(out, index, entries);
           // One write for all the summary lines: a batch of thousands of sites is not thousands of writes.
           writeErr(
@@ -306,8 +307,8 @@ export function buildProgram(): Command {
         if (process.env.CHARGEWALL_INDEX_STATS === '1') say(`index: ${outcomes.filter((o) => o.skipped).length} of ${outcomes.length} sites up to date without rendering`);
         if (opts.check && !failed) {
           const n = seen.size;
-          // The exact command that reproduces the output: the same specs, folder, targets and backup, so
-          // following the advice never drops a merged pfSense config.xml (run without its backup, it would).
+          // The exact command that reproduces the output: the same specs, folder, targets and inputs, so
+          // following the advice never drops a merged config (run without its backup, it would).
           say(`${drifted ? `out of date: run ${renderCommand(args, opts)} to update ${out}` : 'up to date'}; ${n} site${n === 1 ? '' : 's'} checked`);
         }
         // A run with problems ends with their count, as validate does (a clean run stays quiet).
@@ -324,23 +325,23 @@ export function buildProgram(): Command {
       }
     });
 
-  program
+  const diff = program
     .command('diff')
     .description('show what a render would change under <out>, in words first, then (--unified) the text diffs; exit 0 none, 1 some, 2 trouble')
     .argument('<spec...>', 'site spec YAML files, or folders (every *.yaml / *.yml below them)')
     .option('-t, --target <id...>', 'targets to compare (default: as for render)')
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--unified', 'also print unified text diffs of the files')
-    .option('--with-secrets', 'compare with a render that holds the Wi-Fi passphrase')
-    .option('--pfsense-config <backup.xml>', 'pfSense: as for render')
-    .action(async (args: string[], opts) => {
+    .option('--with-secrets', 'compare with a render that holds the Wi-Fi passphrase');
+  addTargetFlags(diff, 'diff');
+  diff.action(async (args: string[], opts) => {
       const specs = expandSpecs(args);
       const ids = parseTargets(opts.target);
       const out: string = opts.out;
-      const pfsenseConfig = opts.pfsenseConfig ? { file: opts.pfsenseConfig, text: readSpec(opts.pfsenseConfig, 'the pfSense backup') } : undefined;
+      const flags = targetFlagValues(opts);
       waitUnlocked(out, (line) => writeErr(`${line}\n`));
-      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { cliBackup: pfsenseConfig, out, check: true });
-      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, pfsenseConfig, out, check: 'diff', subset: ids !== 'default', ...(pfsenseBackups.some(Boolean) && { pfsenseBackups }) };
+      const planned = planInputs(specs, { read: (f) => readSpec(f), ids, flags, out, check: true });
+      const job: BatchJob = { specs, targetIds: ids, withSecrets: !!opts.withSecrets, out, check: 'diff', subset: ids !== 'default', ...(Object.keys(flags).length && { flags }), ...(planned && { planned }) };
       const { outcomes, failure } = await runBatch(job, 1);
       if (failure) throw failure;
       let trouble = false;
@@ -384,13 +385,13 @@ export function buildProgram(): Command {
       const okFiles: string[] = [];
       const seen = new Map<string, string>();
       let acknowledged = 0;
-      // pfSense backups planned as render plans them (not as --check does): sites sharing a backup merge
-      // in turn, and a merged config.xml git would commit is refused (pfsense-merged-public) here too.
-      const pfsenseBackups = planBackups(specs, (f) => readSpec(f), ids, { out: opts.out, check: false });
+      // Inputs planned as render plans them (not as --check does): sites sharing a backup merge in turn,
+      // and a merged output git would commit is refused here too.
+      const planned = planInputs(specs, { read: (f) => readSpec(f), ids, flags: {}, out: opts.out, check: false });
       for (const [i, file] of specs.entries()) {
         const result = validateSpec(readSpec(file), file);
         // What render would add: each target's refusals and reports (files are rendered in memory, never written).
-        const rendered = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true, pfsenseBackup: pfsenseBackups[i] }) : undefined;
+        const rendered = result.ok ? renderValidated(result, file, ids, { withSecrets: false, env: process.env, readOnly: true, planned: plannedFor(planned, i) }) : undefined;
         const diagnostics = rendered ? rendered.diagnostics : [...result.diagnostics];
         // The same cross-spec check as render: two specs with one site id would overwrite each other's output.
         const id = result.siteId;
@@ -499,9 +500,8 @@ export function buildProgram(): Command {
         if (out) {
           writeFiles(folder, { [relative(folder, resolve(out))]: text, ...schema.files });
           const copied = Object.keys(schema.files).length ? ` and ${join(dirname(out), 'site.schema.json')} (the editor schema: commit it next to the specs)` : '';
-          // Only when the backup is not there yet (init after downloading it needs no reminder).
-          const backupFile = answers.target === 'pfsense' && answers.backup ? join(dirname(out), answers.backup) : undefined;
-          const backup = backupFile && !existsSync(backupFile) ? `save the pfSense backup (Diagnostics > Backup & Restore, unencrypted) as ${shellWord(backupFile)}\n` : '';
+          // A router's own next step (a backup to save first), only when it is not done yet.
+          const backup = initReminder(answers, out, existsSync, shellWord);
           const cli = cliCommand();
           // Without a terminal nothing was asked: say so, and which defaults the file holds (as the flags that change them).
           const defaulted = interactive ? [] : defaultedFlags(answers, new Set(given.map((q) => q.key)), shellWord);

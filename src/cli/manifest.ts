@@ -36,13 +36,16 @@ export interface TargetRecord {
   plan: PlanSummary;
 }
 
+/** What else produced the files: --with-secrets, and per target input (TargetInput.manifestKey) the hash of the bytes read, or null. */
+export type ManifestOptions = { withSecrets: boolean } & { [manifestKey: string]: boolean | string | null };
+
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   site: string;
   generator: string;
   spec: string;
   profile: { id: string; hash: string };
-  options: { withSecrets: boolean; pfsenseBackup: string | null };
+  options: ManifestOptions;
   targets: Record<string, TargetRecord>;
   /** Path relative to the site folder → SHA-256 (hex) of the bytes written. The manifest itself is not listed. */
   files: Record<string, string>;
@@ -55,7 +58,7 @@ export interface SiteMeta {
   generator: string;
   spec: string;
   profile: { id: string; hash: string };
-  options: { withSecrets: boolean; pfsenseBackup: string | null };
+  options: ManifestOptions;
   plans: Record<string, PlanSummary>;
 }
 

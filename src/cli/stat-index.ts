@@ -26,7 +26,7 @@ export type Stamp = [number, number, number, number];
 
 export interface IndexEntry {
   id: string;
-  /** Hash of the options and generator: targets asked for, -t subset, pfSense backup bytes. */
+  /** Hash of the options and generator: targets asked for, -t subset, the values of the targets' flags. */
   key: string;
   /** SHA-256 of the spec's bytes. */
   spec: string;
@@ -49,8 +49,8 @@ export interface OutIndex {
   specs: Record<string, IndexEntry>;
 }
 
-export function optionsKey(generator: string, targets: string[] | 'default', subset: boolean, pfsenseBackup: string | undefined): string {
-  return sha256Hex(JSON.stringify([generator, targets, subset, pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup)]));
+export function optionsKey(generator: string, targets: string[] | 'default', subset: boolean, flags: string | undefined): string {
+  return sha256Hex(JSON.stringify([generator, targets, subset, flags === undefined ? null : sha256Hex(flags)]));
 }
 
 export function readIndex(root: string): OutIndex | undefined {

@@ -71,20 +71,75 @@ export interface Refusal {
 }
 
 /**
+ * A command-line flag a target declares (pfSense: --pfsense-config, --pfsense-overwrite-edits). The CLI
+ * adds it to the commands its `help` names, reads its value before the run, and passes it to the
+ * target's input as `flags[name]` (plain data: worker threads receive it serialised).
+ */
+export interface TargetFlag {
+  /** `--<target id>-...`, so two targets cannot declare the same flag (test/targets.test.ts checks it). */
+  name: string;
+  /** Its argument as help shows it, e.g. '<backup.xml>'; none: a switch, whose value is `true`. */
+  argument?: string;
+  /** Help text per command that offers the flag; a command not named here does not. */
+  help: { render?: string; diff?: string };
+  /**
+   * The argument names a file, read once before the run (a regular file only: a FIFO or a folder is
+   * refused at once): the value is `{ file, text }`. The words say what it is in the error, which names
+   * the flag: `--pfsense-config x.xml: cannot read the pfSense backup (no such file)`, exit 2. What is
+   * in the file is the target's to check, as a located error at render (RenderError with the input's `code`).
+   */
+  file?: string;
+  /** render --check repeats the flag in its "run chargewall render ..." advice: it changes what is written. */
+  advise?: boolean;
+}
+
+/** A run of the CLI as an input's plan() sees it. */
+export interface InputRun {
+  /** The text of a spec of the run (throws when it cannot be read; the render reports that). */
+  read(file: string): string;
+  ids: string[] | 'default';
+  /** The values of the flags given (TargetFlag), by name. */
+  flags: Record<string, unknown>;
+  /** The output folder. */
+  out: string;
+  /** Outputs are compared, not written (render --check, diff). */
+  check: boolean;
+}
+
+/**
  * A file a target reads besides the spec (pfSense: the admin's config.xml backup), named by a setting
- * of its own (relative to the spec) or, for every spec of a run, by a command-line flag.
+ * of its own (relative to the spec) or, for every spec of a run, by a command-line flag it declares.
+ * Everything about it lives in the target's folder; the CLI and the pipeline handle it through this.
  */
 export interface TargetInput {
   /** The setting that names it, e.g. ['targets', 'pfsense', 'backup']: errors about the input point there. */
   setting: readonly string[];
-  /** The flag that gives it for every spec, e.g. '--pfsense-config'; a RenderError with `code` that names the flag is reported at the setting when the spec names the input. */
+  /** The flag (one of `flags`) that gives it for every spec; a RenderError with `code` that names the flag is reported at the setting when the spec names the input. */
   flag: string;
   code: string;
+  /** The target's command-line flags, in the order help lists them (after --with-secrets). */
+  flags: readonly TargetFlag[];
+  /** Its key under `options` in each site's manifest: the hash of the bytes read, or null. */
+  manifestKey: string;
+  /**
+   * Output files (relative to the target's folder) that hold the device's whole configuration: written
+   * readable by the owner only (0600), and render --check does not ask for one that git ignores and the
+   * checkout lacks (kept out of the repository on purpose).
+   */
+  privateFiles?: readonly string[];
+  /**
+   * Before the first site of a run renders, across all its specs (pfSense: the sites sharing one backup
+   * merge in turn). Per spec index, plain data (worker threads get it too) that prepare() finds as
+   * `options.planned[<target id>]`.
+   */
+  plan?(specs: string[], run: InputRun): (unknown | undefined)[];
   /**
    * Before this site renders: read the input (problems go into out.diagnostics, located), and return
-   * what render() gets (RenderOptions) and what to add to the site's files afterwards. Undefined: no input.
+   * what render() gets (RenderOptions), the bytes read (`text`: the manifest records their hash, and the
+   * incremental check never skips a site that read an input) and what to add to the site's files
+   * afterwards. Undefined: no input for this site.
    */
-  prepare(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): { options: Partial<RenderOptions>; finish?(files: Record<string, string>): void } | undefined;
+  prepare(site: Site, file: string, options: PipelineOptions, result: ValidationResult, out: SiteRender): { options: Partial<RenderOptions>; text: string; finish?(files: Record<string, string>): void } | undefined;
 }
 
 /** One router platform: a folder in src/targets/, a line in registry.ts, golden files (docs/adding-a-target.md). */

@@ -1,9 +1,8 @@
-import type * as cpType from 'node:child_process';
-import { lazyRequire } from '../../util/lazy-require.js';
+import { gitIgnored, spawnSync } from '../../util/git.js';
 import type { PipelineOptions, SiteRender } from '../../pipeline.js';
 import type { ValidationResult } from '../../spec/validate.js';
 import { mdText } from './escape.js';
-import type { TargetInput } from '../types.js';
+import type { InputRun, TargetInput } from '../types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildPlan } from '../../plan/build.js';
@@ -12,10 +11,6 @@ import type { Site } from '../../spec/types.js';
 import { targets } from '../registry.js';
 import { mergeConfig } from './merge.js';
 import { buildModel } from './model.js';
-
-/** node:child_process on first use: loading it costs ~4 ms of every run, and only a git question needs it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const spawnSync = ((...args: any[]) => (lazyRequire('node:child_process') as typeof cpType).spawnSync(...(args as [string]))) as typeof cpType.spawnSync;
 
 /**
  * pfSense backups named in specs (`targets.pfsense.backup`, or --pfsense-config for every spec):
@@ -50,17 +45,20 @@ function rendersPfsense(site: Site, ids: string[] | 'default'): boolean {
   return named.length ? named.includes('pfsense') : true;
 }
 
+/** The values of the pfSense flags (plain data from the CLI, see pfsenseInput.flags). */
+const CONFIG_FLAG = '--pfsense-config';
+const OVERWRITE_FLAG = '--pfsense-overwrite-edits';
+const cliBackup = (flags: Record<string, unknown> | undefined) => flags?.[CONFIG_FLAG] as { file: string; text: string } | undefined;
+
 /**
- * Per spec index, what its pfSense render merges into. Specs that do not name a backup (and get no
- * --pfsense-config) are left out. Errors (unreadable spec or backup, a merge that fails) are left to
- * each site's own render, which reports them located.
+ * Per spec index, what its pfSense render merges into (the input's plan). Specs that do not name a
+ * backup (and get no --pfsense-config) are left out. Errors (unreadable spec or backup, a merge that
+ * fails) are left to each site's own render, which reports them located. `run.check`: the merge is
+ * compared, not written, so git's view of it is not asked.
  */
-export function planBackups(
-  specs: string[],
-  read: (file: string) => string,
-  ids: string[] | 'default',
-  opts: { cliBackup?: { file: string; text: string }; out: string; check: boolean },
-): (SiteBackup | undefined)[] {
+export function planBackups(specs: string[], run: InputRun): (SiteBackup | undefined)[] {
+  const { read, ids } = run;
+  const opts = { cliBackup: cliBackup(run.flags), out: run.out, check: run.check };
   const result: (SiteBackup | undefined)[] = new Array(specs.length);
   const groups = new Map<string, { file: string; text: string; members: { index: number; site: Site; profile: any; commit: boolean }[] }>();
   specs.forEach((spec, index) => {
@@ -121,19 +119,6 @@ export function planBackups(
 }
 
 /**
- * Does git ignore `path` (which need not exist)? undefined: not inside a git work tree, or no git.
- * An absent backup git ignores is one kept out of the repository on purpose (a public clone in CI);
- * one git does not ignore is not: most likely a typo in targets.pfsense.backup.
- */
-export function gitIgnored(path: string): boolean | undefined {
-  let dir = resolve(dirname(path));
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  const inside = spawnSync('git', ['-C', dir, 'rev-parse', '--is-inside-work-tree'], { encoding: 'utf8' });
-  if (inside.status !== 0 || inside.stdout.trim() !== 'true') return undefined;
-  return spawnSync('git', ['-C', dir, 'check-ignore', '-q', resolve(path)]).status === 0;
-}
-
-/**
  * The merged config.xml and the backup are the whole firewall configuration (admin password
  * hashes, SNMP community, VPN keys): by default neither may sit where git would commit it.
  * Outside a git work tree, or without git, there is nothing to refuse.
@@ -169,7 +154,7 @@ export function pfsenseBackup(site: Site, file: string, options: PipelineOptions
     const pos = result.locate?.(at) ?? { line: 1, col: 1 };
     out.diagnostics.push({ severity: 'error', code, message: `pfsense: ${message}`, file, line: pos.line, col: pos.col, path: at.join('.') });
   };
-  const shared = options.pfsenseBackup;
+  const shared = options.planned?.pfsense as SiteBackup | undefined;
   if (shared) {
     if (shared.refuse) error('pfsense-merged-public', shared.refuse);
     return shared;
@@ -206,7 +191,9 @@ export function pfsenseBackup(site: Site, file: string, options: PipelineOptions
       return undefined;
     }
   }
-  return options.pfsenseConfig && { ...options.pfsenseConfig, sites: [site.site.id], owner: site.site.id };
+  // --pfsense-config for every spec; a library caller gives the backup as RenderOptions.pfsenseConfig.
+  const given = cliBackup(options.flags) ?? options.pfsenseConfig;
+  return given && { file: given.file, text: given.text, sites: [site.site.id], owner: site.site.id };
 }
 
 /**
@@ -231,13 +218,24 @@ export function sharedBackupNote(id: string, backup: SiteBackup, files: Record<s
 /** The pfSense target's input: the backup it merges into (the spec's targets.pfsense.backup, a shared group's merge, or --pfsense-config). */
 export const pfsenseInput: TargetInput = {
   setting: ['targets', 'pfsense', 'backup'],
-  flag: '--pfsense-config',
+  flag: CONFIG_FLAG,
   code: 'pfsense-config',
+  flags: [
+    // Read before the run; what is in it is checked by the merge, per site, located (code pfsense-config).
+    { name: CONFIG_FLAG, argument: '<backup.xml>', file: 'the pfSense backup', advise: true, help: { render: 'pfSense: merge into this config.xml backup', diff: 'pfSense: as for render' } },
+    // Not repeated in --check's advice: reverting the admin's edits is a choice the admin makes each time.
+    { name: OVERWRITE_FLAG, help: { render: "pfSense: revert changes made on the firewall to chargewall's items (the merge refuses and lists them otherwise)" } },
+  ],
+  manifestKey: 'pfsenseBackup',
+  // The merged config.xml is the whole firewall configuration (password hashes, keys).
+  privateFiles: ['config.xml'],
+  plan: planBackups,
   prepare(site, file, options, result, out) {
     const backup = pfsenseBackup(site, file, options, result, out);
     if (!backup) return undefined;
     return {
-      options: { pfsenseConfig: { file: backup.file, text: backup.text, overwriteEdits: options.pfsenseOverwriteEdits || options.pfsenseConfig?.overwriteEdits } },
+      options: { pfsenseConfig: { file: backup.file, text: backup.text, overwriteEdits: options.flags?.[OVERWRITE_FLAG] === true || options.pfsenseConfig?.overwriteEdits } },
+      text: backup.text,
       finish: (files) => {
         if (files[`${site.site.id}/pfsense/STEPS.md`] !== undefined) sharedBackupNote(site.site.id, backup, files);
       },
