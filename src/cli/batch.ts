@@ -172,7 +172,7 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 
 /** An unchanged site, skipped: what staging it would have found (every file unchanged). */
 function skippedStage(root: string, entry: IndexEntry): StagedSite {
-  const rels = Object.keys(entry.files);
+  const rels = entry.files;
   return {
     root,
     suffix: '',
@@ -216,7 +216,7 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
       // Stamps that needed a byte comparison are taken again after this run, so the next one trusts them.
       if (state === 'rehashed') {
         outcome.entry = entry;
-        outcome.staged.indexed = indexFiles(Object.keys(entry.files), entry.manifest);
+        outcome.staged.indexed = indexFiles(entry.files, entry.manifest);
       }
     }
     skipped[i] = outcome;
@@ -286,7 +286,7 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
         const bytes = readRegularFile(path);
         if (bytes !== undefined) profile = { path, hash: sha256Hex(bytes) };
       }
-      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: {}, dirs: {} };
+      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: [], stamps: [], dirs: [], dirStamps: [] };
     }
   }
   return outcome;

@@ -14,7 +14,7 @@ import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, I
 import { colorDiagnostic, progress, useColor } from './terminal.js';
 import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
-import { optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type IndexFiles, type OutIndex } from './stat-index.js';
+import { INDEX_FORMAT, optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type IndexFiles, type OutIndex } from './stat-index.js';
 import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
 import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.js';
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
@@ -134,7 +134,7 @@ function updateIndex(out: string, previous: OutIndex | undefined, entries: { spe
     if (stamps) specs[resolve(spec)] = { ...entry, ...stamps };
   }
   // Written after every stamp: a file modified within the racy window of this time is re-hashed.
-  writeIndex(out, { format: 'chargewall-index/1', writtenAt: Date.now(), specs });
+  writeIndex(out, { format: INDEX_FORMAT, writtenAt: Date.now(), specs });
 }
 
 export function buildProgram(): Command {
