@@ -192,9 +192,9 @@ function skippedStage(root: string, entry: IndexEntry): StagedSite {
  * The incremental path, on the main thread before any render: a spec whose inputs and files are as
  * the last render left them (the index says so) is up to date without rendering. Returns an outcome
  * per skipped spec (by position); the others are rendered as usual. A spec that cannot be read is
- * left to the render, which stops the run at it.
+ * left to the render, which stops the run at it. `texts`: spec texts already read this run, by argument.
  */
-export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | undefined)[] {
+export function skipUnchanged(job: BatchJob, index: OutIndex, texts?: Map<string, string>): (SiteOutcome | undefined)[] {
   const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
   for (const [i, file] of job.specs.entries()) {
@@ -202,7 +202,7 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
     if (!entry) continue;
     let text: string;
     try {
-      text = readSpec(file);
+      text = texts?.get(file) ?? readSpec(file);
     } catch {
       continue;
     }
