@@ -192,21 +192,21 @@ function skippedStage(root: string, entry: IndexEntry): StagedSite {
  * The incremental path, on the main thread before any render: a spec whose inputs and files are as
  * the last render left them (the index says so) is up to date without rendering. Returns an outcome
  * per skipped spec (by position); the others are rendered as usual. A spec that cannot be read is
- * left to the render, which stops the run at it. `texts`: spec texts already read this run, by argument.
+ * left to the render, which stops the run at it. `hashes`: the SHA-256 of specs already read this run, by argument.
  */
-export function skipUnchanged(job: BatchJob, index: OutIndex, texts?: Map<string, string>): (SiteOutcome | undefined)[] {
+export function skipUnchanged(job: BatchJob, index: OutIndex, hashes?: Map<string, string>): (SiteOutcome | undefined)[] {
   const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
   for (const [i, file] of job.specs.entries()) {
     const entry = index.specs[resolve(file)];
     if (!entry) continue;
-    let text: string;
+    let hash: string;
     try {
-      text = texts?.get(file) ?? readSpec(file);
+      hash = hashes?.get(file) ?? sha256Hex(readSpec(file));
     } catch {
       continue;
     }
-    const state = upToDate(job.out, index, entry, job.indexKey, text);
+    const state = upToDate(job.out, index, entry, job.indexKey, hash);
     if (!state) continue;
     const diagnostics = entry.diagnostics.map((d) => (d.file === entry.specArg ? { ...d, file } : d));
     const outcome: SiteOutcome = { thread: 0, diagnostics, id: entry.id, skipped: true };

@@ -79,12 +79,12 @@ export function readIndex(root: string): OutIndex | undefined {
 }
 
 /**
- * Whether the site the entry describes is exactly as the last render left it (`specText` is the spec's
- * bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
+ * Whether the site the entry describes is exactly as the last render left it (`specHash` is the SHA-256
+ * of the spec's bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
  * and matched: a render records fresh stamps, as `git status` refreshes its index).
  */
-export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specText: string): false | 'clean' | 'rehashed' {
-  if (entry.key !== key || entry.spec !== sha256Hex(specText)) return false;
+export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specHash: string): false | 'clean' | 'rehashed' {
+  if (entry.key !== key || entry.spec !== specHash) return false;
   if (entry.profile) {
     let text: string | undefined;
     try {
