@@ -54,6 +54,10 @@ describe('incremental check and render', () => {
     expect(c.code).toBe(1);
     expect(c.stderr).toContain(`stale: ${out}/verkstad-lund/iptables/rules.v4`);
     expect(skippedOf(c.stderr)).toBe(1);
+    // The per-site messages are buffered: they still come before the run's last lines, in site order.
+    expect(c.stderr.indexOf('stale: ')).toBeGreaterThanOrEqual(0);
+    expect(c.stderr.indexOf('stale: ')).toBeLessThan(c.stderr.indexOf('housing-association.yaml:'));
+    expect(c.stderr.indexOf('housing-association.yaml:')).toBeLessThan(c.stderr.indexOf('out of date: run'));
 
     // Same size, mtime set back (to the nanosecond) to what the index holds: the ctime still differs,
     // so the bytes are compared.
