@@ -54,6 +54,10 @@ describe('incremental check and render', () => {
     expect(c.code).toBe(1);
     expect(c.stderr).toContain(`stale: ${out}/verkstad-lund/iptables/rules.v4`);
     expect(skippedOf(c.stderr)).toBe(1);
+    // The per-site messages are buffered: they still come before the run's last lines, in site order.
+    expect(c.stderr.indexOf('stale: ')).toBeGreaterThanOrEqual(0);
+    expect(c.stderr.indexOf('stale: ')).toBeLessThan(c.stderr.indexOf('housing-association.yaml:'));
+    expect(c.stderr.indexOf('housing-association.yaml:')).toBeLessThan(c.stderr.indexOf('out of date: run'));
 
     // Same size, mtime set back (to the nanosecond) to what the index holds: the ctime still differs,
     // so the bytes are compared.
@@ -145,17 +149,36 @@ describe('incremental check and render', () => {
     const entry = { id: 's1', key: 'k', spec: sha('spec'), specArg: 'x', diagnostics: [], ...stamps };
     const mtime = statSync(join(site, 't', 'f')).mtimeMs;
     // The stamps match the file as it is now; only the racy rule makes the bytes be compared.
-    expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 100, specs: {} }, entry, 'k', 'spec')).toBe(false);
+    expect(upToDate(out, { format: 'chargewall-index/2', writtenAt: mtime + 100, specs: {} }, entry, 'k', sha('spec'))).toBe(false);
     // Written long after (trusted): the stamp is taken at its word, as git does.
-    expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', 'spec')).toBe('clean');
+    expect(upToDate(out, { format: 'chargewall-index/2', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', sha('spec'))).toBe('clean');
     // An index dated in the future (a clock set back, a file made by hand) would trust everything: not read.
     const { readIndex } = await import(join(root, 'dist', 'cli', 'stat-index.js'));
-    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() + 60_000, specs: {} }));
+    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/2', writtenAt: Date.now() + 60_000, specs: {} }));
     expect(readIndex(out)).toBeUndefined();
-    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() - 1, specs: {} }));
+    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/2', writtenAt: Date.now() - 1, specs: {} }));
     expect(readIndex(out)).toBeDefined();
     // Other inputs never match.
-    expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k2', 'spec')).toBe(false);
-    expect(upToDate(out, { format: 'chargewall-index/1', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', 'spec!')).toBe(false);
+    expect(upToDate(out, { format: 'chargewall-index/2', writtenAt: mtime + 60_000, specs: {} }, entry, 'k2', sha('spec'))).toBe(false);
+    expect(upToDate(out, { format: 'chargewall-index/2', writtenAt: mtime + 60_000, specs: {} }, entry, 'k', sha('spec!'))).toBe(false);
+    // The stamps sit in flat arrays next to the paths. A site whose bytes all match its manifest, so a
+    // stamp that does not match costs a byte comparison ('rehashed') and only a matching one is 'clean'.
+    const good = join(out, 's2');
+    mkdirSync(join(good, 't'), { recursive: true });
+    writeFileSync(join(good, 'chargewall.manifest.json'), manifest);
+    writeFileSync(join(good, 't', 'f'), 'old\n');
+    const goodEntry = { ...entry, id: 's2', ...stampSite(out, 's2', { rels: ['chargewall.manifest.json', 't/f'], manifest: sha(manifest) }) };
+    const later = { format: 'chargewall-index/2', writtenAt: statSync(join(good, 't', 'f')).mtimeMs + 60_000, specs: {} };
+    expect(upToDate(out, later, goodEntry, 'k', sha('spec'))).toBe('clean');
+    // Each path is checked against its own stamp: two files' stamps swapped are not trusted.
+    const swapped = [...goodEntry.stamps.slice(4, 8), ...goodEntry.stamps.slice(0, 4)];
+    expect(upToDate(out, later, { ...goodEntry, stamps: swapped }, 'k', sha('spec'))).toBe('rehashed');
+    // Arrays that do not line up (a hand-edited index): doubt, the site is rendered.
+    expect(upToDate(out, later, { ...goodEntry, stamps: goodEntry.stamps.slice(0, -1) }, 'k', sha('spec'))).toBe(false);
+    expect(upToDate(out, later, { ...goodEntry, dirStamps: [] }, 'k', sha('spec'))).toBe(false);
+    expect(upToDate(out, later, { ...goodEntry, files: Object.fromEntries(goodEntry.files.map((f: string) => [f, 0])) }, 'k', sha('spec'))).toBe(false);
+    // An index of the earlier format (records keyed by path) is not read: the next run renders in full.
+    writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() - 1, specs: {} }));
+    expect(readIndex(out)).toBeUndefined();
   });
 });

@@ -178,7 +178,7 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 
 /** An unchanged site, skipped: what staging it would have found (every file unchanged). */
 function skippedStage(root: string, entry: IndexEntry): StagedSite {
-  const rels = Object.keys(entry.files);
+  const rels = entry.files;
   return {
     root,
     suffix: '',
@@ -198,21 +198,21 @@ function skippedStage(root: string, entry: IndexEntry): StagedSite {
  * The incremental path, on the main thread before any render: a spec whose inputs and files are as
  * the last render left them (the index says so) is up to date without rendering. Returns an outcome
  * per skipped spec (by position); the others are rendered as usual. A spec that cannot be read is
- * left to the render, which stops the run at it.
+ * left to the render, which stops the run at it. `hashes`: the SHA-256 of specs already read this run, by argument.
  */
-export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | undefined)[] {
+export function skipUnchanged(job: BatchJob, index: OutIndex, hashes?: Map<string, string>): (SiteOutcome | undefined)[] {
   const skipped: (SiteOutcome | undefined)[] = new Array(job.specs.length);
   if (job.withSecrets || job.check === 'diff' || job.indexKey === undefined) return skipped;
   for (const [i, file] of job.specs.entries()) {
     const entry = index.specs[resolve(file)];
     if (!entry) continue;
-    let text: string;
+    let hash: string;
     try {
-      text = readSpec(file);
+      hash = hashes?.get(file) ?? sha256Hex(readSpec(file));
     } catch {
       continue;
     }
-    const state = upToDate(job.out, index, entry, job.indexKey, text);
+    const state = upToDate(job.out, index, entry, job.indexKey, hash);
     if (!state) continue;
     const diagnostics = entry.diagnostics.map((d) => (d.file === entry.specArg ? { ...d, file } : d));
     const outcome: SiteOutcome = { thread: 0, diagnostics, id: entry.id, skipped: true };
@@ -222,7 +222,7 @@ export function skipUnchanged(job: BatchJob, index: OutIndex): (SiteOutcome | un
       // Stamps that needed a byte comparison are taken again after this run, so the next one trusts them.
       if (state === 'rehashed') {
         outcome.entry = entry;
-        outcome.staged.indexed = indexFiles(Object.keys(entry.files), entry.manifest);
+        outcome.staged.indexed = indexFiles(entry.files, entry.manifest);
       }
     }
     skipped[i] = outcome;
@@ -292,7 +292,7 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
         const bytes = readRegularFile(path);
         if (bytes !== undefined) profile = { path, hash: sha256Hex(bytes) };
       }
-      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: {}, dirs: {} };
+      outcome.entry = { id, key: job.indexKey!, spec: sha256Hex(text), specArg: file, profile, diagnostics: result.diagnostics, manifest: '', files: [], stamps: [], dirs: [], dirStamps: [] };
     }
   }
   return outcome;

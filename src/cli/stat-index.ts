@@ -17,13 +17,21 @@ import { MANIFEST } from './manifest.js';
  * would not show), is read and hashed again; any doubt means render.
  */
 export const INDEX_NAME = '.chargewall-index.json';
-const FORMAT = 'chargewall-index/1';
+export const INDEX_FORMAT = 'chargewall-index/2';
 /** A file modified less than this before the index was written is re-hashed (coarse mtime clocks). */
 const RACY_MS = 2000;
 
 /** [size, mtimeMs, inode, ctimeMs]: ctime changes with any write or metadata change, even an mtime set back. */
 export type Stamp = [number, number, number, number];
+/** Numbers per file in `IndexEntry.stamps` and per folder in `IndexEntry.dirStamps`. */
+const FILE_STAMP = 4;
+const DIR_STAMP = 2;
 
+/**
+ * One spec's entry. Stamps are flat number arrays next to the list of paths, not records keyed by
+ * path: those keys hold the site id (chargewall-<site>.interfaces), so JSON.parse gave every site its
+ * own hidden classes, and reading the index of 10 000 sites (39 MB) took 480 ms; flat, 155 ms.
+ */
 export interface IndexEntry {
   id: string;
   /** Hash of the options and generator: targets asked for, -t subset, the values of the targets' flags. */
@@ -37,14 +45,18 @@ export interface IndexEntry {
   diagnostics: Diagnostic[];
   /** SHA-256 of the manifest as written: the manifest's hashes of the other files are then trusted. */
   manifest: string;
-  /** Path relative to the site folder (the manifest included) → stamp. */
-  files: Record<string, Stamp>;
-  /** Folders (relative to the site folder, '' for the site folder) → [mtimeMs, inode]: a new entry (a temp file) changes them. */
-  dirs: Record<string, [number, number]>;
+  /** Paths relative to the site folder (the manifest included). */
+  files: string[];
+  /** A Stamp per file of `files`, in order, four numbers each. */
+  stamps: number[];
+  /** Folders (relative to the site folder, '' for the site folder): a new entry (a temp file) changes them. */
+  dirs: string[];
+  /** [mtimeMs, inode] per folder of `dirs`, in order. */
+  dirStamps: number[];
 }
 
 export interface OutIndex {
-  format: typeof FORMAT;
+  format: typeof INDEX_FORMAT;
   writtenAt: number;
   specs: Record<string, IndexEntry>;
 }
@@ -59,7 +71,7 @@ export function readIndex(root: string): OutIndex | undefined {
     if (text === undefined) return undefined;
     const data = JSON.parse(text);
     // An index from the future (a clock set back, or a file made by hand) would trust every stamp: not used.
-    const sane = data?.format === FORMAT && typeof data.writtenAt === 'number' && data.writtenAt <= Date.now() && data.specs && typeof data.specs === 'object';
+    const sane = data?.format === INDEX_FORMAT && typeof data.writtenAt === 'number' && data.writtenAt <= Date.now() && data.specs && typeof data.specs === 'object';
     return sane ? data : undefined;
   } catch {
     return undefined;
@@ -67,12 +79,12 @@ export function readIndex(root: string): OutIndex | undefined {
 }
 
 /**
- * Whether the site the entry describes is exactly as the last render left it (`specText` is the spec's
- * bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
+ * Whether the site the entry describes is exactly as the last render left it (`specHash` is the SHA-256
+ * of the spec's bytes now): false, 'clean' (every stamp trusted), or 'rehashed' (some file's bytes had to be compared
  * and matched: a render records fresh stamps, as `git status` refreshes its index).
  */
-export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specText: string): false | 'clean' | 'rehashed' {
-  if (entry.key !== key || entry.spec !== sha256Hex(specText)) return false;
+export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: string, specHash: string): false | 'clean' | 'rehashed' {
+  if (entry.key !== key || entry.spec !== specHash) return false;
   if (entry.profile) {
     let text: string | undefined;
     try {
@@ -82,13 +94,18 @@ export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: 
     }
     if (text === undefined || sha256Hex(text) !== entry.profile.hash) return false;
   }
+  // Paths by concatenation: the index's own relative paths need no normalising (join cost 80 ms for 350 000).
   const site = join(root, entry.id);
   const trusted = (mtimeMs: number) => mtimeMs < index.writtenAt - RACY_MS;
-  for (const [rel, [mtimeMs, ino]] of Object.entries(entry.dirs)) {
-    const dir = rel ? join(site, rel) : site;
+  const { dirs, dirStamps, files, stamps } = entry;
+  if (!Array.isArray(dirs) || !Array.isArray(files) || dirStamps?.length !== dirs.length * DIR_STAMP || stamps?.length !== files.length * FILE_STAMP) return false;
+  for (let i = 0; i < dirs.length; i++) {
+    const rel = dirs[i];
+    const mtimeMs = dirStamps[i * DIR_STAMP];
+    const dir = rel ? `${site}/${rel}` : site;
     const st = lstatSync(dir, { throwIfNoEntry: false });
     // A folder replaced (another inode, or a link now): render decides.
-    if (!st?.isDirectory() || st.ino !== ino) return false;
+    if (!st?.isDirectory() || st.ino !== dirStamps[i * DIR_STAMP + 1]) return false;
     // Its entries may have changed (the admin's file, a killed render's temp file): only a temp file matters.
     if ((st.mtimeMs !== mtimeMs || !trusted(mtimeMs)) && staleTemps(dir).length) return false;
   }
@@ -104,11 +121,15 @@ export function upToDate(root: string, index: OutIndex, entry: IndexEntry, key: 
     }
     return hashes[rel];
   };
-  for (const [rel, [size, mtimeMs, ino, ctimeMs]] of Object.entries(entry.files)) {
-    const path = join(site, rel);
+  for (let i = 0; i < files.length; i++) {
+    const rel = files[i];
+    const at = i * FILE_STAMP;
+    const path = `${site}/${rel}`;
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st?.isFile()) return false;
-    if (st.size === size && st.mtimeMs === mtimeMs && st.ino === ino && st.ctimeMs === ctimeMs && trusted(Math.max(mtimeMs, ctimeMs))) continue;
+    const mtimeMs = stamps[at + 1];
+    const ctimeMs = stamps[at + 3];
+    if (st.size === stamps[at] && st.mtimeMs === mtimeMs && st.ino === stamps[at + 2] && st.ctimeMs === ctimeMs && trusted(Math.max(mtimeMs, ctimeMs))) continue;
     // Metadata differ, or too close to the index's write to be trusted: compare the bytes.
     const text = readText(path);
     const hash = hashOf(rel);
@@ -126,7 +147,6 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** Stamps every file and folder of a site as it is now (right after its commit). Undefined when anything is amiss. */
 /**
  * A staged site's files for the index: every file the manifest lists and the manifest itself
  * (relative to the site folder), and the manifest's SHA-256 (the index needs no other hash). An array,
@@ -143,25 +163,30 @@ export function indexFiles(rels: string[], manifest: string): IndexFiles {
   return { rels: rels.includes(MANIFEST) ? rels : [...rels, MANIFEST], manifest };
 }
 
-export function stampSite(root: string, id: string, indexed: IndexFiles): Pick<IndexEntry, 'files' | 'dirs' | 'manifest'> | undefined {
+/** Stamps every file and folder of a site as it is now (right after its commit). Undefined when anything is amiss. */
+export function stampSite(root: string, id: string, indexed: IndexFiles): Pick<IndexEntry, 'files' | 'stamps' | 'dirs' | 'dirStamps' | 'manifest'> | undefined {
   const site = join(root, id);
-  const files: Record<string, Stamp> = {};
-  const dirs: Record<string, [number, number]> = {};
+  const stamps: number[] = [];
+  const dirs: string[] = [];
+  const dirStamps: number[] = [];
+  const seen = new Set<string>();
   if (!indexed.manifest) return undefined;
   for (const rel of indexed.rels) {
     const st = lstatSync(join(site, rel), { throwIfNoEntry: false });
     if (!st?.isFile()) return undefined;
-    files[rel] = [st.size, st.mtimeMs, st.ino, st.ctimeMs];
+    stamps.push(st.size, st.mtimeMs, st.ino, st.ctimeMs);
     for (let i = rel.lastIndexOf('/'); ; i = rel.lastIndexOf('/', i - 1)) {
       const dir = i < 0 ? '' : rel.slice(0, i);
-      if (dir in dirs) break;
+      if (seen.has(dir)) break;
+      seen.add(dir);
       const d = lstatSync(dir ? join(site, dir) : site, { throwIfNoEntry: false });
       if (!d?.isDirectory()) return undefined;
-      dirs[dir] = [d.mtimeMs, d.ino];
+      dirs.push(dir);
+      dirStamps.push(d.mtimeMs, d.ino);
       if (i < 0) break;
     }
   }
-  return { files, dirs, manifest: indexed.manifest };
+  return { files: [...indexed.rels], stamps, dirs, dirStamps, manifest: indexed.manifest };
 }
 
 /**
