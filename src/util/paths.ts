@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The package root (holds templates/, schemas/, profiles/). Found by walking up from this module,
+ * The package root (holds schemas/ and profiles/). Found by walking up from this module,
  * so it is right from src/ (tests), dist/ (tsc output) and the bundled CLI alike.
  */
 function findPackageRoot(): string {

@@ -2,8 +2,8 @@ import type { EndpointGroup, ForwardRule, Plan } from '../../plan/types.js';
 import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
 import { sha256Hex } from '../../util/sha256.js';
-import { renderTemplate } from '../../render/templates.js';
 import { chargewallRsc } from './emit.js';
+import { mikrotikSteps, type WifiSteps } from './steps.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { Site } from '../../spec/types.js';
 import { refusalError, type RenderOptions, type Target } from '../types.js';
@@ -414,13 +414,11 @@ export const mikrotikTarget: Target<MikrotikSettings> = {
     checkSyntax(script);
     // Safe Mode holds up to 100 actions (Console manual); a bigger import leaves it half-way.
     const changeLines = sections.slice(1).reduce((n, sec) => n + sec.lines.length, 0);
-    const steps = renderTemplate('mikrotik', 'STEPS.md', {
+    const steps = mikrotikSteps({
       siteId: id,
       changeLines,
-      safeModeOverflows: changeLines > 100,
       siteName: mdText(plan.site.name),
       v,
-      v7: v === 7,
       versionNote: v === 6 ? ', or older than 6.36' : wifiDialect === 'wifi' ? ', or older than 7.13' : wifiDialect === 'wifiwave2' ? ', or 7.13 or newer' : '',
       tag,
       chain,
@@ -428,10 +426,8 @@ export const mikrotikTarget: Target<MikrotikSettings> = {
       segment,
       iface: t.interface,
       dhcp: names.dhcp,
-      cidr,
       vlan,
       wifi: wifi?.steps,
-      ntpRedirect: plan.ntp.strategy === 'redirect',
       v6ntp: v === 6 && plan.ntp.strategy === 'redirect',
       fwd: v === 7,
       undo,
@@ -505,9 +501,8 @@ function wifiPlanFor(plan: Plan, site: Site, dialect: 'wireless' | 'wifiwave2' |
     return out;
   };
 
-  const steps = {
+  const steps: WifiSteps = {
     dialect,
-    isWireless: dialect === 'wireless',
     virtual,
     radio: radioName,
     charger: chargerName,

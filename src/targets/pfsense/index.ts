@@ -1,5 +1,4 @@
 import type { Plan } from '../../plan/types.js';
-import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { RenderOptions, Target } from '../types.js';
 import { commentText, mdText } from './escape.js';
@@ -8,6 +7,7 @@ import { buildModel, sections, type PfModel, type PfRule } from './model.js';
 import { pfsenseCheck, pfsenseSettings, type PfsenseSettings } from './contract.js';
 import { pfsenseInput } from './backups.js';
 import { chargewallXml } from './emit.js';
+import { pfsenseSteps, type PfsenseStepsView } from './steps.js';
 
 export const pfsenseTarget: Target<PfsenseSettings> = {
   id: 'pfsense',
@@ -35,62 +35,57 @@ export const pfsenseTarget: Target<PfsenseSettings> = {
       nat: s.nat,
       dhcpd: s.dhcpd,
     });
-    files['STEPS.md'] = renderTemplate('pfsense', 'STEPS.md', stepsView(plan, model, merged, options));
+    files['STEPS.md'] = pfsenseSteps(stepsView(plan, model, merged, options));
     if (merged) files['config.xml'] = merged.text;
     return files;
   },
 };
 
 /** The view of STEPS.md: every free-text value passes through mdText. */
-function stepsView(p: Plan, m: PfModel, mg: MergeResult | undefined, options: RenderOptions) {
-      const i = m.iface;
-      const hasBackup = options.pfsenseConfig !== undefined;
-      const secret = p.wifi && passphraseFor(p.wifi, options);
-      // As the GUI names it (the backup's interface description), when the merge has a backup.
-      const IF = mg?.ifLabel ?? i.toUpperCase();
-      const dest = (r: PfRule) =>
-        'network' in r.destination ? `${IF} address` : 'address' in r.destination ? `Single host or alias \`${r.destination.address}\`` : 'Any';
-      return {
-        version: p.generator.version,
-        siteId: p.site.id,
-        siteName: mdText(p.site.name),
-        iface: i,
-        IF,
-        subnet: p.network.subnet,
-        gateway: p.network.gateway,
-        prefix: p.network.prefix,
-        vlan: p.network.vlan,
-        tag: m.tag,
-        hasBackup,
-        merged: mg && { changes: mg.changes.map(mdText), notes: mg.notes.map(mdText) },
-        aliases: m.aliases.map((a) => ({ name: a.name, hosts: a.hosts.join(' '), descr: mdText(a.descr), details: a.details.map(mdText).join(' · ') })),
-        rules: m.rules.map((r, n) => ({
-          n: n + 1,
-          action: r.action === 'pass' ? 'Pass' : 'Block',
-          ipprotocol: { inet: 'IPv4', inet46: 'IPv4+IPv6' }[r.ipprotocol],
-          protocol: r.protocol ? r.protocol.toUpperCase() : 'Any',
-          dest: dest(r),
-          port: r.port ?? 'any',
-          logged: r.log ? 'yes' : 'no',
-          descr: mdText(r.descr),
-          why: mdText(r.why),
-        })),
-        nat: m.nat.map((n) => ({ protocol: n.protocol.toUpperCase(), port: n.port, target: n.target, descr: mdText(n.descr), why: mdText(n.why) })),
-        hasNat: m.nat.length > 0,
-        ntpRedirect: p.ntp.strategy === 'redirect',
-        dnsRedirect: p.dns.strategy === 'redirect',
-        dhcp: { ...m.dhcp, lease: p.dhcp.leaseTime, dns: m.dhcp.dnsservers.join(', '), ntp: m.dhcp.ntpservers.join(', '), size: p.dhcp.size, needed: p.dhcp.needed },
-        staticmaps: m.dhcp.staticmaps.map((sm) => ({ ...sm, descr: mdText(sm.descr) })),
-        hasStaticmaps: m.dhcp.staticmaps.length > 0,
-        wifi: p.wifi && {
-          ssid: mdText(p.wifi.ssid),
-          channel: p.wifi.channel,
-          country: p.wifi.country,
-          standards: p.wifi.standards.join('/'),
-          minSignal: p.wifi.minSignalDbm,
-          secret,
-          source: passphraseSource(p.wifi),
-        },
-        warnings: p.warnings.map((w) => mdText(w.message)),
-      };
+function stepsView(p: Plan, m: PfModel, mg: MergeResult | undefined, options: RenderOptions): PfsenseStepsView {
+  const i = m.iface;
+  const secret = p.wifi && passphraseFor(p.wifi, options);
+  // As the GUI names it (the backup's interface description), when the merge has a backup.
+  const IF = mg?.ifLabel ?? i.toUpperCase();
+  const dest = (r: PfRule) =>
+    'network' in r.destination ? `${IF} address` : 'address' in r.destination ? `Single host or alias \`${r.destination.address}\`` : 'Any';
+  return {
+    version: p.generator.version,
+    siteId: p.site.id,
+    siteName: mdText(p.site.name),
+    iface: i,
+    IF,
+    subnet: p.network.subnet,
+    gateway: p.network.gateway,
+    vlan: p.network.vlan,
+    tag: m.tag,
+    merged: mg && { changes: mg.changes.map(mdText), notes: mg.notes.map(mdText) },
+    aliases: m.aliases.map((a) => ({ name: a.name, hosts: a.hosts.join(' '), descr: mdText(a.descr), details: a.details.map(mdText).join(' · ') })),
+    rules: m.rules.map((r, n) => ({
+      n: n + 1,
+      action: r.action === 'pass' ? 'Pass' : 'Block',
+      ipprotocol: { inet: 'IPv4', inet46: 'IPv4+IPv6' }[r.ipprotocol],
+      protocol: r.protocol ? r.protocol.toUpperCase() : 'Any',
+      dest: dest(r),
+      port: r.port ?? 'any',
+      logged: r.log ? 'yes' : 'no',
+      descr: mdText(r.descr),
+      why: mdText(r.why),
+    })),
+    nat: m.nat.map((n) => ({ protocol: n.protocol.toUpperCase(), port: n.port, target: n.target, descr: mdText(n.descr), why: mdText(n.why) })),
+    ntpRedirect: p.ntp.strategy === 'redirect',
+    dnsRedirect: p.dns.strategy === 'redirect',
+    dhcp: { ...m.dhcp, lease: p.dhcp.leaseTime, dns: m.dhcp.dnsservers.join(', '), ntp: m.dhcp.ntpservers.join(', '), size: p.dhcp.size, needed: p.dhcp.needed },
+    staticmaps: m.dhcp.staticmaps.map((sm) => ({ ...sm, descr: mdText(sm.descr) })),
+    wifi: p.wifi && {
+      ssid: mdText(p.wifi.ssid),
+      channel: p.wifi.channel,
+      country: p.wifi.country,
+      standards: p.wifi.standards.join('/'),
+      minSignal: p.wifi.minSignalDbm,
+      secret,
+      source: passphraseSource(p.wifi),
+    },
+    warnings: p.warnings.map((w) => mdText(w.message)),
+  };
 }

@@ -2,11 +2,11 @@ import type { EndpointGroup, Plan } from '../../plan/types.js';
 import type { Site } from '../../spec/types.js';
 import { objectName } from '../../plan/names.js';
 import { isIPv4 } from '../../util/ipv4.js';
-import { renderTemplate } from '../../render/templates.js';
 import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import { refusalError, type RenderOptions, type Target } from '../types.js';
 import { unifiCheck, unifiSettings, type UnifiSettings } from './contract.js';
 import { apiText, mdText } from './escape.js';
+import { unifiSteps, type UnifiStepsView } from './steps.js';
 
 /** The official OpenAPI document the requests are written for (../shared/data/unifi/). */
 export const INTEGRATION_API_VERSION = '10.4.57';
@@ -274,7 +274,7 @@ export const unifiTarget: Target<UnifiSettings> = {
       requests,
     };
 
-    const steps = renderTemplate('unifi', 'STEPS.md', stepsView(plan, site, networkName, name(''), policyRows, portOnly, warnings));
+    const steps = unifiSteps(stepsView(plan, site, networkName, name(''), policyRows, portOnly, warnings));
     // Before Network 10 the Integration API has no firewall zone or policy endpoints (they arrived
     // in 10.1): a file of requests a 9.x console cannot apply would only fail half-way. UI only.
     if (portOnly) {
@@ -476,7 +476,7 @@ function policy(
   };
 }
 
-function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string, rows: PolicyRow[], portOnly: boolean, warnings: string[]) {
+function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string, rows: PolicyRow[], portOnly: boolean, warnings: string[]): UnifiStepsView {
   const settings = site.targets.unifi;
   const wifi = plan.wifi;
   const proto = (r: PolicyRow) => (r.protocols.length === 2 ? 'TCP/UDP' : r.protocols.length ? r.protocols[0].toUpperCase() : 'all');
@@ -489,7 +489,8 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
     warnings: warnings.map(mdText),
     network: {
       name: networkName,
-      vlan: plan.network.vlan,
+      // checkNetwork refused a site without a VLAN before anything was built.
+      vlan: plan.network.vlan!,
       gatewayCidr: `${plan.network.gateway}/${plan.network.prefix}`,
       gateway: plan.network.gateway,
       first: plan.dhcp.first,
@@ -517,7 +518,7 @@ function stepsView(plan: Plan, site: Site, networkName: string, zoneName: string
     externalOrder: pairOrder(rows, 'External'),
     gatewayOrder: pairOrder(rows, 'Gateway'),
     dnsRedirect: dnsRedirectAsked(site, portOnly),
-    tags: settings.apDeviceTags?.map(mdText),
+    tags: settings.apDeviceTags?.map(mdText) ?? [],
     block: plan.defaultAction === 'drop',
     log: plan.log,
     dns: plan.dns,

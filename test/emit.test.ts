@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
-import compiled from '../src/generated/templates.js';
 import { lines, prefixed } from '../src/render/lines.js';
 import { renderText } from './helpers.js';
 
-// The line-oriented config files are emitted from code (src/targets/*/emit.ts through lines());
-// the prose templates are precompiled by Handlebars itself (scripts/generate.mjs). The golden files
-// pin both outputs byte for byte; these tests pin what the goldens cannot show.
+// Every output file is emitted from code through lines(): the line-oriented config files by each
+// target's emit.ts, the STEPS.md prose by its steps.ts (branches in steps.test.ts). The golden files
+// pin the outputs byte for byte; these tests pin what the goldens cannot show.
 
 describe('lines(): the emitters\' file shape', () => {
   it('ends every line with \\n and leaves out false/undefined parts', () => {
@@ -65,37 +61,5 @@ describe('emitted files: branches the goldens do not reach', () => {
     expect(conf).not.toContain('wpa_psk_file=');
     expect(conf).toMatch(/^utf8_ssid=1$/m);
     expect(conf).toMatch(/^rssi_reject_assoc_rssi=-\d+\nrssi_reject_assoc_timeout=30\n$/m);
-  });
-});
-
-describe('precompiled prose templates (Handlebars.precompile at build time)', () => {
-  const templatesDir = join(import.meta.dirname, '..', 'templates');
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-
-  it('every template under templates/ is precompiled, and no line-oriented config file is a template any more', () => {
-    const keys = walk(templatesDir).filter((f) => f.endsWith('.hbs')).map((f) => f.slice(templatesDir.length + 1, -'.hbs'.length)).sort();
-    expect(Object.keys(compiled).sort()).toEqual(keys);
-    for (const k of keys) expect(k).toMatch(/\/STEPS\.md$/);
-  });
-
-  it('strict: a missing key throws instead of printing nothing', () => {
-    expect(() => compiled['mikrotik/STEPS.md']({})).toThrow(/not defined/);
-  });
-
-  it('knownHelpersOnly (a build option) renders the constructs the templates use exactly as the default compile', () => {
-    const sources = [
-      '{{a}}|{{n}}|{{s}}|{{z}}|{{obj.k}}\n{{#if b}}yes{{else}}no{{/if}} {{#unless s}}empty{{/unless}} {{#if b.length}}len{{/if}}\n',
-      '{{#each list}}\n- {{this}}{{#unless @last}},{{/unless}}{{#if @first}} first{{/if}} {{@index}}\n{{else}}\nnothing\n{{/each}}\n',
-      '{{#each rows}}\n# {{name}} of {{../a}}\n{{#each items}}\nadd {{../name}} {{this}}\n{{/each}}\n{{/each}}\n',
-    ];
-    const views = [
-      { a: 'x<&>"{{y}}', b: [], n: 0, s: '', z: null, obj: { k: 'v' }, list: ['p', 'q'], rows: [{ name: 'A', items: ['1', '2'] }, { name: 'B', items: [] }] },
-      { a: 'x', b: [1], n: 7, s: 't', z: false, obj: { k: '' }, list: [], rows: [] },
-    ];
-    for (const source of sources) {
-      const built = Handlebars.create().template(new Function(`return ${Handlebars.precompile(source, { noEscape: true, strict: true, knownHelpersOnly: true })}`)());
-      const plain = Handlebars.create().compile(source, { noEscape: true, strict: true });
-      for (const view of views) expect(built(view)).toBe(plain(view));
-    }
   });
 });
