@@ -5,6 +5,7 @@ import { builtinProfileIds } from '../profiles/load.js';
 import { indexFiles, upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
 import type { SiteBackup } from '../targets/pfsense/backups.js';
+import type { Profile } from '../profiles/types.js';
 import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -112,13 +113,21 @@ export interface SiteOutcome {
   entry?: IndexEntry;
 }
 
+/** A profile's hash for the manifest, once per profile object: the sites of a batch share one. */
+const profileHashes = new WeakMap<Profile, string>();
+function profileHash(profile: Profile): string {
+  let hash = profileHashes.get(profile);
+  if (hash === undefined) profileHashes.set(profile, (hash = sha256Hex(JSON.stringify(profile)).slice(0, 16)));
+  return hash;
+}
+
 /** The manifest's record of one render: what produced it, and each target's plan in words. */
 export function siteMeta(result: SiteRender, withSecrets: boolean, pfsenseBackup: string | undefined): SiteMeta {
   const plans = Object.entries(result.plans);
   return {
     generator: `chargewall ${version}`,
     spec: plans[0]?.[1].specHash ?? '',
-    profile: { id: result.profile!.id, hash: sha256Hex(JSON.stringify(result.profile)).slice(0, 16) },
+    profile: { id: result.profile!.id, hash: profileHash(result.profile!) },
     options: { withSecrets, pfsenseBackup: pfsenseBackup === undefined ? null : sha256Hex(pfsenseBackup).slice(0, 16) },
     plans: Object.fromEntries(plans.map(([id, plan]) => [id, summarizePlan(plan)])),
   };
