@@ -351,7 +351,7 @@ type WorkerMessage = { outcomes: [number, SiteOutcome][] } | { outcomes: [number
 export async function runBatch(job: BatchJob, threads: number, onStart?: (index: number) => void): Promise<BatchResult> {
   // On a machine with much memory V8 lets the old generation grow to up to 4x what survived its last
   // full GC. A batch keeps a few KB per site until its commit, so at 10 000 sites that factor, more
-  // than the data, set the peak: 1.5x took it from 310-328 to 280-285 MB (CONTRIBUTING.md). A tuning
+  // than the data, set the peak: 1.5x took it from 329-366 to 274-292 MB (CONTRIBUTING.md). A tuning
   // hint for the whole process (workers too), like the launcher's interrupt budget; small runs skip it.
   if (job.specs.length >= MIN_SPECS_PER_THREAD) (lazyRequire('node:v8') as typeof import('node:v8')).setFlagsFromString('--heap-growing-percent=50');
   const shared = new Int32Array(new SharedArrayBuffer(8));
