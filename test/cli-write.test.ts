@@ -352,7 +352,7 @@ describe('a site whose folder does not exist is staged whole', () => {
     const writer = new OutputWriter(fresh);
     writer.adopt(staged);
     const report = writer.commit();
-    expect(report.written).toEqual([...Object.keys(rendered), 'brf-solgarden/chargewall.manifest.json'].sort());
+    expect(report.written.sort()).toEqual([...Object.keys(rendered), 'brf-solgarden/chargewall.manifest.json'].sort());
     // Per file: an (empty) site folder already there takes the per-file path.
     const perFile = join(work, 'whole-perfile');
     mkdirSync(join(perFile, 'brf-solgarden'), { recursive: true });

@@ -330,6 +330,20 @@ describe('start-up', () => {
     expect(r.stderr).toContain('code cache: used');
   });
 
+  it('worker threads run the bundle with the same code cache (no V8 flag is set after the launcher)', () => {
+    // Flags are process-wide: one set when a batch starts made every worker reject the cache.
+    const dir = tmp();
+    const text = readFileSync(example, 'utf8');
+    for (let i = 0; i < 80; i++) writeFileSync(join(dir, `s${i}.yaml`), text.replace('id: verkstad-lund', `id: site-${i}`));
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.cjs'), 'render', dir, '-t', 'iptables', '-o', join(dir, 'out')], {
+      encoding: 'utf8',
+      env: { ...process.env, CHARGEWALL_THREADS: '2', CHARGEWALL_DEBUG_CODE_CACHE: '1' },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.match(/code cache: \w+/g)).toEqual(['code cache: used', 'code cache: used']);
+  });
+
   it("Node's own modules that a render loads keep their code cache (loaded before the launcher sets its V8 flag)", () => {
     // V8 rejects a code cache made under other flags; Node prints which built-in it compiled without one.
     const out = mkdtempSync(join(tmpdir(), 'chargewall-cc-'));

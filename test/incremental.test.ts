@@ -181,4 +181,26 @@ describe('incremental check and render', () => {
     writeFileSync(join(out, '.chargewall-index.json'), JSON.stringify({ format: 'chargewall-index/1', writtenAt: Date.now() - 1, specs: {} }));
     expect(readIndex(out)).toBeUndefined();
   });
+  it('writeIndex writes entries given one at a time (a batch stamps as it writes) as JSON.stringify of the record', async () => {
+    const { writeIndex } = await import(join(root, 'dist', 'cli', 'stat-index.js'));
+    const out = join(work, 'stream');
+    mkdirSync(out, { recursive: true });
+    // Enough entries for several ~1 MB pieces, and a key that JSON must escape.
+    const pairs = Array.from({ length: 3000 }, (_, i) => [join(work, i === 7 ? 'spé "q".yaml' : `s${i}.yaml`), { id: `s${i}`, key: 'k', spec: 'x'.repeat(64), specArg: `s${i}.yaml`, diagnostics: [{ message: 'm'.repeat(300) }], manifest: 'y'.repeat(64), files: {}, dirs: {} }] as const);
+    const index = { format: 'chargewall-index/1', writtenAt: Date.now() - 5000, specs: Object.fromEntries(pairs) };
+    let taken = 0;
+    function* lazily() {
+      for (const p of pairs) {
+        taken++;
+        yield p;
+      }
+    }
+    writeIndex(out, { ...index, specs: lazily() });
+    expect(taken).toBe(pairs.length);
+    const text = readFileSync(join(out, '.chargewall-index.json'), 'utf8');
+    expect(text).toBe(JSON.stringify(index));
+    expect(JSON.parse(text)).toEqual(index);
+    writeIndex(out, index);
+    expect(readFileSync(join(out, '.chargewall-index.json'), 'utf8')).toBe(text);
+  });
 });

@@ -461,3 +461,37 @@ describe('pfsense: CLI', () => {
     }
   });
 });
+
+describe('pfsense: the check and render() share one model', () => {
+  it("render() on its own builds the model and refuses; after the pipeline's check it takes the check's model, once", async () => {
+    const { pfsenseTarget } = await import('../src/targets/pfsense/index.js');
+    const { takeCheckedModel } = await import('../src/targets/pfsense/model.js');
+    const r = render(exampleText);
+    const plan = r.plans.pfsense;
+    const site = r.site!;
+    const iface = site.targets.pfsense.interface;
+    const opts = { withSecrets: false, env: testEnv };
+    const id = site.site.id;
+    // The pipeline's render took the check's model: nothing is left for this plan.
+    expect(takeCheckedModel(plan, iface)).toBeUndefined();
+    // A library caller's render, without the check: the same files as the pipeline's.
+    const alone = pfsenseTarget.render(plan, site, opts);
+    expect(alone['chargewall.xml']).toBe(r.files[`${id}/pfsense/chargewall.xml`]);
+    expect(alone['STEPS.md']).toBe(r.files[`${id}/pfsense/STEPS.md`]);
+    // The check leaves its model for one render of the same plan and interface.
+    expect(pfsenseTarget.check!(plan, site)).toEqual([]);
+    const model = takeCheckedModel(plan, iface);
+    expect(model?.iface).toBe(iface);
+    expect(takeCheckedModel(plan, iface)).toBeUndefined();
+    pfsenseTarget.check!(plan, site);
+    expect(takeCheckedModel(plan, 'opt9')).toBeUndefined();
+    expect(pfsenseTarget.check!(plan, site)).toEqual([]);
+    expect(pfsenseTarget.render(plan, site, opts)).toEqual(alone);
+    expect(takeCheckedModel(plan, iface)).toBeUndefined();
+    // A plan the model cannot hold: the check reports it and leaves no model; render() alone refuses it.
+    const refused = { ...plan, dhcp: { ...plan.dhcp, dnsServers: ['10.40.0.1', '10.40.0.2', '10.40.0.3', '10.40.0.4', '10.40.0.5'] } };
+    expect(pfsenseTarget.check!(refused, site).map((x) => x.feature)).toEqual(['more than 4 DHCP DNS/NTP servers']);
+    expect(takeCheckedModel(refused, iface)).toBeUndefined();
+    expect(() => pfsenseTarget.render(refused, site, opts)).toThrow(/target pfsense cannot express more than 4 DHCP DNS\/NTP servers/);
+  });
+});

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { builtinProfileIds } from '../profiles/load.js';
 import { indexFiles, upToDate, type IndexEntry, type OutIndex } from './stat-index.js';
 import { renderValidated, type PipelineOptions, type SiteRender } from '../pipeline.js';
+import type { Profile } from '../profiles/types.js';
 import { validateSpec } from '../spec/validate.js';
 import { readRegularFile } from '../util/files.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -113,6 +114,14 @@ export interface SiteOutcome {
   inputs?: string[];
 }
 
+/** A profile's hash for the manifest, once per profile object: the sites of a batch share one. */
+const profileHashes = new WeakMap<Profile, string>();
+function profileHash(profile: Profile): string {
+  let hash = profileHashes.get(profile);
+  if (hash === undefined) profileHashes.set(profile, (hash = sha256Hex(JSON.stringify(profile)).slice(0, 16)));
+  return hash;
+}
+
 /** The manifest's record of one render: what produced it (every declared input: its hash or null), and each target's plan in words. */
 export function siteMeta(result: SiteRender, withSecrets: boolean): SiteMeta {
   const plans = Object.entries(result.plans);
@@ -124,7 +133,7 @@ export function siteMeta(result: SiteRender, withSecrets: boolean): SiteMeta {
   return {
     generator: `chargewall ${version}`,
     spec: plans[0]?.[1].specHash ?? '',
-    profile: { id: result.profile!.id, hash: sha256Hex(JSON.stringify(result.profile)).slice(0, 16) },
+    profile: { id: result.profile!.id, hash: profileHash(result.profile!) },
     options,
     plans: Object.fromEntries(plans.map(([id, plan]) => [id, summarizePlan(plan)])),
   };

@@ -130,18 +130,26 @@ function parseTargets(list: string[] | undefined): string[] | 'default' {
   return [...new Set(ids)];
 }
 
-/** Records what this render wrote (stamped now, after the commit) in the output folder's index. */
+/**
+ * Records what this render wrote (stamped now, after the commit) in the output folder's index. Each
+ * site is stamped as its entry is written, so the stamps of a big batch are never all in memory.
+ */
 function updateIndex(out: string, previous: OutIndex | undefined, entries: { spec: string; entry: IndexEntry; indexed: IndexFiles }[]): void {
-  const specs: Record<string, IndexEntry> = { ...(previous?.specs ?? {}) };
   const ids = new Set(entries.map((e) => e.entry.id));
-  // An entry of another spec for a site rendered now is stale.
-  for (const [path, e] of Object.entries(specs)) if (ids.has(e.id)) delete specs[path];
-  for (const { spec, entry, indexed } of entries) {
-    const stamps = stampSite(out, entry.id, indexed);
-    if (stamps) specs[resolve(spec)] = { ...entry, ...stamps };
+  const paths = new Set(entries.map((e) => resolve(e.spec)));
+  // Taken before the first stamp: a file modified after its stamp (in the same clock tick) then has an
+  // mtime within the racy window of this time and is re-hashed. Taken after the last stamp, a batch
+  // whose stamping took longer than the window would trust its first sites' stamps too soon.
+  const writtenAt = Date.now();
+  function* specs(): Generator<[string, IndexEntry]> {
+    // An entry of another spec for a site rendered now is stale; one of a spec rendered now is replaced.
+    for (const [path, e] of Object.entries(previous?.specs ?? {})) if (!ids.has(e.id) && !paths.has(path)) yield [path, e];
+    for (const { spec, entry, indexed } of entries) {
+      const stamps = stampSite(out, entry.id, indexed);
+      if (stamps) yield [resolve(spec), { ...entry, ...stamps }];
+    }
   }
-  // Written after every stamp: a file modified within the racy window of this time is re-hashed.
-  writeIndex(out, { format: INDEX_FORMAT, writtenAt: Date.now(), specs });
+  writeIndex(out, { format: INDEX_FORMAT, writtenAt, specs: specs() });
 }
 
 export function buildProgram(): Command {

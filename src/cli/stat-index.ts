@@ -189,12 +189,16 @@ export function stampSite(root: string, id: string, indexed: IndexFiles): Pick<I
   return { files: [...indexed.rels], stamps, dirs, dirStamps, manifest: indexed.manifest };
 }
 
+/** An index to write: its spec entries as a record, or as [spec, entry] pairs made while it is written. */
+export type IndexToWrite = Omit<OutIndex, 'specs'> & { specs: OutIndex['specs'] | Iterable<[string, IndexEntry]> };
+
 /**
  * Writes exactly `JSON.stringify(index)`, a spec entry at a time in pieces of about 1 MB: the index of
  * 10 000 sites is ~40 MB of JSON, which as one string and then one Buffer came at the end of a batch,
- * on top of everything else it holds.
+ * on top of everything else it holds. Entries given as pairs are taken one at a time (a batch stamps
+ * each site as it goes), so no site's entry is held after its piece is written.
  */
-function writeJson(fd: number, index: OutIndex): void {
+function writeJson(fd: number, index: IndexToWrite): void {
   const put = (text: string) => {
     const bytes = Buffer.from(text, 'utf8');
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
@@ -209,7 +213,8 @@ function writeJson(fd: number, index: OutIndex): void {
     }
     piece += `${key++ ? ',' : ''}"specs":{`;
     let entry = 0;
-    for (const [spec, e] of Object.entries(value as OutIndex['specs'])) {
+    const specs = value as IndexToWrite['specs'];
+    for (const [spec, e] of Symbol.iterator in specs ? specs : Object.entries(specs)) {
       piece += `${entry++ ? ',' : ''}${JSON.stringify(spec)}:${JSON.stringify(e)}`;
       if (piece.length >= 1 << 20) {
         put(piece);
@@ -222,7 +227,7 @@ function writeJson(fd: number, index: OutIndex): void {
 }
 
 /** Writes the index atomically (temp file + rename). A failure only costs the next check its speed. */
-export function writeIndex(root: string, index: OutIndex): void {
+export function writeIndex(root: string, index: IndexToWrite): void {
   const path = join(root, INDEX_NAME);
   const temp = join(root, `.chargewall-index.json.chargewall-${process.pid}-0-0.tmp`);
   try {

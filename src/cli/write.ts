@@ -322,13 +322,14 @@ export function checkSite(root: string, out: SiteOutput): Drift {
  * What staging one site did, as plain data another thread can hand over: the files written to temp
  * names (`<dir>/.<name><suffix>`, renamed over `<root>/<rel>` by commit), the unchanged and stale files,
  * and the counts. Paths are relative to root. A site whose folder did not exist is staged whole
- * instead: `folder` is set, and every written file sits under its final name in the hidden folder
- * `<root>/.<folder><suffix>`, which commit renames to `<root>/<folder>` in one step.
+ * instead: `folder` is set, and every file of the site (`indexed.rels`) sits under its final name in
+ * the hidden folder `<root>/.<folder><suffix>`, which commit renames to `<root>/<folder>` in one step.
  */
 export interface StagedSite {
   root: string;
   suffix: string;
   folder?: string;
+  /** Temp files to rename (relative to root); none for a site staged whole, whose files are `indexed.rels`. */
   written: string[];
   unchanged: string[];
   /** Files to remove at commit (chargewall's, no longer rendered, unchanged since written). */
@@ -413,6 +414,7 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     const secrets = new Set(cmp.manifest.secrets);
     staged.notes = cmp.notes.map((n) => `${id}/${n}`);
     staged.secrets = cmp.manifest.secrets.map((rel) => `${id}/${rel}`);
+    // For a new site these are all its files: a batch keeps this one list per site until the commit.
     staged.indexed = indexFiles(Object.keys(cmp.manifest.files), hashText(cmp.files[MANIFEST]));
     if (cmp.state.kind === 'fresh') {
       stageFolder(staged, id, cmp.files, secrets, (path) => (current = path));
@@ -475,10 +477,10 @@ function stageFolder(staged: StagedSite, folder: string, files: Record<string, s
       made.add(rel.slice(0, slash));
     }
     at(join(target, rel));
-    staged.written.push(`${folder}/${rel}`);
     writeNew(join(temp, rel), files[rel], modeFor(rel, secrets));
   }
-  staged.counts.written = staged.written.length - 1;
+  // The manifest is bookkeeping: the count is the files an admin deploys.
+  staged.counts.written = Object.keys(files).length - 1;
 }
 
 /** Removes a staged site's temp files or temp folder (a failed run, or a site dropped after staging). */
@@ -531,7 +533,7 @@ export class OutputWriter {
    */
   commit(): WriteReport {
     let total = 0;
-    for (const staged of this.pending) total += staged.written.length;
+    for (const staged of this.pending) total += staged.folder !== undefined ? staged.indexed.rels.length : staged.written.length;
     let renamed = 0;
     let current = this.root;
     try {
@@ -547,10 +549,9 @@ export class OutputWriter {
         if (staged.folder !== undefined) {
           current = join(staged.root, staged.folder);
           renameSync(tempFolder(staged, staged.folder), current);
+          for (const rel of staged.indexed.rels) this.report.written.push(`${staged.folder}/${rel}`);
+          renamed += staged.indexed.rels.length;
           staged.folder = undefined;
-          for (const rel of staged.written) this.report.written.push(rel);
-          renamed += staged.written.length;
-          staged.written.length = 0;
           continue;
         }
         while (staged.written.length) {

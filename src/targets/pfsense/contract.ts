@@ -1,7 +1,7 @@
 import type { Plan } from '../../plan/types.js';
 import type { Site } from '../../spec/types.js';
 import type { Refusal, SettingsContract } from '../types.js';
-import { buildModel } from './model.js';
+import { checkModel } from './model.js';
 
 export interface PfsenseSettings {
   interface: string;
@@ -50,7 +50,5 @@ export const pfsenseSettings: SettingsContract<PfsenseSettings> = {
 
 /** What the pfSense model cannot hold for this plan (tracker range, alias names, DHCP server lists): every one. */
 export function pfsenseCheck(plan: Plan, site: Site): Refusal[] {
-  const refusals: Refusal[] = [];
-  buildModel(plan, site.targets.pfsense.interface, refusals);
-  return refusals;
+  return checkModel(plan, site.targets.pfsense.interface);
 }

@@ -3,7 +3,7 @@ import { passphraseFor, passphraseSource } from '../../render/secrets.js';
 import type { RenderOptions, Target } from '../types.js';
 import { commentText, mdText } from './escape.js';
 import { mergeConfig, type MergeResult } from './merge.js';
-import { buildModel, sections, type PfModel, type PfRule } from './model.js';
+import { buildModel, sections, takeCheckedModel, type PfModel, type PfRule } from './model.js';
 import { pfsenseCheck, pfsenseSettings, type PfsenseSettings } from './contract.js';
 import { pfsenseInput } from './backups.js';
 import { chargewallXml } from './emit.js';
@@ -23,7 +23,8 @@ export const pfsenseTarget: Target<PfsenseSettings> = {
   capabilities: () => ({ resolverFilledSets: false, redirect: true, ntpServer: true }),
   render(plan, site, options) {
     const iface = site.targets.pfsense.interface;
-    const model = buildModel(plan, iface);
+    // The pipeline's check built it already; a render without that check builds it (and refuses) here.
+    const model = takeCheckedModel(plan, iface) ?? buildModel(plan, iface);
     const s = sections(model);
     const files: Record<string, string> = {};
     const merged = options.pfsenseConfig ? mergeConfig(options.pfsenseConfig.text, options.pfsenseConfig.file, model, plan, { report: options.report, acceptRules: site.targets.pfsense.acceptRules, overwriteEdits: options.pfsenseConfig.overwriteEdits }) : undefined;
