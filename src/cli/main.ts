@@ -253,45 +253,49 @@ export function buildProgram(): Command {
         const entries: { spec: string; entry: IndexEntry; indexed: IndexFiles }[] = [];
         const secrets: string[] = [];
         const printed: Diagnostic[] = [];
-        for (const [i, outcome] of outcomes.entries()) {
-          const file = specs[i];
-          // By position, as validate prints them (the spec rules' come first from the pipeline, then each target's).
-          const diagnostics = sortDiagnostics(outcome.diagnostics);
-          printed.push(...diagnostics);
-          if (printDiagnostics(diagnostics, !!opts.strict, put) || !outcome.id) {
-            // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
-            if (outcome.staged) discardStaged(outcome.staged);
-            failed = true;
-            continue;
+        // The messages so far go out even when the loop stops at a write error.
+        try {
+          for (const [i, outcome] of outcomes.entries()) {
+            const file = specs[i];
+            // By position, as validate prints them (the spec rules' come first from the pipeline, then each target's).
+            const diagnostics = sortDiagnostics(outcome.diagnostics);
+            printed.push(...diagnostics);
+            if (printDiagnostics(diagnostics, !!opts.strict, put) || !outcome.id) {
+              // --strict: a warning stops this site like an error; its staged files go, nothing of it is written.
+              if (outcome.staged) discardStaged(outcome.staged);
+              failed = true;
+              continue;
+            }
+            const id = outcome.id;
+            if (seen.has(id)) {
+              // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
+              const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
+              const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
+              printDiagnostics([dup], false, put);
+              printed.push(dup);
+              if (outcome.staged) discardStaged(outcome.staged);
+              failed = true;
+              continue;
+            }
+            seen.set(id, file);
+            if (outcome.drift) {
+              const drift = unchecked(outcome.drift, id, out);
+              for (const f of drift.refused) tell(`refused: ${f}`);
+              for (const f of drift.stale) tell(`stale: ${out}/${f}`);
+              for (const f of drift.missing) tell(`missing: ${out}/${f}`);
+              for (const f of drift.extra) tell(`extra: ${out}/${f}`);
+              for (const f of drift.temps) tell(`stale temp: ${out}/${f} (left by a killed render; chargewall render removes it)`);
+              if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
+            } else if (outcome.staged) {
+              staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
+              if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, indexed: outcome.staged.indexed });
+              for (const f of outcome.staged.secrets) secrets.push(join(out, f));
+            }
           }
-          const id = outcome.id;
-          if (seen.has(id)) {
-            // Located at site.id (parsed again only in this rare case: a batch keeps no positions).
-            const pos = validateSpec(readSpec(file), file).locate?.(['site', 'id']) ?? { line: 1, col: 1 };
-            const dup: Diagnostic = { severity: 'error', code: 'duplicate-site-id', message: `site id '${id}' is also used by ${seen.get(id)}; outputs would overwrite each other: give each site its own id`, file, line: pos.line, col: pos.col, path: 'site.id' };
-            printDiagnostics([dup], false, put);
-            printed.push(dup);
-            if (outcome.staged) discardStaged(outcome.staged);
-            failed = true;
-            continue;
-          }
-          seen.set(id, file);
-          if (outcome.drift) {
-            const drift = unchecked(outcome.drift, id, out);
-            for (const f of drift.refused) tell(`refused: ${f}`);
-            for (const f of drift.stale) tell(`stale: ${out}/${f}`);
-            for (const f of drift.missing) tell(`missing: ${out}/${f}`);
-            for (const f of drift.extra) tell(`extra: ${out}/${f}`);
-            for (const f of drift.temps) tell(`stale temp: ${out}/${f} (left by a killed render; chargewall render removes it)`);
-            if (drift.refused.length + drift.stale.length + drift.missing.length + drift.extra.length + drift.temps.length) drifted = true;
-          } else if (outcome.staged) {
-            staged.push({ id, counts: writer!.adopt(outcome.staged), notes: outcome.staged.notes });
-            if (outcome.entry) entries.push({ spec: file, entry: outcome.entry, indexed: outcome.staged.indexed });
-            for (const f of outcome.staged.secrets) secrets.push(join(out, f));
-          }
+        } finally {
+          flush();
         }
         // A spec that cannot be read (or any other stop) ends the run; runBatch left no temp file behind.
-        flush();
         if (failure) throw failure;
         if (writer && secrets.length) {
           // --with-secrets: no passphrase in a file git would commit.
