@@ -4,7 +4,7 @@
 // functions a render needs are not compiled again at every run. Library entry points (dist/index.js
 // and the modules under it) stay tsc's unbundled ESM.
 import { build } from 'esbuild';
-import { copyFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +36,13 @@ await build({
   define: { 'import.meta.url': '__cwImportMetaUrl' },
   banner: { js: "const __cwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
+  // Every other character as an escape: the launcher reads the bundle as latin1 (checked below).
+  charset: 'ascii',
   logLevel: 'warning',
 });
+// The launcher reads the bundle as latin1, which is the same text only for ASCII.
+const nonAscii = readFileSync('dist/cli/chargewall.cjs').findIndex((byte) => byte > 0x7f);
+if (nonAscii >= 0) throw new Error(`bundle check failed: dist/cli/chargewall.cjs has a non-ASCII byte at offset ${nonAscii}; the launcher reads it as latin1`);
 copyFileSync('scripts/launcher.cjs', 'dist/cli/main.cjs');
 chmodSync('dist/cli/main.cjs', 0o755);
 // tsc's dist/cli/main.js (the unbundled CLI) becomes a shim: the same launcher for `node dist/cli/main.js`.

@@ -42,7 +42,9 @@ const bundle = join(here, 'chargewall.cjs');
 const cacheFile = `${bundle}.cache`;
 const makeCache = process.env.CHARGEWALL_MAKE_CODE_CACHE === '1';
 const cachedData = !makeCache && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-const source = readFileSync(bundle, 'utf8');
+// The bundle is ASCII (esbuild escapes every other character; scripts/bundle.mjs checks it), so it is
+// read as latin1: the same text, without UTF-8 validation (2.2 -> 1.5 ms for the 1.2 MB file).
+const source = readFileSync(bundle, 'latin1');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
   filename: bundle,
   cachedData,
