@@ -60,11 +60,18 @@ export function createWriter(fd: 1 | 2, deps: WriterDeps = realDeps(fd)): (text:
 export const writeOut = createWriter(1);
 export const writeErr = createWriter(2);
 
+/** Asked once per descriptor: a batch asks for colour at every site, and a descriptor stays what it is. */
+const terminal: [boolean?, boolean?, boolean?] = [];
+
 /**
  * Whether a descriptor is a terminal (for colour and progress). A pipe or a file answers from one
  * fstat; only a character device (a terminal, or /dev/null) asks tty.isatty, which loads tty.
  */
 export function isTerminal(fd: 1 | 2): boolean {
+  return (terminal[fd] ??= askTerminal(fd));
+}
+
+function askTerminal(fd: 1 | 2): boolean {
   try {
     if (!fstatSync(fd).isCharacterDevice()) return false;
   } catch {
