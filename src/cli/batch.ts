@@ -13,7 +13,7 @@ import { targets } from '../targets/registry.js';
 import { MANIFEST, summarizePlan, type SiteMeta } from './manifest.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { checkSite, compareSite, discardStaged, setStageThread, stageSite, WriteError, type Drift, type SiteComparison, type SiteOutput, type StagedSite } from './write.js';
+import { checkSite, compareSite, discardStaged, emptyStage, setStageThread, stageSite, WriteError, type Drift, type SiteComparison, type SiteOutput, type StagedSite } from './write.js';
 
 /**
  * Rendering many specs: each one is read, rendered and staged (or compared, with --check) on its own,
@@ -114,6 +114,16 @@ export interface SiteOutcome {
   inputs?: string[];
 }
 
+/** The plans of the specs at `positions` (the specs left to render when the index skipped some), each with its spec. */
+export function plansAt(planned: Record<string, (unknown | undefined)[]> | undefined, positions: number[]): Record<string, (unknown | undefined)[]> | undefined {
+  return planned && Object.fromEntries(Object.entries(planned).map(([id, list]) => [id, positions.map((i) => list[i])]));
+}
+
+/** One spec's plans, as PipelineOptions.planned takes them. */
+export function plannedFor(planned: Record<string, (unknown | undefined)[]> | undefined, index: number): Record<string, unknown> | undefined {
+  return planned && Object.fromEntries(Object.entries(planned).map(([id, list]) => [id, list[index]]));
+}
+
 /** A profile's hash for the manifest, once per profile object: the sites of a batch share one. */
 const profileHashes = new WeakMap<Profile, string>();
 function profileHash(profile: Profile): string {
@@ -187,20 +197,10 @@ export function threadCount(specs: number, env: Record<string, string | undefine
 
 /** An unchanged site, skipped: what staging it would have found (every file unchanged). */
 function skippedStage(root: string, entry: IndexEntry): StagedSite {
-  const rels = entry.files;
-  return {
-    root,
-    suffix: '',
-    written: [],
-    unchanged: rels.map((r) => `${entry.id}/${r}`),
-    stale: [],
-    temps: [],
-    modeFix: [],
-    notes: [],
-    secrets: [],
-    indexed: { rels: [], manifest: '' },
-    counts: { written: 0, unchanged: rels.filter((r) => r !== MANIFEST).length, removed: 0 },
-  };
+  const staged = emptyStage(root, '');
+  staged.unchanged = entry.files.map((r) => `${entry.id}/${r}`);
+  staged.counts.unchanged = entry.files.filter((r) => r !== MANIFEST).length;
+  return staged;
 }
 
 /**
@@ -247,7 +247,7 @@ function renderOne(job: BatchJob, index: number): SiteOutcome {
     withSecrets: job.withSecrets,
     env: process.env,
     flags: job.flags,
-    planned: job.planned && Object.fromEntries(Object.entries(job.planned).map(([target, list]) => [target, list[index]])),
+    planned: plannedFor(job.planned, index),
     readOnly: !!job.check,
   };
   const result = renderValidated(validated, file, job.targetIds, options);

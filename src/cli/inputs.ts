@@ -70,16 +70,6 @@ export function planInputs(specs: string[], run: InputRun): Record<string, (unkn
   return planned;
 }
 
-/** The plans of the specs at `positions` (the specs left to render when the index skipped some), each with its spec. */
-export function plansAt(planned: Record<string, (unknown | undefined)[]> | undefined, positions: number[]): Record<string, (unknown | undefined)[]> | undefined {
-  return planned && Object.fromEntries(Object.entries(planned).map(([id, list]) => [id, positions.map((i) => list[i])]));
-}
-
-/** One spec's plans, as PipelineOptions.planned takes them. */
-export function plannedFor(planned: Record<string, (unknown | undefined)[]> | undefined, index: number): Record<string, unknown> | undefined {
-  return planned && Object.fromEntries(Object.entries(planned).map(([id, list]) => [id, list[index]]));
-}
-
 /** `<target>/<file>` of every private output (TargetInput.privateFiles), relative to a site folder. */
 const privateOutputs = (): string[] => [...targets].flatMap(([id, t]) => (t.input?.privateFiles ?? []).map((f) => `${id}/${f}`));
 

@@ -12,7 +12,7 @@ import { packageRoot } from '../util/paths.js';
 import { sha256Hex } from '../util/sha256.js';
 import { askAnswers, checkAnswer, defaultedFlags, initDefaults, initQuestions, initReminder, InitInputError, settle, starterSpec, type InitAnswers } from './init.js';
 import { colorDiagnostic, progress, useColor } from './terminal.js';
-import { expandSpecs, isBatchWorker, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
+import { expandSpecs, isBatchWorker, plannedFor, plansAt, readSpec, runBatch, runBatchWorker, skipUnchanged, threadCount, UsageError, type BatchJob, type SiteOutcome } from './batch.js';
 import { siteDiff } from './diff.js';
 import { INDEX_FORMAT, optionsKey, readIndex, stampSite, writeIndex, type IndexEntry, type IndexFiles, type OutIndex } from './stat-index.js';
 import { acquireLock, staleTemps, waitUnlocked, type Lock } from './lock.js';
@@ -20,7 +20,7 @@ import { cleanRootTemps, orphanSites, pruneSite, secretProblem } from './outdir.
 import { discardStaged, OutputWriter, writeFiles, type Drift, type SiteWriteCounts } from './write.js';
 import { verifyCommand } from '../verify/cli.js';
 import { stderrStream, writeErr, writeOut } from './stdio.js';
-import { addTargetFlags, advisedFlags, ignoredPrivateOutput, planInputs, plannedFor, plansAt, protectPrivateOutputs, targetFlagValues } from './inputs.js';
+import { addTargetFlags, advisedFlags, ignoredPrivateOutput, planInputs, protectPrivateOutputs, targetFlagValues } from './inputs.js';
 
 const EXIT_OK = 0;
 const EXIT_INVALID = 1;

@@ -388,15 +388,11 @@ function commitOrder(rels: string[]): string[] {
   return [...rels.filter((r) => r !== MANIFEST), ...rels.filter((r) => r === MANIFEST)];
 }
 
-/**
- * Writes a site's changed files to temp files next to their targets (or, for a site folder that does
- * not exist yet, the whole site to one hidden temp folder). On a failure it removes what it wrote and
- * throws a WriteError; nothing else is touched.
- */
-export function stageSite(root: string, out: SiteOutput): StagedSite {
-  const staged: StagedSite = {
+/** A staged site with nothing staged yet (temp files named with `suffix`). */
+export function emptyStage(root: string, suffix: string): StagedSite {
+  return {
     root,
-    suffix: `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`,
+    suffix,
     written: [],
     unchanged: [],
     stale: [],
@@ -407,6 +403,15 @@ export function stageSite(root: string, out: SiteOutput): StagedSite {
     indexed: { rels: [], manifest: '' },
     counts: { written: 0, unchanged: 0, removed: 0 },
   };
+}
+
+/**
+ * Writes a site's changed files to temp files next to their targets (or, for a site folder that does
+ * not exist yet, the whole site to one hidden temp folder). On a failure it removes what it wrote and
+ * throws a WriteError; nothing else is touched.
+ */
+export function stageSite(root: string, out: SiteOutput): StagedSite {
+  const staged = emptyStage(root, `.chargewall-${process.pid}-${stageThread}-${++stageCount}.tmp`);
   let current = join(root, out.id);
   try {
     const cmp = compareSite(root, out);
